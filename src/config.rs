@@ -1,0 +1,72 @@
+//! The site configuration, `kohyo.toml` at the site root.
+
+use serde::{Deserialize, Serialize};
+
+/// `kohyo.toml`: what the whole site is called, where it lives and under which licence.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Site title, shown in every page header.
+    pub title: String,
+    /// A sentence about the site for the home page and search engines.
+    pub description: Option<String>,
+    /// Where the site will be published, e.g. `https://www.city.example.lg.jp/kohyo/` or `/`.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// Language of the content; kohyo publishes Japanese (`ja`).
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Theme folder under `themes/`; `default` falls back to the theme built into kohyo.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Licence of the published content and data.
+    #[serde(default)]
+    pub license: License,
+    /// Free-form values for the theme (`config.extra` in templates).
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// A content licence with the attribution users must give.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct License {
+    /// Name, e.g. 公共データ利用規約 第1.0版 (PDL1.0).
+    pub name: String,
+    /// Where the licence text is published.
+    pub url: String,
+    /// How to credit the source.
+    pub attribution: Option<String>,
+}
+
+impl Default for License {
+    fn default() -> Self {
+        License {
+            name: "公共データ利用規約 第1.0版 (PDL1.0)".to_string(),
+            url: "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+                .to_string(),
+            attribution: Some(
+                "出典：各自治体の公表資料をもとに作成（公共データ利用規約 第1.0版。クリエイティブ・コモンズ 表示 4.0 国際 と互換）".to_string(),
+            ),
+        }
+    }
+}
+
+fn default_base_url() -> String {
+    "/".to_string()
+}
+
+fn default_language() -> String {
+    "ja".to_string()
+}
+
+fn default_theme() -> String {
+    "default".to_string()
+}
+
+impl Config {
+    /// The base URL with exactly one trailing slash, for joining with site paths.
+    pub fn base(&self) -> String {
+        format!("{}/", self.base_url.trim_end_matches('/'))
+    }
+}

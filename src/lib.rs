@@ -1,0 +1,12 @@
+//! kohyo (公表): a static site generator that publishes Japanese municipalities' plans and
+//! priority goals as a searchable, accessible website with open data.
+//!
+//! The pipeline: [`load`] reads and validates `content/` into a [`load::Site`]; [`render`] turns
+//! it into pages with the tera theme; [`output`] writes them atomically. [`site`] orchestrates.
+//! See ARCHITECTURE.md for the map.
+
+pub mod config;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod wareki;

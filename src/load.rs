@@ -1,0 +1,681 @@
+//! Loading: discover content files with walkdir, decode them (UTF-8, BOM and CRLF accepted,
+//! Shift_JIS recognised), deserialise them with serde + toml, and validate the whole site.
+//!
+//! Every problem becomes a [`Diagnostic`] with file, line and column; loading goes on after a
+//! problem so that staff see all of them at once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
+use crate::wareki;
+
+/// Name of the site configuration file at the site root.
+pub const CONFIG_FILE: &str = "kohyo.toml";
+/// Folder under the site root that holds the content.
+pub const CONTENT_DIR: &str = "content";
+const MUNICIPALITY_FILE: &str = "_municipality.toml";
+const SERIES_FILE: &str = "_series.toml";
+const DICTIONARY_FILE: &str = "_dictionary.csv";
+
+/// A loaded, validated site: the input of every later stage.
+#[derive(Debug)]
+pub struct Site {
+    /// The site root folder.
+    pub root: PathBuf,
+    /// `kohyo.toml`.
+    pub config: Config,
+    /// Municipalities sorted by slug, each with its series and editions.
+    pub municipalities: Vec<Municipality>,
+}
+
+impl Site {
+    /// Every edition with its series and municipality, in site order.
+    pub fn editions(&self) -> impl Iterator<Item = (&Municipality, &Series, &Edition)> {
+        self.municipalities.iter().flat_map(|m| {
+            m.series
+                .iter()
+                .flat_map(move |s| s.editions.iter().map(move |e| (m, s, e)))
+        })
+    }
+}
+
+/// Load and validate the site at `root`; all problems found are returned together.
+pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let config = match read_and_parse::<Config>(root, Path::new(CONFIG_FILE)) {
+        Ok(config) => Some(config),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    if let Some(config) = &config
+        && config.language != "ja"
+    {
+        diags.push(Diagnostic::file(
+            Path::new(CONFIG_FILE),
+            format!(
+                "language `{}` is not supported: kohyo publishes Japanese, set language = \"ja\"",
+                config.language
+            ),
+        ));
+    }
+    let municipalities = load_content(root, &mut diags);
+    check_links(root, &municipalities, &mut diags);
+    match config {
+        Some(config) if diags.is_empty() => Ok(Site {
+            root: root.to_path_buf(),
+            config,
+            municipalities,
+        }),
+        _ => {
+            diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+            diags.dedup();
+            Err(diags)
+        }
+    }
+}
+
+/// Read a file as text: a UTF-8 BOM is dropped, any other encoding is an error that says which.
+pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    let bytes = fs::read(root.join(rel)).map_err(|e| {
+        Diagnostic::file(
+            rel,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "{} not found: run `kohyo init DIR` to create a site, or pass `--root` to point at one",
+                    rel.display()
+                ),
+                _ => format!("cannot read the file: {e}"),
+            },
+        )
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let (sjis, _, sjis_failed) = encoding_rs::SHIFT_JIS.decode(bytes);
+            let message = if sjis_failed {
+                format!(
+                    "this file is not valid UTF-8 (byte 0x{:02X}): save it as UTF-8",
+                    bytes[valid]
+                )
+            } else {
+                "this file is saved as Shift_JIS, not UTF-8: save it as UTF-8 (in the editor's \
+                 save dialog, choose the encoding UTF-8)"
+                    .to_string()
+            };
+            let (shown, _, _) = encoding_rs::SHIFT_JIS.decode(&bytes[..valid]);
+            let start = shown.len();
+            Err(Diagnostic::at(rel, &sjis, start..start + 1, message))
+        }
+    }
+}
+
+/// Parse TOML text into `T`, turning serde's message into one that says what to do.
+pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Diagnostic> {
+    toml::from_str(text).map_err(|e| {
+        Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message()))
+    })
+}
+
+fn read_and_parse<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<T, Diagnostic> {
+    parse(rel, &read_text(root, rel)?)
+}
+
+/// Reword serde's messages: suggest the closest key for a typo, name missing keys plainly.
+fn explain(message: &str) -> String {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let suggestion = candidates
+            .iter()
+            .map(|c| (strsim::damerau_levenshtein(key, c), *c))
+            .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+            .min();
+        let allowed = candidates
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return match suggestion {
+            Some((_, c)) => format!("unknown key `{key}`: did you mean `{c}`?"),
+            None if allowed.is_empty() => format!("unknown key `{key}`: no keys are allowed here"),
+            None => format!("unknown key `{key}`: expected one of {allowed}"),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or(rest);
+        return format!("missing required key `{key}`");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let expected = match expected {
+                "f64" | "i64" | "a number" => "a number",
+                "a string" | "a borrowed string" => "a string (in quotes)",
+                "a sequence" => "a list `[...]`",
+                other => other,
+            };
+            return format!("expected {expected}, found {found}");
+        }
+    }
+    message.to_string()
+}
+
+/// A tree of content files found under `content/`, before parsing.
+#[derive(Default)]
+struct Found {
+    municipalities: BTreeMap<String, FoundMunicipality>,
+}
+
+#[derive(Default)]
+struct FoundMunicipality {
+    series: BTreeMap<String, Vec<String>>,
+}
+
+fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
+    let mut found = Found::default();
+    let content = root.join(CONTENT_DIR);
+    if !content.is_dir() {
+        diags.push(Diagnostic::file(
+            Path::new(CONTENT_DIR),
+            "no content/ folder: expected content/<municipality>/<series>/<edition>.toml",
+        ));
+        return found;
+    }
+    let walker = WalkDir::new(&content)
+        .min_depth(1)
+        .max_depth(3)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(&content).to_path_buf();
+                diags.push(Diagnostic::file(&relative(root, &path), e.to_string()));
+                continue;
+            }
+        };
+        let rel = relative(root, entry.path());
+        let parts: Vec<String> = rel
+            .iter()
+            .skip(1)
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let is_dir = entry.file_type().is_dir();
+        let is_toml = rel.extension().is_some_and(|x| x == "toml");
+        let name = parts.last().cloned().unwrap_or_default();
+        match (parts.len(), is_dir) {
+            (1, true) => {
+                check_slug(&rel, &name, "municipality folder", diags);
+                found.municipalities.entry(name).or_default();
+            }
+            (2, true) => {
+                check_slug(&rel, &name, "series folder", diags);
+                found
+                    .municipalities
+                    .entry(parts[0].clone())
+                    .or_default()
+                    .series
+                    .entry(name)
+                    .or_default();
+            }
+            (3, false) if is_toml && name != SERIES_FILE => {
+                let stem = name.trim_end_matches(".toml").to_string();
+                check_slug(&rel, &stem, "edition file name", diags);
+                found
+                    .municipalities
+                    .entry(parts[0].clone())
+                    .or_default()
+                    .series
+                    .entry(parts[1].clone())
+                    .or_default()
+                    .push(stem);
+            }
+            (1, false) if is_toml || name == DICTIONARY_FILE => {
+                if name != DICTIONARY_FILE {
+                    diags.push(Diagnostic::file(
+                        &rel,
+                        "unexpected file: content/ holds one folder per municipality (and _dictionary.csv)",
+                    ));
+                }
+            }
+            (2, false) if is_toml && name != MUNICIPALITY_FILE => {
+                diags.push(Diagnostic::file(
+                    &rel,
+                    "unexpected file: a municipality folder holds _municipality.toml and one folder per series",
+                ));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn check_slug(rel: &Path, name: &str, what: &str, diags: &mut Vec<Diagnostic>) {
+    if !is_valid_id(name) {
+        diags.push(Diagnostic::file(
+            rel,
+            format!(
+                "{what} `{name}` cannot be used in a URL: use ASCII letters, digits, `-` or `_` (e.g. ueda, seisaku-kikaku, 2025)"
+            ),
+        ));
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
+    let found = discover(root, diags);
+    let mut municipalities = Vec::new();
+    for (slug, found_m) in found.municipalities {
+        let dir = Path::new(CONTENT_DIR).join(&slug);
+        let rel = dir.join(MUNICIPALITY_FILE);
+        let Some(mut municipality) = read_and_parse::<Municipality>(root, &rel)
+            .map_err(|d| diags.push(d))
+            .ok()
+        else {
+            continue;
+        };
+        check_code(&rel, root, &municipality.code, diags);
+        municipality.slug = slug;
+        for (series_slug, edition_slugs) in found_m.series {
+            let series_dir = dir.join(&series_slug);
+            let rel = series_dir.join(SERIES_FILE);
+            let Some(mut series) = read_and_parse::<Series>(root, &rel)
+                .map_err(|d| diags.push(d))
+                .ok()
+            else {
+                continue;
+            };
+            if series.levels.is_empty() {
+                diags.push(Diagnostic::file(
+                    &rel,
+                    "levels is empty: name each depth of the plan, e.g. levels = [\"重点目標\", \"重点取組項目\"]",
+                ));
+            }
+            series.slug = series_slug;
+            for edition_slug in edition_slugs {
+                let rel = series_dir.join(format!("{edition_slug}.toml"));
+                let Ok(text) = read_text(root, &rel).map_err(|d| diags.push(d)) else {
+                    continue;
+                };
+                let Ok(mut edition) = parse::<Edition>(&rel, &text).map_err(|d| diags.push(d))
+                else {
+                    continue;
+                };
+                edition.slug = edition_slug;
+                edition.source_path = rel.clone();
+                let mut checker = EditionChecker {
+                    rel: &rel,
+                    text: &text,
+                    series: &series,
+                    diags,
+                    anchors: HashMap::new(),
+                };
+                checker.check(&mut edition);
+                series.editions.push(edition);
+            }
+            series.editions.sort_by_key(|e| {
+                (
+                    e.fiscal_year
+                        .as_ref()
+                        .map(|y| y.get_ref().0)
+                        .or(e.period.as_ref().map(|p| p.get_ref().from.0)),
+                    e.order,
+                    e.slug.clone(),
+                )
+            });
+            municipality.series.push(series);
+        }
+        municipalities.push(municipality);
+    }
+    municipalities
+}
+
+/// Check a 全国地方公共団体コード: six digits whose last is the check digit of the first five.
+fn check_code(rel: &Path, root: &Path, code: &Spanned<String>, diags: &mut Vec<Diagnostic>) {
+    let value = code.get_ref();
+    let message = match code_check_digit(value) {
+        None => Some(format!(
+            "code `{value}` is not a 全国地方公共団体コード: expected six digits, e.g. \"202037\""
+        )),
+        Some(digit) if value.as_bytes()[5] != b'0' + digit => Some(format!(
+            "code `{value}` has a wrong check digit: expected {}{digit}",
+            &value[..5]
+        )),
+        Some(_) => None,
+    };
+    if let Some(message) = message {
+        let text = read_text(root, rel).unwrap_or_default();
+        diags.push(Diagnostic::at(rel, &text, code.span(), message));
+    }
+}
+
+/// The check digit of a six-digit 全国地方公共団体コード, or `None` if `code` is not six digits.
+pub fn code_check_digit(code: &str) -> Option<u8> {
+    let digits: Vec<u32> = code.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    if digits.len() != 6 {
+        return None;
+    }
+    let sum: u32 = digits[..5].iter().zip([6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
+    Some(((11 - sum % 11) % 10) as u8)
+}
+
+/// Validation of one edition against its series; also derives anchors and schedule years.
+struct EditionChecker<'a> {
+    rel: &'a Path,
+    text: &'a str,
+    series: &'a Series,
+    diags: &'a mut Vec<Diagnostic>,
+    anchors: HashMap<String, Option<Range<usize>>>,
+}
+
+impl EditionChecker<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        self.diags
+            .push(Diagnostic::at(self.rel, self.text, span, message));
+    }
+
+    fn check(&mut self, edition: &mut Edition) {
+        if edition.fiscal_year.is_none() && edition.period.is_none() && edition.order.is_none() {
+            self.diags.push(Diagnostic::file(
+                self.rel,
+                "missing required key `fiscal_year`: an edition needs fiscal_year, period or (where the document names no year) order",
+            ));
+        }
+        if let Some(period) = &edition.period {
+            let p = period.get_ref();
+            if p.from > p.to {
+                self.error(
+                    period.span(),
+                    format!("period runs backwards: from {} is after to {}", p.from.0, p.to.0),
+                );
+            }
+        }
+        if let Some(published) = &edition.published
+            && parse_month(published.get_ref()).is_none()
+        {
+            self.error(
+                published.span(),
+                format!(
+                    "published `{}` is not a month: expected \"YYYY-MM\", e.g. \"2024-03\"",
+                    published.get_ref()
+                ),
+            );
+        }
+        self.sections(&mut edition.sections, "s");
+        self.indicators(&mut edition.indicators, "i");
+        let include_count = count_includes(&edition.sections);
+        for (what, count) in include_count {
+            if count > 1 {
+                self.diags.push(Diagnostic::file(
+                    self.rel,
+                    format!("include = \"{what}\" appears in {count} sections: it may appear once"),
+                ));
+            }
+        }
+        self.items(&mut edition.items, "g", 0);
+    }
+
+    fn claim(&mut self, anchor: &str, id: Option<&Spanned<Id>>) {
+        let span = id.map(|id| id.span());
+        match self.anchors.get(anchor) {
+            Some(first) => {
+                let first = first.clone();
+                let where_first = first
+                    .as_ref()
+                    .map(|s| {
+                        format!(
+                            "line {}",
+                            Diagnostic::at(self.rel, self.text, s.clone(), "").line
+                        )
+                    })
+                    .unwrap_or_else(|| "an item without an id at that position".to_string());
+                match span.or(first) {
+                    Some(at) => self.error(
+                        at,
+                        format!(
+                            "duplicate id `{anchor}`: already used by {where_first}; ids must be unique within an edition"
+                        ),
+                    ),
+                    None => self.diags.push(Diagnostic::file(
+                        self.rel,
+                        format!("duplicate anchor `{anchor}`"),
+                    )),
+                }
+            }
+            None => {
+                self.anchors.insert(anchor.to_string(), span);
+            }
+        }
+    }
+
+    fn sections(&mut self, sections: &mut [Section], prefix: &str) {
+        for (i, section) in sections.iter_mut().enumerate() {
+            let derived = format!("{prefix}{}", i + 1);
+            section.anchor = section
+                .id
+                .as_ref()
+                .map_or(derived.clone(), |id| id.get_ref().0.clone());
+            let anchor = section.anchor.clone();
+            self.claim(&anchor, section.id.as_ref());
+            self.sections(&mut section.sections, &format!("{derived}-"));
+        }
+    }
+
+    fn indicators(&mut self, indicators: &mut [Indicator], prefix: &str) {
+        for (i, indicator) in indicators.iter_mut().enumerate() {
+            indicator.anchor = indicator
+                .id
+                .as_ref()
+                .map_or(format!("{prefix}{}", i + 1), |id| id.get_ref().0.clone());
+            let anchor = indicator.anchor.clone();
+            self.claim(&anchor, indicator.id.as_ref());
+        }
+    }
+
+    fn items(&mut self, items: &mut [Spanned<Item>], prefix: &str, depth: usize) {
+        for (i, spanned) in items.iter_mut().enumerate() {
+            let span = spanned.span();
+            let item = spanned.get_mut();
+            let derived = format!("{prefix}{}", i + 1);
+            item.anchor = item
+                .id
+                .as_ref()
+                .map_or(derived.clone(), |id| id.get_ref().0.clone());
+            let anchor = item.anchor.clone();
+            self.claim(&anchor, item.id.as_ref());
+            if depth >= self.series.levels.len() && !self.series.levels.is_empty() {
+                self.error(
+                    span.clone(),
+                    format!(
+                        "item nested {} levels deep, but the series names only {} (levels = {:?} in {})",
+                        depth + 1,
+                        self.series.levels.len(),
+                        self.series.levels,
+                        SERIES_FILE
+                    ),
+                );
+            }
+            for key in item.actors.keys() {
+                if !self.series.actors.contains(key.get_ref()) {
+                    let message = if self.series.actors.is_empty() {
+                        format!(
+                            "unknown actor `{}`: the series lists no actors (add actors = [...] to {SERIES_FILE})",
+                            key.get_ref()
+                        )
+                    } else {
+                        format!(
+                            "unknown actor `{}`: expected one of {:?} (the series' actors)",
+                            key.get_ref(),
+                            self.series.actors
+                        )
+                    };
+                    self.error(key.span(), message);
+                }
+            }
+            let mut years = Vec::new();
+            for (key, value) in &item.schedule {
+                match wareki::parse_fiscal_year(key.get_ref()) {
+                    Ok(year) => years.push((year, value.clone())),
+                    Err(e) => self.error(key.span(), format!("schedule key: {e}")),
+                }
+            }
+            years.sort();
+            item.schedule_years = years;
+            let item_anchor = item.anchor.clone();
+            self.indicators(&mut item.indicators, &format!("{item_anchor}-i"));
+            self.items(&mut item.items, &format!("{derived}-"), depth + 1);
+        }
+    }
+}
+
+fn count_includes(sections: &[Section]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for section in sections {
+        if let Some(include) = &section.include {
+            let name = match include.get_ref() {
+                crate::model::Include::Indicators => "indicators",
+                crate::model::Include::Items => "items",
+                crate::model::Include::Outline => "outline",
+            };
+            *counts.entry(name).or_insert(0) += 1;
+        }
+        for (name, n) in count_includes(&section.sections) {
+            *counts.entry(name).or_insert(0) += n;
+        }
+    }
+    counts
+}
+
+/// Parse `YYYY-MM` into (year, month).
+pub fn parse_month(text: &str) -> Option<(i32, u32)> {
+    let (y, m) = text.split_once('-')?;
+    let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+    (y >= 1900 && (1..=12).contains(&m) && text.len() == 7).then_some((y, m))
+}
+
+/// Check every `see.link` points at an existing edition and anchor.
+fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Diagnostic>) {
+    let mut targets: HashMap<String, HashSet<String>> = HashMap::new();
+    for m in municipalities {
+        for s in &m.series {
+            for e in &s.editions {
+                let mut anchors = HashSet::new();
+                collect_anchors(e, &mut anchors);
+                targets.insert(format!("{}/{}/{}", m.slug, s.slug, e.slug), anchors);
+            }
+        }
+    }
+    for m in municipalities {
+        for s in &m.series {
+            for e in &s.editions {
+                let here = format!("{}/{}/{}", m.slug, s.slug, e.slug);
+                let mut links = Vec::new();
+                collect_links(&e.items, &mut links);
+                if links.is_empty() {
+                    continue;
+                }
+                let text = read_text(root, &e.source_path).unwrap_or_default();
+                for link in links {
+                    let (path, anchor) = split_link(link.get_ref());
+                    let path = if path.is_empty() { here.as_str() } else { path };
+                    let message = match (targets.get(path), anchor) {
+                        (None, _) => Some(format!(
+                            "link `{}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)",
+                            link.get_ref()
+                        )),
+                        (Some(anchors), Some(a)) if !anchors.contains(a) => Some(format!(
+                            "link `{}` points to no item: {path} has no id or anchor `{a}`",
+                            link.get_ref()
+                        )),
+                        _ => None,
+                    };
+                    if let Some(message) = message {
+                        diags.push(Diagnostic::at(&e.source_path, &text, link.span(), message));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Split `path#anchor` into its parts.
+pub fn split_link(link: &str) -> (&str, Option<&str>) {
+    match link.split_once('#') {
+        Some((path, anchor)) => (path.trim_matches('/'), Some(anchor)),
+        None => (link.trim_matches('/'), None),
+    }
+}
+
+fn collect_anchors(edition: &Edition, out: &mut HashSet<String>) {
+    fn sections(list: &[Section], out: &mut HashSet<String>) {
+        for s in list {
+            out.insert(s.anchor.clone());
+            sections(&s.sections, out);
+        }
+    }
+    fn items(list: &[Spanned<Item>], out: &mut HashSet<String>) {
+        for item in list {
+            let item = item.get_ref();
+            out.insert(item.anchor.clone());
+            out.extend(item.indicators.iter().map(|i| i.anchor.clone()));
+            items(&item.items, out);
+        }
+    }
+    sections(&edition.sections, out);
+    out.extend(edition.indicators.iter().map(|i| i.anchor.clone()));
+    items(&edition.items, out);
+}
+
+fn collect_links<'a>(items: &'a [Spanned<Item>], out: &mut Vec<&'a Spanned<String>>) {
+    for item in items {
+        let item = item.get_ref();
+        if let Some(link) = item.see.as_ref().and_then(|s| s.link.as_ref()) {
+            out.push(link);
+        }
+        collect_links(&item.items, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_digits_of_real_codes() {
+        assert_eq!(code_check_digit("202037"), Some(7)); // 上田市
+        assert_eq!(code_check_digit("282171"), Some(1)); // 川西市
+        assert_eq!(code_check_digit("032093"), Some(3)); // 一関市
+        assert_eq!(code_check_digit("20203"), None);
+        assert_eq!(code_check_digit("2020３7"), None);
+    }
+
+    #[test]
+    fn typo_suggests_the_closest_key() {
+        assert_eq!(
+            explain("unknown field `titel`, expected one of `title`, `kind`, `levels`"),
+            "unknown key `titel`: did you mean `title`?"
+        );
+        assert_eq!(
+            explain("unknown field `zzz`, expected `title` or `kind`"),
+            "unknown key `zzz`: expected one of `title`, `kind`"
+        );
+    }
+}
