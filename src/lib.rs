@@ -2,11 +2,17 @@
 //! priority goals as a searchable, accessible website with open data.
 //!
 //! The pipeline: [`load`] reads and validates `content/` into a [`load::Site`]; [`render`] turns
-//! it into pages with the tera theme; [`output`] writes them atomically. [`site`] orchestrates.
-//! See ARCHITECTURE.md for the map.
+//! it into pages with the tera [`theme`]; [`output`] writes them atomically; [`site`]
+//! orchestrates. See ARCHITECTURE.md for the map.
 
 pub mod config;
 pub mod diagnostic;
+pub mod init;
 pub mod load;
+pub mod markdown;
 pub mod model;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod theme;
 pub mod wareki;

@@ -1,0 +1,952 @@
+//! Rendering: turn the validated site into HTML pages with the tera theme.
+//!
+//! Templates receive plain view structs (below) with everything formatted for display: 和暦
+//! labels, grouped numbers, Markdown already converted by [`markdown`]. Tera escapes every
+//! value; only the Markdown HTML and the indicator SVG, both built here from escaped text, are
+//! marked safe in the templates.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+use toml::Spanned;
+
+use crate::config::Config;
+use crate::load::{Site, parse_month, split_link};
+use crate::markdown;
+use crate::model::{
+    Edition, Include, Indicator, Item, Labels, Municipality, Section, Series, SeriesKind, Stage,
+    Status,
+};
+use crate::output::OutputFile;
+use crate::theme::Theme;
+use crate::wareki;
+
+/// Text shown where the source document has no value.
+pub const NOT_STATED: &str = "記載なし";
+
+/// Render every page of the site.
+pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, String> {
+    let tera = theme.tera()?;
+    let base = site.config.base();
+    let renderer = Renderer {
+        tera: &tera,
+        config: &site.config,
+        base: &base,
+    };
+    let mut files = Vec::new();
+    let municipalities: Vec<MunicipalityView> = site
+        .municipalities
+        .iter()
+        .map(|m| municipality_view(m, &base))
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("municipalities", &municipalities);
+    files.push(renderer.page("index.html", "index.html", &[], ctx)?);
+    for (m, mv) in site.municipalities.iter().zip(&municipalities) {
+        let crumbs = vec![crumb(&m.name, &mv.url)];
+        let mut ctx = Context::new();
+        ctx.insert("municipality", mv);
+        files.push(renderer.page(
+            "municipality.html",
+            &format!("{}/index.html", m.slug),
+            &crumbs[..0],
+            ctx,
+        )?);
+        for (s, sv) in m.series.iter().zip(&mv.series) {
+            let mut ctx = Context::new();
+            ctx.insert("municipality", mv);
+            ctx.insert("series", sv);
+            ctx.insert(
+                "description_html",
+                &s.description.as_deref().map(markdown::to_html),
+            );
+            files.push(renderer.page(
+                "series.html",
+                &format!("{}/{}/index.html", m.slug, s.slug),
+                &crumbs,
+                ctx,
+            )?);
+            let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
+            for (i, e) in s.editions.iter().enumerate() {
+                let view = edition_page(m, s, e, &base);
+                let mut ctx = Context::new();
+                ctx.insert("municipality", mv);
+                ctx.insert("series", sv);
+                ctx.insert("edition", &view);
+                ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
+                ctx.insert("next", &sv.editions.get(i + 1));
+                files.push(renderer.page(
+                    "edition.html",
+                    &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
+                    &series_crumbs,
+                    ctx,
+                )?);
+            }
+        }
+    }
+    files.push(renderer.page("data.html", "data/index.html", &[], Context::new())?);
+    files.push(renderer.page("404.html", "404.html", &[], Context::new())?);
+    Ok(files)
+}
+
+struct Renderer<'a> {
+    tera: &'a Tera,
+    config: &'a Config,
+    base: &'a str,
+}
+
+impl Renderer<'_> {
+    fn page(
+        &self,
+        template: &str,
+        path: &str,
+        crumbs: &[Crumb],
+        mut ctx: Context,
+    ) -> Result<OutputFile, String> {
+        ctx.insert("config", self.config);
+        ctx.insert("base", self.base);
+        ctx.insert("breadcrumbs", crumbs);
+        ctx.insert("page_path", path.trim_end_matches("index.html"));
+        let html = self.tera.render(template, &ctx).map_err(|e| {
+            let mut message = format!("template {template} failed for {path}: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            message
+        })?;
+        Ok(OutputFile {
+            path: PathBuf::from(path),
+            contents: html.into_bytes(),
+        })
+    }
+}
+
+/// A link in the breadcrumb trail.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crumb {
+    /// Link text.
+    pub title: String,
+    /// Target URL.
+    pub url: String,
+}
+
+fn crumb(title: &str, url: &str) -> Crumb {
+    Crumb {
+        title: title.to_string(),
+        url: url.to_string(),
+    }
+}
+
+/// A municipality as listed on the home page and its own page.
+#[derive(Debug, Serialize)]
+pub struct MunicipalityView {
+    /// 上田市.
+    pub name: String,
+    /// 長野県.
+    pub prefecture: String,
+    /// 全国地方公共団体コード.
+    pub code: String,
+    /// Page URL.
+    pub url: String,
+    /// Its series.
+    pub series: Vec<SeriesView>,
+}
+
+/// A series with its editions, for lists and the series page.
+#[derive(Debug, Serialize)]
+pub struct SeriesView {
+    /// Title.
+    pub title: String,
+    /// 重点目標 or 計画.
+    pub kind_label: &'static str,
+    /// Department of the latest edition (or of the series).
+    pub department: Option<String>,
+    /// Page URL.
+    pub url: String,
+    /// Editions, oldest first.
+    pub editions: Vec<EditionSummary>,
+}
+
+/// An edition as listed on series and home pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditionSummary {
+    /// Title as published.
+    pub title: String,
+    /// 令和7年度（2025年度）, 令和6年度～令和10年度, or the version label.
+    pub when: String,
+    /// Machine-readable year for `<time datetime>`, when known.
+    pub datetime: Option<String>,
+    /// 当初 / 中間報告 / 達成状況.
+    pub stage: &'static str,
+    /// Whether the edition is a draft (案).
+    pub draft: bool,
+    /// Department.
+    pub department: Option<String>,
+    /// Page URL.
+    pub url: String,
+}
+
+fn municipality_view(m: &Municipality, base: &str) -> MunicipalityView {
+    MunicipalityView {
+        name: m.name.clone(),
+        prefecture: m.prefecture.clone(),
+        code: m.code.get_ref().clone(),
+        url: format!("{base}{}/", m.slug),
+        series: m.series.iter().map(|s| series_view(m, s, base)).collect(),
+    }
+}
+
+fn series_view(m: &Municipality, s: &Series, base: &str) -> SeriesView {
+    let editions: Vec<EditionSummary> = s
+        .editions
+        .iter()
+        .map(|e| edition_summary(m, s, e, base))
+        .collect();
+    SeriesView {
+        title: s.title.clone(),
+        kind_label: match s.kind {
+            SeriesKind::PriorityGoals => "重点目標",
+            SeriesKind::Plan => "計画",
+        },
+        department: editions
+            .last()
+            .and_then(|e| e.department.clone())
+            .or_else(|| s.department.clone()),
+        url: format!("{base}{}/{}/", m.slug, s.slug),
+        editions,
+    }
+}
+
+fn edition_summary(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionSummary {
+    let (when, datetime) = edition_when(e);
+    EditionSummary {
+        title: e.title.clone(),
+        when,
+        datetime,
+        stage: e.stage.label(),
+        draft: e.status == Status::Draft,
+        department: e.department.clone().or_else(|| s.department.clone()),
+        url: format!("{base}{}/{}/{}/", m.slug, s.slug, e.slug),
+    }
+}
+
+/// How an edition is dated on pages, and the `datetime` value for `<time>`.
+fn edition_when(e: &Edition) -> (String, Option<String>) {
+    let version = e.version.clone();
+    if let Some(year) = &e.fiscal_year {
+        let y = year.get_ref().0;
+        let mut when = wareki::fiscal_year_full(y);
+        if let Some(v) = version {
+            when.push_str(&format!(" {v}"));
+        }
+        (when, Some(y.to_string()))
+    } else if let Some(period) = &e.period {
+        let p = period.get_ref();
+        (
+            format!(
+                "{}～{}（{}～{}年度）",
+                wareki::fiscal_year_label(p.from.0),
+                wareki::fiscal_year_label(p.to.0),
+                p.from.0,
+                p.to.0
+            ),
+            Some(p.from.0.to_string()),
+        )
+    } else {
+        (version.unwrap_or_else(|| NOT_STATED.to_string()), None)
+    }
+}
+
+/// Everything the edition template shows.
+#[derive(Debug, Serialize)]
+pub struct EditionPage {
+    /// Summary fields (title, dating, stage, department).
+    pub summary: EditionSummary,
+    /// Subtitle or slogan.
+    pub subtitle: Option<String>,
+    /// Source document name.
+    pub document: Option<String>,
+    /// Version label.
+    pub version: Option<String>,
+    /// Publication month as 令和6年3月, with its `YYYY-MM`.
+    pub published: Option<(String, String)>,
+    /// Whether the stage is 当初/中間/達成.
+    pub stage_key: &'static str,
+    /// Headings in force for this edition.
+    pub labels: Labels,
+    /// Name of each depth.
+    pub levels: Vec<String>,
+    /// Prose sections.
+    pub sections: Vec<SectionView>,
+    /// Edition-level indicators, unless a section includes them.
+    pub indicators: Vec<IndicatorView>,
+    /// The item tree, unless a section includes it.
+    pub items: Vec<ItemView>,
+    /// The outline chart, when the plan has 取組主体 marks and no section includes it.
+    pub outline: Option<OutlineView>,
+    /// Table of contents: (anchor, label, depth).
+    pub toc: Vec<TocEntry>,
+    /// Path of the TOML source, for staff.
+    pub source_path: String,
+}
+
+/// One entry of the page's table of contents.
+#[derive(Debug, Serialize)]
+pub struct TocEntry {
+    /// Anchor.
+    pub anchor: String,
+    /// Heading text.
+    pub label: String,
+    /// Nesting depth, 0 outermost.
+    pub depth: usize,
+}
+
+/// A prose section.
+#[derive(Debug, Serialize)]
+pub struct SectionView {
+    /// Anchor.
+    pub anchor: String,
+    /// Heading text, number included.
+    pub heading: String,
+    /// `h2`…`h6` level.
+    pub level: usize,
+    /// Rendered Markdown.
+    pub body_html: Option<String>,
+    /// Indicators shown at the end of this section.
+    pub indicators: Vec<IndicatorView>,
+    /// Items shown at the end of this section.
+    pub items: Vec<ItemView>,
+    /// Outline chart shown at the end of this section.
+    pub outline: Option<OutlineView>,
+    /// Sub-sections.
+    pub sections: Vec<SectionView>,
+}
+
+/// One item of the plan tree.
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    /// Anchor.
+    pub anchor: String,
+    /// Level name, e.g. 重点目標.
+    pub level_name: String,
+    /// Number as printed.
+    pub number: Option<String>,
+    /// Title, or 記載なし.
+    pub title: String,
+    /// Whether the title is missing in the source.
+    pub title_missing: bool,
+    /// `h2`…`h6`.
+    pub level: usize,
+    /// Rendered body Markdown.
+    pub body_html: Option<String>,
+    /// Columns with list entries (actions, targets, progress, results), in table order.
+    pub fields: Vec<FieldView>,
+    /// Short facts: evaluation, owner, status.
+    pub facts: Vec<FactView>,
+    /// Cross reference.
+    pub see: Option<SeeView>,
+    /// Schedule cells in year order.
+    pub schedule: Vec<ScheduleCell>,
+    /// 取組主体 marks in the series' order.
+    pub actors: Vec<ActorMark>,
+    /// Indicators.
+    pub indicators: Vec<IndicatorView>,
+    /// Children.
+    pub children: Vec<ItemView>,
+}
+
+/// A labelled list of entries.
+#[derive(Debug, Serialize)]
+pub struct FieldView {
+    /// Column heading.
+    pub label: String,
+    /// Entries as printed; empty means 記載なし.
+    pub entries: Vec<String>,
+}
+
+/// A labelled short value.
+#[derive(Debug, Serialize)]
+pub struct FactView {
+    /// Heading.
+    pub label: String,
+    /// Value, or 記載なし.
+    pub value: String,
+}
+
+/// A cross reference.
+#[derive(Debug, Serialize)]
+pub struct SeeView {
+    /// Heading.
+    pub label: String,
+    /// Text as printed.
+    pub text: String,
+    /// Link, when the target is in the site.
+    pub href: Option<String>,
+}
+
+/// One year of a schedule.
+#[derive(Debug, Serialize)]
+pub struct ScheduleCell {
+    /// 令和6年度.
+    pub year: String,
+    /// 実施, 検討, →.
+    pub value: String,
+}
+
+/// One 取組主体 mark.
+#[derive(Debug, Serialize)]
+pub struct ActorMark {
+    /// 市民等.
+    pub actor: String,
+    /// ◎, ○ or empty.
+    pub mark: String,
+    /// What the mark means, for screen readers and print.
+    pub meaning: &'static str,
+}
+
+/// An indicator with its numbers formatted and its chart drawn.
+#[derive(Debug, Serialize)]
+pub struct IndicatorView {
+    /// Anchor.
+    pub anchor: String,
+    /// Number as printed.
+    pub number: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Unit.
+    pub unit: Option<String>,
+    /// 現状: (year label, value text).
+    pub baseline: Option<PointView>,
+    /// 目標.
+    pub target: Option<PointView>,
+    /// Reported values.
+    pub actual: Vec<PointView>,
+    /// Remark.
+    pub note: Option<String>,
+    /// Inline SVG chart, when there are at least two numbers to place.
+    pub chart_svg: Option<String>,
+}
+
+/// A formatted value.
+#[derive(Debug, Serialize)]
+pub struct PointView {
+    /// When: 令和4年度 or 9月末.
+    pub when: Option<String>,
+    /// The number with its unit, or 記載なし.
+    pub value: String,
+}
+
+/// The outline chart (体系図).
+#[derive(Debug, Serialize)]
+pub struct OutlineView {
+    /// Column headings below the top level.
+    pub columns: Vec<String>,
+    /// 取組主体 columns.
+    pub actors: Vec<String>,
+    /// Heading of the actors group.
+    pub actors_label: String,
+    /// One group per top-level item.
+    pub groups: Vec<OutlineGroup>,
+}
+
+/// A top-level item and the rows under it.
+#[derive(Debug, Serialize)]
+pub struct OutlineGroup {
+    /// Heading of the group, e.g. 基本方針1 協働のための人づくり.
+    pub heading: String,
+    /// Link to the item.
+    pub anchor: String,
+    /// Rows, one per deepest item.
+    pub rows: Vec<OutlineRow>,
+}
+
+/// One row of the outline chart.
+#[derive(Debug, Serialize)]
+pub struct OutlineRow {
+    /// Cells that start at this row (ancestors spanning several rows appear once).
+    pub cells: Vec<OutlineCell>,
+    /// Marks in the order of the series' actors.
+    pub marks: Vec<ActorMark>,
+}
+
+/// A cell of the outline chart.
+#[derive(Debug, Serialize)]
+pub struct OutlineCell {
+    /// Number and title as the chart prints them.
+    pub text: String,
+    /// Link to the item.
+    pub anchor: String,
+    /// Rows the cell spans.
+    pub rowspan: usize,
+    /// Whether this is the row's own (deepest) item.
+    pub leaf: bool,
+}
+
+struct EditionContext<'a> {
+    labels: Labels,
+    levels: &'a [String],
+    actors: &'a [String],
+    base: &'a str,
+    used: Vec<BTreeSet<&'static str>>,
+}
+
+fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionPage {
+    let labels = e.labels.resolve(&s.labels);
+    let mut used = vec![BTreeSet::new(); s.levels.len().max(1)];
+    collect_used(&e.items, 0, &mut used);
+    let cx = EditionContext {
+        labels: labels.clone(),
+        levels: &s.levels,
+        actors: &s.actors,
+        base,
+        used,
+    };
+    let has_include = |which: Include| section_includes(&e.sections, which);
+    let items_level = if has_include(Include::Items) { 3 } else { 2 };
+    let items: Vec<ItemView> = e
+        .items
+        .iter()
+        .map(|i| item_view(&cx, i.get_ref(), 0, items_level))
+        .collect();
+    let indicators: Vec<IndicatorView> = e.indicators.iter().map(indicator_view).collect();
+    let outline = outline_view(&cx, &e.items);
+    let mut holder = Holder {
+        items: Some(items),
+        indicators: Some(indicators),
+        outline,
+    };
+    let sections = e
+        .sections
+        .iter()
+        .map(|sec| section_view(sec, 2, &mut holder))
+        .collect::<Vec<_>>();
+    let mut toc = Vec::new();
+    toc_sections(&sections, 0, &mut toc);
+    let items = holder.items.take().unwrap_or_default();
+    if !sections.is_empty() {
+        for item in &items {
+            toc.push(TocEntry {
+                anchor: item.anchor.clone(),
+                label: item_heading(item),
+                depth: 0,
+            });
+        }
+    }
+    let (stage_key, _) = match e.stage {
+        Stage::Plan => ("plan", ()),
+        Stage::Interim => ("interim", ()),
+        Stage::Result => ("result", ()),
+    };
+    EditionPage {
+        summary: edition_summary(m, s, e, base),
+        subtitle: e.subtitle.clone(),
+        document: e.document.clone(),
+        version: e.version.clone(),
+        published: e.published.as_ref().and_then(|p| {
+            parse_month(p.get_ref()).map(|(y, mo)| (wareki::month_label(y, mo), p.get_ref().clone()))
+        }),
+        stage_key,
+        labels,
+        levels: s.levels.clone(),
+        sections,
+        indicators: holder.indicators.take().unwrap_or_default(),
+        items,
+        outline: holder.outline.take(),
+        toc,
+        source_path: e.source_path.to_string_lossy().replace('\\', "/"),
+    }
+}
+
+/// Parts of the edition that a section may take to show inside itself.
+struct Holder {
+    items: Option<Vec<ItemView>>,
+    indicators: Option<Vec<IndicatorView>>,
+    outline: Option<OutlineView>,
+}
+
+fn section_includes(sections: &[Section], which: Include) -> bool {
+    sections.iter().any(|s| {
+        s.include.as_ref().map(Spanned::get_ref) == Some(&which)
+            || section_includes(&s.sections, which)
+    })
+}
+
+fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView {
+    let include = sec.include.as_ref().map(|i| *i.get_ref());
+    SectionView {
+        anchor: sec.anchor.clone(),
+        heading: join_number(sec.number.as_deref(), &sec.title),
+        level: level.min(6),
+        body_html: sec.body.as_deref().map(markdown::to_html),
+        indicators: match include {
+            Some(Include::Indicators) => holder.indicators.take().unwrap_or_default(),
+            _ => Vec::new(),
+        },
+        items: match include {
+            Some(Include::Items) => holder.items.take().unwrap_or_default(),
+            _ => Vec::new(),
+        },
+        outline: match include {
+            Some(Include::Outline) => holder.outline.take(),
+            _ => None,
+        },
+        sections: sec
+            .sections
+            .iter()
+            .map(|s| section_view(s, level + 1, holder))
+            .collect(),
+    }
+}
+
+fn toc_sections(sections: &[SectionView], depth: usize, out: &mut Vec<TocEntry>) {
+    for s in sections {
+        out.push(TocEntry {
+            anchor: s.anchor.clone(),
+            label: s.heading.clone(),
+            depth,
+        });
+        if depth == 0 {
+            toc_sections(&s.sections, depth + 1, out);
+        }
+    }
+}
+
+fn join_number(number: Option<&str>, title: &str) -> String {
+    match number {
+        Some(n) if !n.is_empty() => format!("{n} {title}"),
+        _ => title.to_string(),
+    }
+}
+
+fn item_heading(item: &ItemView) -> String {
+    let title = if item.title_missing {
+        format!("（タイトル{NOT_STATED}）")
+    } else {
+        item.title.clone()
+    };
+    match &item.number {
+        Some(n) => format!("{} {n} {title}", item.level_name),
+        None => format!("{} {title}", item.level_name),
+    }
+}
+
+/// Record which fields items use at each depth, so a missing one can say 記載なし.
+fn collect_used(items: &[Spanned<Item>], depth: usize, used: &mut Vec<BTreeSet<&'static str>>) {
+    if used.len() <= depth {
+        used.resize(depth + 1, BTreeSet::new());
+    }
+    for item in items {
+        let item = item.get_ref();
+        let set = &mut used[depth];
+        for (name, present) in [
+            ("actions", !item.actions.is_empty()),
+            ("targets", !item.targets.is_empty()),
+            ("progress", !item.progress.is_empty()),
+            ("results", !item.results.is_empty()),
+            ("evaluation", item.evaluation.is_some()),
+        ] {
+            if present {
+                set.insert(name);
+            }
+        }
+        collect_used(&item.items, depth + 1, used);
+    }
+}
+
+fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> ItemView {
+    let used = cx.used.get(depth).cloned().unwrap_or_default();
+    let label = |l: &Option<String>| l.clone().unwrap_or_default();
+    let mut fields = Vec::new();
+    for (key, entries, heading) in [
+        ("actions", &item.actions, &cx.labels.actions),
+        ("targets", &item.targets, &cx.labels.targets),
+        ("progress", &item.progress, &cx.labels.progress),
+        ("results", &item.results, &cx.labels.results),
+    ] {
+        if !entries.is_empty() || (used.contains(key) && item.see.is_none()) {
+            fields.push(FieldView {
+                label: label(heading),
+                entries: entries.clone(),
+            });
+        }
+    }
+    let mut facts = Vec::new();
+    if item.evaluation.is_some() || used.contains("evaluation") {
+        facts.push(FactView {
+            label: label(&cx.labels.evaluation),
+            value: item
+                .evaluation
+                .clone()
+                .unwrap_or_else(|| NOT_STATED.to_string()),
+        });
+    }
+    for (value, heading) in [
+        (&item.owner, &cx.labels.owner),
+        (&item.status, &cx.labels.status),
+    ] {
+        if let Some(value) = value {
+            facts.push(FactView {
+                label: label(heading),
+                value: value.clone(),
+            });
+        }
+    }
+    let see = item.see.as_ref().map(|see| SeeView {
+        label: label(&cx.labels.see),
+        text: see.text.clone(),
+        href: see.link.as_ref().map(|l| {
+            let (path, anchor) = split_link(l.get_ref());
+            let page = if path.is_empty() {
+                String::new()
+            } else {
+                format!("{}{path}/", cx.base)
+            };
+            match anchor {
+                Some(a) => format!("{page}#{a}"),
+                None => page,
+            }
+        }),
+    });
+    ItemView {
+        anchor: item.anchor.clone(),
+        level_name: cx.levels.get(depth).cloned().unwrap_or_default(),
+        number: item.number.clone(),
+        title: item.title.clone().unwrap_or_else(|| NOT_STATED.to_string()),
+        title_missing: item.title.is_none(),
+        level: level.min(6),
+        body_html: item.body.as_deref().map(markdown::to_html),
+        fields,
+        facts,
+        see,
+        schedule: item
+            .schedule_years
+            .iter()
+            .map(|(y, v)| ScheduleCell {
+                year: wareki::fiscal_year_label(*y),
+                value: v.clone(),
+            })
+            .collect(),
+        actors: actor_marks(cx.actors, item),
+        indicators: item.indicators.iter().map(indicator_view).collect(),
+        children: item
+            .items
+            .iter()
+            .map(|c| item_view(cx, c.get_ref(), depth + 1, level + 1))
+            .collect(),
+    }
+}
+
+fn actor_marks(actors: &[String], item: &Item) -> Vec<ActorMark> {
+    if item.actors.is_empty() {
+        return Vec::new();
+    }
+    actors
+        .iter()
+        .map(|actor| {
+            let mark = item
+                .actors
+                .iter()
+                .find(|(k, _)| k.get_ref() == actor)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let meaning = match mark.as_str() {
+                "◎" => "先導的に取り組む",
+                "○" => "参加・協力する",
+                "" => "なし",
+                _ => "",
+            };
+            ActorMark {
+                actor: actor.clone(),
+                mark,
+                meaning,
+            }
+        })
+        .collect()
+}
+
+fn outline_view(cx: &EditionContext, items: &[Spanned<Item>]) -> Option<OutlineView> {
+    fn has_actors(items: &[Spanned<Item>]) -> bool {
+        items
+            .iter()
+            .any(|i| !i.get_ref().actors.is_empty() || has_actors(&i.get_ref().items))
+    }
+    if !has_actors(items) {
+        return None;
+    }
+    fn leaves(item: &Item) -> usize {
+        if item.items.is_empty() {
+            1
+        } else {
+            item.items.iter().map(|c| leaves(c.get_ref())).sum()
+        }
+    }
+    fn rows(cx: &EditionContext, item: &Item, mut pending: Vec<OutlineCell>, out: &mut Vec<OutlineRow>) {
+        let (number, title) = match &item.outline {
+            Some(o) => (o.number.as_deref(), o.title.clone()),
+            None => (item.number.as_deref(), item.title.clone().unwrap_or_default()),
+        };
+        pending.push(OutlineCell {
+            text: join_number(number, &title),
+            anchor: item.anchor.clone(),
+            rowspan: leaves(item),
+            leaf: item.items.is_empty(),
+        });
+        if item.items.is_empty() {
+            out.push(OutlineRow {
+                cells: pending,
+                marks: actor_marks(cx.actors, item),
+            });
+        } else {
+            let mut first = Some(pending);
+            for child in &item.items {
+                rows(cx, child.get_ref(), first.take().unwrap_or_default(), out);
+            }
+        }
+    }
+    let groups = items
+        .iter()
+        .map(|top| {
+            let top = top.get_ref();
+            let mut out = Vec::new();
+            for child in &top.items {
+                rows(cx, child.get_ref(), Vec::new(), &mut out);
+            }
+            OutlineGroup {
+                heading: join_number(top.number.as_deref(), top.title.as_deref().unwrap_or("")),
+                anchor: top.anchor.clone(),
+                rows: out,
+            }
+        })
+        .collect();
+    Some(OutlineView {
+        columns: cx.levels.iter().skip(1).cloned().collect(),
+        actors: cx.actors.to_vec(),
+        actors_label: cx.labels.actors.clone().unwrap_or_default(),
+        groups,
+    })
+}
+
+/// Format a number as printed in Japanese documents: thousands grouped with commas.
+pub fn format_number(value: f64, decimals: Option<u8>) -> String {
+    let text = match decimals {
+        Some(d) => format!("{value:.*}", d as usize),
+        None => format!("{value}"),
+    };
+    let (sign, text) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+fn with_unit(value: f64, ind: &Indicator) -> String {
+    let number = format_number(value, ind.decimals);
+    match &ind.unit {
+        Some(u) => format!("{number}{u}"),
+        None => number,
+    }
+}
+
+fn indicator_view(ind: &Indicator) -> IndicatorView {
+    let point = |p: &crate::model::Point| PointView {
+        when: p.year.map(|y| wareki::fiscal_year_label(y.0)),
+        value: p
+            .value
+            .map_or_else(|| NOT_STATED.to_string(), |v| with_unit(v, ind)),
+    };
+    IndicatorView {
+        anchor: ind.anchor.clone(),
+        number: ind.number.clone(),
+        name: ind.name.clone(),
+        unit: ind.unit.clone(),
+        baseline: ind.baseline.as_ref().map(point),
+        target: ind.target.as_ref().map(point),
+        actual: ind
+            .actual
+            .iter()
+            .map(|a| PointView {
+                when: a.as_of.clone(),
+                value: with_unit(a.value, ind),
+            })
+            .collect(),
+        note: ind.note.clone(),
+        chart_svg: indicator_svg(ind),
+    }
+}
+
+/// A small bar chart of baseline, actual values and target. Labels are in the page text beside
+/// it; the SVG itself is decorative with a text alternative.
+fn indicator_svg(ind: &Indicator) -> Option<String> {
+    let mut bars: Vec<(&str, f64, &str)> = Vec::new();
+    if let Some(v) = ind.baseline.as_ref().and_then(|p| p.value) {
+        bars.push(("現状", v, "bar-baseline"));
+    }
+    for a in &ind.actual {
+        bars.push(("実績", a.value, "bar-actual"));
+    }
+    if let Some(v) = ind.target.as_ref().and_then(|p| p.value) {
+        bars.push(("目標", v, "bar-target"));
+    }
+    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
+    if bars.len() < 2 || max <= 0.0 || bars.iter().any(|b| b.1 < 0.0) {
+        return None;
+    }
+    let row = 22.0;
+    let height = row * bars.len() as f64;
+    let alt = bars
+        .iter()
+        .map(|(label, v, _)| format!("{label} {}", with_unit(*v, ind)))
+        .collect::<Vec<_>>()
+        .join("、");
+    let mut svg = format!(
+        "<svg class=\"indicator-chart\" viewBox=\"0 0 240 {height}\" width=\"240\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        tera::escape_html(&format!("{}：{alt}", ind.name))
+    );
+    for (i, (label, v, class)) in bars.iter().enumerate() {
+        let y = i as f64 * row;
+        let width = (v / max * 180.0).max(1.0);
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{:.1}\" class=\"bar-label\">{label}</text><rect x=\"40\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" class=\"{class}\"/>",
+            y + 14.0,
+            y + 3.0
+        ));
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// Path of a page relative to the output root, for tests and tools.
+pub fn edition_path(m: &str, s: &str, e: &str) -> PathBuf {
+    Path::new(m).join(s).join(e).join("index.html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers_are_grouped_and_keep_printed_decimals() {
+        assert_eq!(format_number(600000.0, None), "600,000");
+        assert_eq!(format_number(14003.0, None), "14,003");
+        assert_eq!(format_number(80.0, Some(1)), "80.0");
+        assert_eq!(format_number(3.77, None), "3.77");
+        assert_eq!(format_number(110.0, None), "110");
+        assert_eq!(format_number(-1234.5, None), "-1,234.5");
+    }
+}

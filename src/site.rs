@@ -1,0 +1,102 @@
+//! Orchestration of a build: load → render → write, and the summary the CLI prints.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, Site};
+use crate::output::{self, OutputFile};
+use crate::render;
+use crate::theme::Theme;
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The content has problems; nothing was written.
+    Content(Vec<Diagnostic>),
+    /// Something else went wrong (theme, file system); nothing was replaced.
+    Other(String),
+}
+
+/// What a successful build produced.
+#[derive(Debug)]
+pub struct BuildSummary {
+    /// Number of HTML pages written.
+    pub pages: usize,
+    /// Number of files written in all.
+    pub files: usize,
+    /// Number of editions published.
+    pub editions: usize,
+    /// Wall time of the build.
+    pub elapsed: Duration,
+    /// Where the site was written.
+    pub output: PathBuf,
+}
+
+/// Options of `kohyo build`.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Site root holding `kohyo.toml`.
+    pub root: PathBuf,
+    /// Output folder; defaults to `<root>/public`.
+    pub output: Option<PathBuf>,
+    /// Overrides `base_url` of `kohyo.toml`.
+    pub base_url: Option<String>,
+}
+
+/// Load and validate the site: what `kohyo check` runs.
+pub fn check(root: &Path) -> Result<Site, BuildError> {
+    load::load(root).map_err(BuildError::Content)
+}
+
+/// Render every file of the site in memory, in a deterministic order.
+pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
+    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    let mut files = render::render_site(site, &theme).map_err(BuildError::Other)?;
+    files.extend(theme.static_files().iter().cloned());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Build the site and swap it into the output folder.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    let started = Instant::now();
+    let mut site = check(&options.root)?;
+    if let Some(base_url) = &options.base_url {
+        site.config.base_url = base_url.clone();
+    }
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("public"));
+    guard_output(&options.root, &output)?;
+    let files = render_files(&site)?;
+    output::write_site(&output, &files)
+        .map_err(|e| BuildError::Other(format!("cannot write {}: {e}", output.display())))?;
+    Ok(BuildSummary {
+        pages: files
+            .iter()
+            .filter(|f| f.path.extension().is_some_and(|x| x == "html"))
+            .count(),
+        files: files.len(),
+        editions: site.editions().count(),
+        elapsed: started.elapsed(),
+        output,
+    })
+}
+
+/// Refuse an output folder that would replace the site itself.
+fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
+    let holds_site = output.join(load::CONFIG_FILE).exists() || output.join(load::CONTENT_DIR).is_dir();
+    let is_root = match (root.canonicalize(), output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b || a.starts_with(&b),
+        _ => false,
+    };
+    if holds_site || is_root {
+        return Err(BuildError::Other(format!(
+            "refusing to use {} as the output: it holds the site's own files; choose another --output",
+            output.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Themes: tera templates and static files, read from `themes/<name>/` in the site, or the
+//! default theme built into kohyo when the site has no such folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::output::OutputFile;
+
+/// Templates every theme provides.
+pub const TEMPLATES: [&str; 8] = [
+    "base.html",
+    "macros.html",
+    "index.html",
+    "municipality.html",
+    "series.html",
+    "edition.html",
+    "data.html",
+    "404.html",
+];
+
+macro_rules! builtin {
+    ($($path:literal),* $(,)?) => {
+        [$(($path, include_str!(concat!("../themes/default/", $path)))),*]
+    };
+}
+
+/// The default theme, compiled in.
+const DEFAULT_THEME: [(&str, &str); 9] = builtin![
+    "templates/base.html",
+    "templates/macros.html",
+    "templates/index.html",
+    "templates/municipality.html",
+    "templates/series.html",
+    "templates/edition.html",
+    "templates/data.html",
+    "templates/404.html",
+    "static/style.css",
+];
+
+/// A theme's templates (name, source) and static files (relative path, bytes).
+pub struct Theme {
+    templates: Vec<(String, String)>,
+    static_files: Vec<OutputFile>,
+}
+
+impl Theme {
+    /// Load `themes/<name>` under `root`; `default` falls back to the built-in theme.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, String> {
+        let dir = root.join("themes").join(name);
+        if !dir.is_dir() {
+            if name == "default" {
+                return Ok(Theme::builtin());
+            }
+            return Err(format!(
+                "theme `{name}` not found: expected a folder {}",
+                Path::new("themes").join(name).display()
+            ));
+        }
+        let mut templates = Vec::new();
+        for name in TEMPLATES {
+            let path = dir.join("templates").join(name);
+            let source = fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+            templates.push((name.to_string(), source));
+        }
+        let mut static_files = Vec::new();
+        let static_dir = dir.join("static");
+        for entry in WalkDir::new(&static_dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| format!("cannot read theme files: {e}"))?;
+            if entry.file_type().is_file() {
+                let rel: PathBuf = entry
+                    .path()
+                    .strip_prefix(&static_dir)
+                    .unwrap_or(entry.path())
+                    .to_path_buf();
+                let contents = fs::read(entry.path())
+                    .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+                static_files.push(OutputFile {
+                    path: rel,
+                    contents,
+                });
+            }
+        }
+        Ok(Theme {
+            templates,
+            static_files,
+        })
+    }
+
+    /// The default theme compiled into kohyo.
+    pub fn builtin() -> Theme {
+        let mut templates = Vec::new();
+        let mut static_files = Vec::new();
+        for (path, source) in DEFAULT_THEME {
+            if let Some(name) = path.strip_prefix("templates/") {
+                templates.push((name.to_string(), source.to_string()));
+            } else if let Some(name) = path.strip_prefix("static/") {
+                static_files.push(OutputFile {
+                    path: PathBuf::from(name),
+                    contents: source.as_bytes().to_vec(),
+                });
+            }
+        }
+        Theme {
+            templates,
+            static_files,
+        }
+    }
+
+    /// A tera instance with the theme's templates; HTML is escaped automatically.
+    pub fn tera(&self) -> Result<Tera, String> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(
+            self.templates
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.as_str())),
+        )
+        .map_err(|e| {
+            let mut message = format!("theme template error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            message
+        })?;
+        Ok(tera)
+    }
+
+    /// Static files to copy to the output root.
+    pub fn static_files(&self) -> &[OutputFile] {
+        &self.static_files
+    }
+}
