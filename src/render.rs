@@ -178,7 +178,7 @@ pub struct EditionSummary {
     pub title: String,
     /// 令和7年度（2025年度）, 令和6年度～令和10年度, or the version label.
     pub when: String,
-    /// Machine-readable year for `<time datetime>`, when known.
+    /// Machine-readable year for `<time datetime>`; `None` when the source prints no year.
     pub datetime: Option<String>,
     /// 当初 / 中間報告 / 達成状況.
     pub stage: &'static str,
@@ -916,7 +916,7 @@ fn indicator_svg(ind: &Indicator) -> Option<String> {
         .join("、");
     let mut svg = format!(
         "<svg class=\"indicator-chart\" viewBox=\"0 0 240 {height}\" width=\"240\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
-        tera::escape_html(&format!("{}：{alt}", ind.name))
+        crate::theme::escape_html(&format!("{}：{alt}", ind.name))
     );
     for (i, (label, v, class)) in bars.iter().enumerate() {
         let y = i as f64 * row;

@@ -127,6 +127,7 @@ impl Theme {
             }
             message
         })?;
+        tera.set_escape_fn(escape_html);
         Ok(tera)
     }
 
@@ -134,4 +135,21 @@ impl Theme {
     pub fn static_files(&self) -> &[OutputFile] {
         &self.static_files
     }
+}
+
+/// Escape text for HTML element content and quoted attributes. Unlike tera's default, `/` is
+/// left alone, so URLs stay readable in the output.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }

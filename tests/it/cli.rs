@@ -1,0 +1,98 @@
+//! The command line as staff use it: help, init → check → build, determinism, base URL.
+
+use std::fs;
+
+use crate::common::{copy_site, kohyo, sample_root, snapshot, stderr};
+
+#[test]
+fn every_command_has_help() {
+    for (command, option) in [
+        (None, "Commands:"),
+        (Some("build"), "--base-url"),
+        (Some("check"), "--root"),
+        (Some("init"), "<DIR>"),
+    ] {
+        let mut args: Vec<&str> = command.into_iter().collect();
+        args.push("--help");
+        let out = kohyo(&args);
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(option), "{command:?}: {text}");
+    }
+    let out = kohyo(&["no-such-command"]);
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn init_creates_a_site_that_checks_and_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("city");
+    let site_arg = site.to_str().unwrap();
+    let out = kohyo(&["init", site_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kohyo(&["check", "--root", site_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kohyo(&["build", "--root", site_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = fs::read_to_string(site.join("public/sample/somu/2026/index.html")).unwrap();
+    assert!(page.contains("令和8年度（2026年度）"), "{page}");
+    assert!(page.contains("オンライン申請の対象手続の拡大"));
+    let again = kohyo(&["init", site_arg]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("is not empty"), "{}", stderr(&again));
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let a = site.path().join("a");
+    let b = site.path().join("b");
+    for out in [&a, &b] {
+        let result = kohyo(&["build", "--root", root, "--output", out.to_str().unwrap()]);
+        assert!(result.status.success(), "{}", stderr(&result));
+    }
+    let (a, b) = (snapshot(&a), snapshot(&b));
+    assert!(a.len() > 15, "{} files", a.len());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn base_url_prefixes_every_link() {
+    let site = copy_site(&sample_root());
+    let out = site.path().join("out");
+    let result = kohyo(&[
+        "build",
+        "--root",
+        site.path().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--base-url",
+        "https://www.city.example.lg.jp/plans",
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let home = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains("href=\"https://www.city.example.lg.jp/plans/style.css\""));
+    assert!(home.contains("href=\"https://www.city.example.lg.jp/plans/ueda/\""));
+    assert!(!home.contains("href=\"/"), "a root-relative link ignores the base URL");
+}
+
+#[test]
+fn refuses_to_overwrite_the_site_itself() {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let out = kohyo(&["build", "--root", root, "--output", root]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("refusing to use"), "{}", stderr(&out));
+    assert!(site.path().join("content").is_dir());
+}
+
+#[test]
+fn errors_carry_no_colour_codes_when_no_color_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kohyo(&["check", "--root", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("kohyo.toml not found"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+}

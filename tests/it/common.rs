@@ -1,0 +1,143 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use walkdir::WalkDir;
+
+/// The repository root, which is also the sample site's root.
+pub fn sample_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Run the kohyo binary with `args`, colour off.
+pub fn kohyo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kohyo"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the kohyo binary runs")
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The sample site built once into a temporary folder shared by the tests.
+pub fn built_sample() -> &'static Path {
+    static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let out = dir.path().join("public");
+            let result = kohyo(&[
+                "build",
+                "--root",
+                sample_root().to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ]);
+            assert!(result.status.success(), "sample build failed: {}", stderr(&result));
+            dir
+        })
+        .path()
+        .join("public")
+        .leak()
+}
+
+/// A page of the built sample site, as HTML.
+pub fn page(path: &str) -> String {
+    let file = built_sample().join(path);
+    fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// The text a reader sees: tags removed, entities decoded, white space collapsed.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let skip_to = if tail.starts_with("<svg") {
+            tail.find("</svg>").map(|i| i + 6)
+        } else {
+            tail.find('>').map(|i| i + 1)
+        };
+        let end = skip_to.unwrap_or(tail.len());
+        text.push(' ');
+        rest = &tail[end..];
+    }
+    text.push_str(rest);
+    let decoded = decode_entities(&text);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| match &tail[1..e] {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32),
+            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        });
+        match (decoded, end) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &tail[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Copy a site (kohyo.toml, content/, themes/) into a new temporary folder.
+pub fn copy_site(root: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for part in ["kohyo.toml", "content", "themes"] {
+        let from = root.join(part);
+        for entry in WalkDir::new(&from) {
+            let entry = entry.expect("walk");
+            let to = dir.path().join(entry.path().strip_prefix(root).unwrap());
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(&to).unwrap();
+            } else {
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+/// Every file under `dir` with its bytes, keyed by relative path.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
