@@ -34,7 +34,9 @@ impl Diagnostic {
             .map_or(source.len(), |i| start + i);
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        let source_line = source[line_start..line_end].trim_end_matches('\r').to_string();
+        let source_line = source[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let caret_width = source[start..end].trim_end_matches('\r').width().max(1);
         Diagnostic {
@@ -127,13 +129,21 @@ mod tests {
     fn position_counts_characters_and_carets_cover_wide_text() {
         let src = "title = \"上田\"\r\nkind = 3\r\n";
         let start = src.find('3').unwrap();
-        let d = Diagnostic::at(Path::new("a.toml"), src, start..start + 1, "expected a string");
+        let d = Diagnostic::at(
+            Path::new("a.toml"),
+            src,
+            start..start + 1,
+            "expected a string",
+        );
         assert_eq!((d.line, d.column), (2, 8));
         assert_eq!(d.source_line, "kind = 3");
         let d = Diagnostic::at(Path::new("a.toml"), src, 9..15, "bad");
         assert_eq!((d.line, d.column, d.caret_width), (1, 10, 4));
         let text = d.render(false);
         assert!(text.starts_with("error: a.toml:1:10: bad\n"), "{text}");
-        assert!(text.contains("1 | title = \"上田\"\n  |          ^^^^\n"), "{text}");
+        assert!(
+            text.contains("1 | title = \"上田\"\n  |          ^^^^\n"),
+            "{text}"
+        );
     }
 }

@@ -24,7 +24,6 @@ pub const CONFIG_FILE: &str = "kohyo.toml";
 pub const CONTENT_DIR: &str = "content";
 const MUNICIPALITY_FILE: &str = "_municipality.toml";
 const SERIES_FILE: &str = "_series.toml";
-const DICTIONARY_FILE: &str = "_dictionary.csv";
 
 /// A loaded, validated site: the input of every later stage.
 #[derive(Debug)]
@@ -124,9 +123,8 @@ pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
 
 /// Parse TOML text into `T`, turning serde's message into one that says what to do.
 pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Diagnostic> {
-    toml::from_str(text).map_err(|e| {
-        Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message()))
-    })
+    toml::from_str(text)
+        .map_err(|e| Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message())))
 }
 
 fn read_and_parse<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<T, Diagnostic> {
@@ -159,16 +157,17 @@ fn explain(message: &str) -> String {
         let key = rest.split('`').next().unwrap_or(rest);
         return format!("missing required key `{key}`");
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            let expected = match expected {
-                "f64" | "i64" | "a number" => "a number",
-                "a string" | "a borrowed string" => "a string (in quotes)",
-                "a sequence" => "a list `[...]`",
-                other => other,
-            };
-            return format!("expected {expected}, found {found}");
-        }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let expected = match expected {
+            "f64" | "i64" | "a number" => "a number",
+            "a string" | "a borrowed string" => "a string (in quotes)",
+            "a sequence" => "a list `[...]`",
+            other => other,
+        };
+        return format!("expected {expected}, found {found}");
     }
     message.to_string()
 }
@@ -245,13 +244,11 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
                     .or_default()
                     .push(stem);
             }
-            (1, false) if is_toml || name == DICTIONARY_FILE => {
-                if name != DICTIONARY_FILE {
-                    diags.push(Diagnostic::file(
-                        &rel,
-                        "unexpected file: content/ holds one folder per municipality (and _dictionary.csv)",
-                    ));
-                }
+            (1, false) if is_toml => {
+                diags.push(Diagnostic::file(
+                    &rel,
+                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv)",
+                ));
             }
             (2, false) if is_toml && name != MUNICIPALITY_FILE => {
                 diags.push(Diagnostic::file(
@@ -369,11 +366,18 @@ fn check_code(rel: &Path, root: &Path, code: &Spanned<String>, diags: &mut Vec<D
 
 /// The check digit of a six-digit 全国地方公共団体コード, or `None` if `code` is not six digits.
 pub fn code_check_digit(code: &str) -> Option<u8> {
-    let digits: Vec<u32> = code.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    let digits: Vec<u32> = code
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
     if digits.len() != 6 {
         return None;
     }
-    let sum: u32 = digits[..5].iter().zip([6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
+    let sum: u32 = digits[..5]
+        .iter()
+        .zip([6, 5, 4, 3, 2])
+        .map(|(d, w)| d * w)
+        .sum();
     Some(((11 - sum % 11) % 10) as u8)
 }
 
@@ -404,7 +408,10 @@ impl EditionChecker<'_> {
             if p.from > p.to {
                 self.error(
                     period.span(),
-                    format!("period runs backwards: from {} is after to {}", p.from.0, p.to.0),
+                    format!(
+                        "period runs backwards: from {} is after to {}",
+                        p.from.0, p.to.0
+                    ),
                 );
             }
         }

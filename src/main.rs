@@ -93,7 +93,11 @@ fn fail(error: BuildError, color: bool) -> ExitCode {
     match error {
         BuildError::Content(diags) => report(&diags, color),
         BuildError::Other(message) => {
-            let (red, reset) = if color { ("\x1b[31;1m", "\x1b[0m") } else { ("", "") };
+            let (red, reset) = if color {
+                ("\x1b[31;1m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
             eprintln!("{red}error{reset}: {message}");
         }
     }

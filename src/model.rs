@@ -105,7 +105,11 @@ impl Labels {
     /// Fill every heading: `self` first, then `fallback`, then the Japanese default.
     pub fn resolve(&self, fallback: &Labels) -> Labels {
         fn pick(a: &Option<String>, b: &Option<String>, default: &str) -> Option<String> {
-            Some(a.clone().or_else(|| b.clone()).unwrap_or_else(|| default.to_string()))
+            Some(
+                a.clone()
+                    .or_else(|| b.clone())
+                    .unwrap_or_else(|| default.to_string()),
+            )
         }
         Labels {
             actions: pick(&self.actions, &fallback.actions, "具体的な取組"),

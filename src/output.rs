@@ -34,7 +34,10 @@ pub fn write_site(output: &Path, files: &[OutputFile]) -> io::Result<()> {
         {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("refusing to write outside the output: {}", file.path.display()),
+                format!(
+                    "refusing to write outside the output: {}",
+                    file.path.display()
+                ),
             ));
         }
         let path = staging.path().join(&file.path);

@@ -547,7 +547,8 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         document: e.document.clone(),
         version: e.version.clone(),
         published: e.published.as_ref().and_then(|p| {
-            parse_month(p.get_ref()).map(|(y, mo)| (wareki::month_label(y, mo), p.get_ref().clone()))
+            parse_month(p.get_ref())
+                .map(|(y, mo)| (wareki::month_label(y, mo), p.get_ref().clone()))
         }),
         stage_key,
         labels,
@@ -784,10 +785,18 @@ fn outline_view(cx: &EditionContext, items: &[Spanned<Item>]) -> Option<OutlineV
             item.items.iter().map(|c| leaves(c.get_ref())).sum()
         }
     }
-    fn rows(cx: &EditionContext, item: &Item, mut pending: Vec<OutlineCell>, out: &mut Vec<OutlineRow>) {
+    fn rows(
+        cx: &EditionContext,
+        item: &Item,
+        mut pending: Vec<OutlineCell>,
+        out: &mut Vec<OutlineRow>,
+    ) {
         let (number, title) = match &item.outline {
             Some(o) => (o.number.as_deref(), o.title.clone()),
-            None => (item.number.as_deref(), item.title.clone().unwrap_or_default()),
+            None => (
+                item.number.as_deref(),
+                item.title.clone().unwrap_or_default(),
+            ),
         };
         pending.push(OutlineCell {
             text: join_number(number, &title),

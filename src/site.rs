@@ -87,7 +87,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
 
 /// Refuse an output folder that would replace the site itself.
 fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
-    let holds_site = output.join(load::CONFIG_FILE).exists() || output.join(load::CONTENT_DIR).is_dir();
+    let holds_site =
+        output.join(load::CONFIG_FILE).exists() || output.join(load::CONTENT_DIR).is_dir();
     let is_root = match (root.canonicalize(), output.canonicalize()) {
         (Ok(a), Ok(b)) => a == b || a.starts_with(&b),
         _ => false,

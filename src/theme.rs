@@ -113,20 +113,16 @@ impl Theme {
     /// A tera instance with the theme's templates; HTML is escaped automatically.
     pub fn tera(&self) -> Result<Tera, String> {
         let mut tera = Tera::default();
-        tera.add_raw_templates(
-            self.templates
-                .iter()
-                .map(|(n, s)| (n.as_str(), s.as_str())),
-        )
-        .map_err(|e| {
-            let mut message = format!("theme template error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            message
-        })?;
+        tera.add_raw_templates(self.templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| {
+                let mut message = format!("theme template error: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    message.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                message
+            })?;
         tera.set_escape_fn(escape_html);
         Ok(tera)
     }

@@ -24,7 +24,11 @@ fn broken_build(mutate: impl FnOnce(&Path)) -> String {
     assert_eq!(snapshot(&out), before, "a failed build changed public/");
     let check = kohyo(&["check", "--root", root.to_str().unwrap()]);
     assert_eq!(check.status.code(), Some(1));
-    assert_eq!(stderr(&check), stderr(&second), "check and build report alike");
+    assert_eq!(
+        stderr(&check),
+        stderr(&second),
+        "check and build report alike"
+    );
     stderr(&second)
 }
 
@@ -44,8 +48,12 @@ fn append(root: &Path, file: &str, text: &str) -> usize {
 #[test]
 fn toml_syntax_error() {
     let mut line = 0;
-    let err = broken_build(|root| line = append(root, EDITION, "\n[[items]]\ntitle = \"閉じていない\n"));
-    assert!(err.contains(&format!("error: {EDITION}:{}:", line + 2)), "{err}");
+    let err =
+        broken_build(|root| line = append(root, EDITION, "\n[[items]]\ntitle = \"閉じていない\n"));
+    assert!(
+        err.contains(&format!("error: {EDITION}:{}:", line + 2)),
+        "{err}"
+    );
     assert!(err.contains("title = \"閉じていない"), "{err}");
     assert!(err.contains('^'), "{err}");
 }
@@ -54,9 +62,16 @@ fn toml_syntax_error() {
 fn unknown_key_suggests_the_right_one() {
     let mut line = 0;
     let err = broken_build(|root| {
-        line = append(root, EDITION, "\n[[items]]\nid = \"typo\"\ntitel = \"新しい目標\"\n")
+        line = append(
+            root,
+            EDITION,
+            "\n[[items]]\nid = \"typo\"\ntitel = \"新しい目標\"\n",
+        )
     });
-    let at = format!("error: {EDITION}:{}:1: unknown key `titel`: did you mean `title`?", line + 3);
+    let at = format!(
+        "error: {EDITION}:{}:1: unknown key `titel`: did you mean `title`?",
+        line + 3
+    );
     assert!(err.contains(&at), "{err}");
     assert!(err.contains("titel = \"新しい目標\"\n"), "{err}");
     assert!(err.contains("| ^^^^^\n"), "{err}");
@@ -72,7 +87,10 @@ fn string_where_a_number_belongs() {
             "\n[[indicators]]\nname = \"利用回数\"\nbaseline = { year = 2022, value = \"三\" }\n",
         )
     });
-    let at = format!("error: {EDITION}:{}:35: expected a number, found string \"三\"", line + 3);
+    let at = format!(
+        "error: {EDITION}:{}:35: expected a number, found string \"三\"",
+        line + 3
+    );
     assert!(err.contains(&at), "{err}");
 }
 
@@ -80,9 +98,14 @@ fn string_where_a_number_belongs() {
 fn duplicate_id() {
     let file = "content/ichinoseki/kyodo-suishin/dai3ji.toml";
     let mut line = 0;
-    let err = broken_build(|root| line = append(root, file, "\n[[items]]\nid = \"h1\"\ntitle = \"重複\"\n"));
+    let err = broken_build(|root| {
+        line = append(root, file, "\n[[items]]\nid = \"h1\"\ntitle = \"重複\"\n")
+    });
     assert!(
-        err.contains(&format!("error: {file}:{}:6: duplicate id `h1`: already used by line", line + 2)),
+        err.contains(&format!(
+            "error: {file}:{}:6: duplicate id `h1`: already used by line",
+            line + 2
+        )),
         "{err}"
     );
 }
@@ -92,10 +115,17 @@ fn missing_required_key() {
     let file = "content/kawanishi/_municipality.toml";
     let err = broken_build(|root| {
         let path = root.join(file);
-        let text = fs::read_to_string(&path).unwrap().replace("prefecture = \"兵庫県\"\n", "");
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replace("prefecture = \"兵庫県\"\n", "");
         fs::write(path, text).unwrap();
     });
-    assert!(err.contains(&format!("error: {file}:1:1: missing required key `prefecture`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {file}:1:1: missing required key `prefecture`"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,10 +158,15 @@ fn wrong_check_digit_in_municipality_code() {
     let file = "content/ueda/_municipality.toml";
     let err = broken_build(|root| {
         let path = root.join(file);
-        let text = fs::read_to_string(&path).unwrap().replace("202037", "202038");
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replace("202037", "202038");
         fs::write(path, text).unwrap();
     });
-    assert!(err.contains("code `202038` has a wrong check digit: expected 202037"), "{err}");
+    assert!(
+        err.contains("code `202038` has a wrong check digit: expected 202037"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -143,7 +178,10 @@ fn shift_jis_file_is_named_as_such() {
         fs::write(path, bytes).unwrap();
     });
     assert!(err.contains(&format!("error: {EDITION}:")), "{err}");
-    assert!(err.contains("saved as Shift_JIS, not UTF-8: save it as UTF-8"), "{err}");
+    assert!(
+        err.contains("saved as Shift_JIS, not UTF-8: save it as UTF-8"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -186,7 +224,12 @@ fn no_input_makes_it_panic() {
         let result = std::panic::catch_unwind(|| kohyo::load::load(root));
         assert!(result.is_ok(), "panic on the file cut at byte {cut}");
     }
-    for junk in ["\u{0}\u{1}", "[[items]]\n[[items.items.items.items.items]]\ntitle=1", "=", "\u{feff}\u{feff}"] {
+    for junk in [
+        "\u{0}\u{1}",
+        "[[items]]\n[[items.items.items.items.items]]\ntitle=1",
+        "=",
+        "\u{feff}\u{feff}",
+    ] {
         fs::write(&path, junk).unwrap();
         let out = kohyo(&["check", "--root", root.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{junk:?}: {}", stderr(&out));

@@ -39,7 +39,11 @@ fn init_creates_a_site_that_checks_and_builds() {
     assert!(page.contains("オンライン申請の対象手続の拡大"));
     let again = kohyo(&["init", site_arg]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("is not empty"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -74,7 +78,10 @@ fn base_url_prefixes_every_link() {
     let home = fs::read_to_string(out.join("index.html")).unwrap();
     assert!(home.contains("href=\"https://www.city.example.lg.jp/plans/style.css\""));
     assert!(home.contains("href=\"https://www.city.example.lg.jp/plans/ueda/\""));
-    assert!(!home.contains("href=\"/"), "a root-relative link ignores the base URL");
+    assert!(
+        !home.contains("href=\"/"),
+        "a root-relative link ignores the base URL"
+    );
 }
 
 #[test]

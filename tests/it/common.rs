@@ -41,7 +41,11 @@ pub fn built_sample() -> &'static Path {
                 "--output",
                 out.to_str().unwrap(),
             ]);
-            assert!(result.status.success(), "sample build failed: {}", stderr(&result));
+            assert!(
+                result.status.success(),
+                "sample build failed: {}",
+                stderr(&result)
+            );
             dir
         })
         .path()
@@ -89,7 +93,9 @@ fn decode_entities(text: &str) -> String {
             "gt" => Some('>'),
             "quot" => Some('"'),
             "apos" => Some('\''),
-            n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32),
+            n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
             n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
             _ => None,
         });

@@ -9,11 +9,21 @@ fn every_page_is_japanese_and_phone_ready() {
         let entry = entry.unwrap();
         if entry.path().extension().is_some_and(|x| x == "html") {
             let html = std::fs::read_to_string(entry.path()).unwrap();
-            assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"), "{}", entry.path().display());
-            assert!(html.contains("name=\"viewport\" content=\"width=device-width, initial-scale=1\""));
+            assert!(
+                html.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"),
+                "{}",
+                entry.path().display()
+            );
+            assert!(
+                html.contains("name=\"viewport\" content=\"width=device-width, initial-scale=1\"")
+            );
             assert!(html.contains("<main id=\"main\""));
             assert!(html.contains("href=\"#main\">本文へ移動</a>"));
-            assert!(!html.contains("<script"), "no JavaScript is needed: {}", entry.path().display());
+            assert!(
+                !html.contains("<script"),
+                "no JavaScript is needed: {}",
+                entry.path().display()
+            );
             pages += 1;
         }
     }
@@ -24,20 +34,34 @@ fn every_page_is_japanese_and_phone_ready() {
 #[test]
 fn home_lists_every_municipality_and_series() {
     let text = visible_text(&page("index.html"));
-    for name in ["上田市", "川西市", "一関市", "重点目標一覧表", "川西市参画と協働のまちづくり推進計画", "一関市協働推進計画"] {
+    for name in [
+        "上田市",
+        "川西市",
+        "一関市",
+        "重点目標一覧表",
+        "川西市参画と協働のまちづくり推進計画",
+        "一関市協働推進計画",
+    ] {
         assert!(text.contains(name), "{name}");
     }
-    assert!(text.contains("市民まちづくり推進部・上田地域自治C"), "latest department shown");
+    assert!(
+        text.contains("市民まちづくり推進部・上田地域自治C"),
+        "latest department shown"
+    );
 }
 
 #[test]
 fn series_page_is_a_timeline_with_era_labels() {
     let html = page("ueda/shimin-machizukuri/index.html");
     let text = visible_text(&html);
-    let order: Vec<usize> = ["平成29年度（2017年度）", "平成30年度（2018年度）", "令和7年度（2025年度）"]
-        .iter()
-        .map(|label| text.find(label).unwrap_or_else(|| panic!("{label}")))
-        .collect();
+    let order: Vec<usize> = [
+        "平成29年度（2017年度）",
+        "平成30年度（2018年度）",
+        "令和7年度（2025年度）",
+    ]
+    .iter()
+    .map(|label| text.find(label).unwrap_or_else(|| panic!("{label}")))
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "oldest first");
     assert!(html.contains("<time datetime=\"2025\">令和7年度（2025年度）</time>"));
     let text = visible_text(&page("kawanishi/sankaku-kyodo/index.html"));
@@ -47,7 +71,10 @@ fn series_page_is_a_timeline_with_era_labels() {
 #[test]
 fn missing_values_say_kisai_nashi() {
     let text = visible_text(&page("ueda/shimin-machizukuri/2025/index.html"));
-    assert!(text.contains("（タイトル記載なし）"), "goal 6 has no title in the source");
+    assert!(
+        text.contains("（タイトル記載なし）"),
+        "goal 6 has no title in the source"
+    );
     let text = visible_text(&page("kawanishi/sankaku-kyodo/nov13/index.html"));
     assert!(text.contains("年度 記載なし"), "the versions print no year");
     assert!(text.contains("版 11月13日送付"));
@@ -74,18 +101,27 @@ fn plan_page_shows_period_draft_schedule_actors_and_indicators() {
     let j11 = &html[html.find("id=\"j11\"").expect("事業11 anchor")..];
     let j11 = &j11[..j11.find("</table>").unwrap()];
     let cells = visible_text(j11);
-    assert!(cells.contains("令和6年度 令和7年度 令和8年度 令和9年度 令和10年度 検討 → 実施 → →"), "{cells}");
+    assert!(
+        cells.contains("令和6年度 令和7年度 令和8年度 令和9年度 令和10年度 検討 → 実施 → →"),
+        "{cells}"
+    );
     // 体系図: 18 rows, ⑤ 職員研修の実施 led by 市 only
     let outline = &html[html.find("<table class=\"outline\"").unwrap()..];
     let outline = &outline[..outline.find("</table>").unwrap()];
     assert_eq!(outline.matches("<td class=\"mark\">").count(), 18 * 3);
-    assert!(visible_text(outline).contains("⑤ 職員研修の実施 なし なし ◎ （先導的に取り組む）"), "{}", visible_text(outline));
+    assert!(
+        visible_text(outline).contains("⑤ 職員研修の実施 なし なし ◎ （先導的に取り組む）"),
+        "{}",
+        visible_text(outline)
+    );
     // indicators: baseline and target with era labels, units, and an SVG chart
     assert!(text.contains("市民1人当たりの市民センター利用回数"));
     assert!(text.contains("令和4年度 3.77回/年"), "{text}");
     assert!(text.contains("令和10年度 4.23回/年"));
     assert!(text.contains("令和10年度 10,000件"));
-    assert!(html.contains("aria-label=\"市民1人当たりの市民センター利用回数：現状 3.77回/年、目標 4.23回/年\""));
+    assert!(html.contains(
+        "aria-label=\"市民1人当たりの市民センター利用回数：現状 3.77回/年、目標 4.23回/年\""
+    ));
 }
 
 #[test]

@@ -28,5 +28,9 @@ fn every_seed_phrase_appears_on_its_edition_page() {
         }
     }
     assert!(checked >= 150, "only {checked} phrases checked");
-    assert!(missing.is_empty(), "missing on the pages:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "missing on the pages:\n{}",
+        missing.join("\n")
+    );
 }
