@@ -182,6 +182,8 @@ pub struct Edition {
     pub subtitle: Option<String>,
     /// Name of the source document as printed, e.g. 重点目標一覧表（中間報告調書）.
     pub document: Option<String>,
+    /// A remark about the source document, shown as 備考 (e.g. a heading that differs by page).
+    pub note: Option<String>,
     /// Fiscal year (西暦 integer, or an era label such as 平成30年度).
     pub fiscal_year: Option<Spanned<FiscalYear>>,
     /// Plan period, for multi-year plans.

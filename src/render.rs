@@ -270,6 +270,8 @@ pub struct EditionPage {
     pub subtitle: Option<String>,
     /// Source document name.
     pub document: Option<String>,
+    /// Remark about the source document.
+    pub note: Option<String>,
     /// Version label.
     pub version: Option<String>,
     /// Publication month as 令和6年3月, with its `YYYY-MM`.
@@ -545,6 +547,7 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         summary: edition_summary(m, s, e, base),
         subtitle: e.subtitle.clone(),
         document: e.document.clone(),
+        note: e.note.clone(),
         version: e.version.clone(),
         published: e.published.as_ref().and_then(|p| {
             parse_month(p.get_ref())

@@ -87,6 +87,7 @@ fn department_changes_between_editions() {
     assert!(old.contains("担当部局 市民参加協働部・上田地域自治C"));
     assert!(new.contains("担当部局 市民まちづくり推進部・上田地域自治C"));
     assert!(new.contains("段階 中間報告"));
+    assert!(new.contains("備考 2・3ページ目の表題は「重点目標一覧表（中間報告調査書）」"));
     assert!(old.contains("段階 当初"));
 }
 
@@ -155,6 +156,10 @@ fn stable_anchors_on_every_item() {
 #[test]
 fn markdown_tables_and_headings_render() {
     let html = page("ichinoseki/kyodo-suishin/dai3ji/index.html");
-    assert!(html.contains("<th>年度</th>"), "主な経過 is a table");
+    assert!(
+        html.contains("<th>区 分</th>"),
+        "地域協働体の役割 is a table"
+    );
+    assert!(html.contains("<li><strong>平成 22 年度</strong>　一関市協働推進アクションプラン策定"));
     assert!(html.contains("一関市協働推進アクションプラン策定"));
 }
