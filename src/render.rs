@@ -285,7 +285,7 @@ pub struct EditionPage {
     /// Prose sections.
     pub sections: Vec<SectionView>,
     /// Edition-level indicators, unless a section includes them.
-    pub indicators: Vec<IndicatorView>,
+    pub indicators: Option<IndicatorTable>,
     /// The item tree, unless a section includes it.
     pub items: Vec<ItemView>,
     /// The outline chart, when the plan has 取組主体 marks and no section includes it.
@@ -319,7 +319,7 @@ pub struct SectionView {
     /// Rendered Markdown.
     pub body_html: Option<String>,
     /// Indicators shown at the end of this section.
-    pub indicators: Vec<IndicatorView>,
+    pub indicators: Option<IndicatorTable>,
     /// Items shown at the end of this section.
     pub items: Vec<ItemView>,
     /// Outline chart shown at the end of this section.
@@ -356,7 +356,7 @@ pub struct ItemView {
     /// 取組主体 marks in the series' order.
     pub actors: Vec<ActorMark>,
     /// Indicators.
-    pub indicators: Vec<IndicatorView>,
+    pub indicators: Option<IndicatorTable>,
     /// Children.
     pub children: Vec<ItemView>,
 }
@@ -408,6 +408,31 @@ pub struct ActorMark {
     pub mark: String,
     /// What the mark means, for screen readers and print.
     pub meaning: &'static str,
+}
+
+/// A group of indicators under one caption.
+#[derive(Debug, Serialize)]
+pub struct IndicatorTable {
+    /// Caption: the edition's indicators label, e.g. 施策評価指標.
+    pub caption: String,
+    /// Whether the source gives names only (no unit or value anywhere): shown as a list.
+    pub names_only: bool,
+    /// The indicators.
+    pub rows: Vec<IndicatorView>,
+}
+
+fn indicator_table(indicators: &[Indicator], labels: &Labels) -> Option<IndicatorTable> {
+    if indicators.is_empty() {
+        return None;
+    }
+    let names_only = indicators.iter().all(|i| {
+        i.unit.is_none() && i.baseline.is_none() && i.target.is_none() && i.actual.is_empty()
+    });
+    Some(IndicatorTable {
+        caption: labels.indicators.clone().unwrap_or_default(),
+        names_only,
+        rows: indicators.iter().map(indicator_view).collect(),
+    })
 }
 
 /// An indicator with its numbers formatted and its chart drawn.
@@ -514,11 +539,11 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         .iter()
         .map(|i| item_view(&cx, i.get_ref(), 0, items_level))
         .collect();
-    let indicators: Vec<IndicatorView> = e.indicators.iter().map(indicator_view).collect();
+    let indicators = indicator_table(&e.indicators, &labels);
     let outline = outline_view(&cx, &e.items);
     let mut holder = Holder {
         items: Some(items),
-        indicators: Some(indicators),
+        indicators,
         outline,
     };
     let sections = e
@@ -557,7 +582,7 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         labels,
         levels: s.levels.clone(),
         sections,
-        indicators: holder.indicators.take().unwrap_or_default(),
+        indicators: holder.indicators.take(),
         items,
         outline: holder.outline.take(),
         toc,
@@ -568,7 +593,7 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
 /// Parts of the edition that a section may take to show inside itself.
 struct Holder {
     items: Option<Vec<ItemView>>,
-    indicators: Option<Vec<IndicatorView>>,
+    indicators: Option<IndicatorTable>,
     outline: Option<OutlineView>,
 }
 
@@ -587,8 +612,8 @@ fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView
         level: level.min(6),
         body_html: sec.body.as_deref().map(markdown::to_html),
         indicators: match include {
-            Some(Include::Indicators) => holder.indicators.take().unwrap_or_default(),
-            _ => Vec::new(),
+            Some(Include::Indicators) => holder.indicators.take(),
+            _ => None,
         },
         items: match include {
             Some(Include::Items) => holder.items.take().unwrap_or_default(),
@@ -735,7 +760,7 @@ fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> It
             })
             .collect(),
         actors: actor_marks(cx.actors, item),
-        indicators: item.indicators.iter().map(indicator_view).collect(),
+        indicators: indicator_table(&item.indicators, &cx.labels),
         children: item
             .items
             .iter()

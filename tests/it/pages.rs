@@ -78,6 +78,14 @@ fn missing_values_say_kisai_nashi() {
     let text = visible_text(&page("kawanishi/sankaku-kyodo/nov13/index.html"));
     assert!(text.contains("年度 記載なし"), "the versions print no year");
     assert!(text.contains("版 11月13日送付"));
+    // indicators printed with names only are listed, not tabulated as empty cells
+    assert!(
+        text.contains(
+            "施策評価指標 ① 住んでいる地域の必要な情報が入手できると感じている市民の割合 ②"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("単位 現状 実績 目標"));
 }
 
 #[test]
