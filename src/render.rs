@@ -6,7 +6,7 @@
 //! marked safe in the templates.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -563,10 +563,10 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
             });
         }
     }
-    let (stage_key, _) = match e.stage {
-        Stage::Plan => ("plan", ()),
-        Stage::Interim => ("interim", ()),
-        Stage::Result => ("result", ()),
+    let stage_key = match e.stage {
+        Stage::Plan => "plan",
+        Stage::Interim => "interim",
+        Stage::Result => "result",
     };
     EditionPage {
         summary: edition_summary(m, s, e, base),
@@ -966,11 +966,6 @@ fn indicator_svg(ind: &Indicator) -> Option<String> {
     }
     svg.push_str("</svg>");
     Some(svg)
-}
-
-/// Path of a page relative to the output root, for tests and tools.
-pub fn edition_path(m: &str, s: &str, e: &str) -> PathBuf {
-    Path::new(m).join(s).join(e).join("index.html")
 }
 
 #[cfg(test)]
