@@ -20,7 +20,7 @@ use crate::model::{
     Status,
 };
 use crate::output::OutputFile;
-use crate::theme::Theme;
+use crate::theme::{Theme, error_chain};
 use crate::wareki;
 
 /// Text shown where the source document has no value.
@@ -109,15 +109,10 @@ impl Renderer<'_> {
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
         ctx.insert("page_path", path.trim_end_matches("index.html"));
-        let html = self.tera.render(template, &ctx).map_err(|e| {
-            let mut message = format!("template {template} failed for {path}: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            message
-        })?;
+        let html = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| format!("template {template} failed for {path}: {}", error_chain(&e)))?;
         Ok(OutputFile {
             path: PathBuf::from(path),
             contents: html.into_bytes(),

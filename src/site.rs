@@ -44,9 +44,12 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
 }
 
-/// Load and validate the site: what `kohyo check` runs.
+/// Load and validate the site and render it in memory without writing: what `kohyo check`
+/// runs, so that theme errors are found too.
 pub fn check(root: &Path) -> Result<Site, BuildError> {
-    load::load(root).map_err(BuildError::Content)
+    let site = load::load(root).map_err(BuildError::Content)?;
+    render_files(&site)?;
+    Ok(site)
 }
 
 /// Render every file of the site in memory, in a deterministic order.
@@ -61,7 +64,7 @@ pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
 /// Build the site and swap it into the output folder.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
-    let mut site = check(&options.root)?;
+    let mut site = load::load(&options.root).map_err(BuildError::Content)?;
     if let Some(base_url) = &options.base_url {
         site.config.base_url = base_url.clone();
     }

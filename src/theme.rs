@@ -114,15 +114,7 @@ impl Theme {
     pub fn tera(&self) -> Result<Tera, String> {
         let mut tera = Tera::default();
         tera.add_raw_templates(self.templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| {
-                let mut message = format!("theme template error: {e}");
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    message.push_str(&format!(": {s}"));
-                    source = s.source();
-                }
-                message
-            })?;
+            .map_err(|e| format!("theme template error: {}", error_chain(&e)))?;
         tera.set_escape_fn(escape_html);
         Ok(tera)
     }
@@ -131,6 +123,17 @@ impl Theme {
     pub fn static_files(&self) -> &[OutputFile] {
         &self.static_files
     }
+}
+
+/// An error with its chain of causes, for tera errors whose first line says little.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    message
 }
 
 /// Escape text for HTML element content and quoted attributes. Unlike tera's default, `/` is

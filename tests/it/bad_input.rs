@@ -235,3 +235,17 @@ fn no_input_makes_it_panic() {
         assert_eq!(out.status.code(), Some(1), "{junk:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn broken_theme_template_is_reported_and_output_kept() {
+    let err = broken_build(|root| {
+        let path = root.join("themes/default/templates/series.html");
+        fs::write(
+            path,
+            "{% extends \"base.html\" %}{% block content %}{{ series.title }",
+        )
+        .unwrap();
+    });
+    assert!(err.contains("error: theme template error"), "{err}");
+    assert!(err.contains("series.html"), "{err}");
+}
