@@ -13,6 +13,8 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod site;
+pub mod text;
 pub mod theme;
 pub mod wareki;

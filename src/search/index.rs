@@ -1,0 +1,209 @@
+//! Building the search index from rendered edition pages.
+//!
+//! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
+//! - `meta.json`: format version, shard counts, chunk size, the page table and filter values;
+//! - `b/N.json`: positional character bigrams, `u/N.json`: single characters,
+//!   `t/N.json`: lindera terms; a key lives in shard `fnv1a(key) % count`;
+//! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets).
+//!
+//! A query loads `meta.json`, the shards its characters and words hash to, and the record chunks
+//! of the results it shows.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::output::OutputFile;
+use crate::search::extract::{self, RecordText};
+use crate::text;
+
+/// Index format version, checked by both engines.
+pub const FORMAT_VERSION: u32 = 1;
+/// Records per snippet chunk.
+pub const CHUNK: usize = 16;
+/// Postings aimed for per shard; the shard count grows with the site.
+const POSTINGS_PER_SHARD: usize = 1500;
+
+/// An edition page to index.
+#[derive(Debug, Clone)]
+pub struct PageInput {
+    /// URL of the page, e.g. `/ueda/seisaku-kikaku/2022/`.
+    pub url: String,
+    /// Edition title.
+    pub title: String,
+    /// 令和4年度（2022年度） or the version label.
+    pub when: String,
+    /// Municipality name.
+    pub municipality: String,
+    /// Department, if any.
+    pub department: Option<String>,
+    /// Fiscal year (or first year of the period), if any.
+    pub fiscal_year: Option<i32>,
+    /// The rendered HTML.
+    pub html: String,
+}
+
+/// One page in `meta.json`.
+#[derive(Debug, Serialize)]
+struct PageEntry(String, String, String, usize, i64, Option<i32>, usize);
+
+/// FNV-1a (32-bit) of the UTF-8 bytes: the shard function, identical in the JavaScript client.
+pub fn fnv1a(key: &str) -> u32 {
+    key.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
+}
+
+/// Shard count for `postings` entries: a power of two.
+fn shard_count(postings: usize) -> usize {
+    (postings / POSTINGS_PER_SHARD).max(1).next_power_of_two()
+}
+
+#[derive(Default)]
+struct Postings {
+    /// bigram → record → (title positions, body positions)
+    bigrams: BTreeMap<String, BTreeMap<usize, (Vec<u32>, Vec<u32>)>>,
+    /// char → record → (title count, body count)
+    unigrams: BTreeMap<String, BTreeMap<usize, (u32, u32)>>,
+    /// term → records
+    terms: BTreeMap<String, BTreeSet<usize>>,
+}
+
+impl Postings {
+    fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeSet<String>) {
+        let title: Vec<char> = text::normalize(&rec.title).chars().collect();
+        let body: Vec<char> = text::normalize(&rec.body).chars().collect();
+        for (offset, field, is_title) in [(0, &title, true), (title.len(), &body, false)] {
+            for (i, c) in field.iter().enumerate() {
+                let pos = (offset + i) as u32;
+                let entry = self.unigrams.entry(c.to_string()).or_default().entry(record).or_default();
+                if is_title { entry.0 += 1 } else { entry.1 += 1 }
+                if let Some(next) = field.get(i + 1) {
+                    let key: String = [*c, *next].iter().collect();
+                    let entry = self.bigrams.entry(key).or_default().entry(record).or_default();
+                    if is_title { entry.0.push(pos) } else { entry.1.push(pos) }
+                }
+            }
+        }
+        for term in terms {
+            self.terms.entry(term.clone()).or_default().insert(record);
+        }
+    }
+}
+
+/// Build every file of the search index.
+pub fn build(pages: &[PageInput], tokenizer: &text::Tokenizer) -> Result<Vec<OutputFile>, String> {
+    let mut municipalities: Vec<String> = Vec::new();
+    let mut departments: Vec<String> = Vec::new();
+    let mut page_entries = Vec::new();
+    let mut chunks: Vec<Value> = Vec::new();
+    let mut postings = Postings::default();
+    let mut record = 0usize;
+    for (page_index, page) in pages.iter().enumerate() {
+        let m = index_of(&mut municipalities, &page.municipality);
+        let d = page.department.as_ref().map_or(-1, |d| index_of(&mut departments, d) as i64);
+        page_entries.push(PageEntry(
+            page.url.clone(),
+            page.title.clone(),
+            page.when.clone(),
+            m,
+            d,
+            page.fiscal_year,
+            record,
+        ));
+        for rec in extract::records(&page.html) {
+            let terms = tokenizer.terms(&format!("{}\n{}", rec.title, rec.body))?;
+            postings.add(record, &rec, &terms);
+            chunks.push(json!([page_index, rec.anchor, rec.title, rec.body, rec.ancestor_title]));
+            record += 1;
+        }
+    }
+    let mut files = Vec::new();
+    let b = write_shards(&mut files, "b", &postings.bigrams, |list| {
+        let mut out = Vec::new();
+        let mut prev = 0;
+        for (rec, (title, body)) in list {
+            out.extend([(rec - prev) as u64, title.len() as u64, body.len() as u64]);
+            let mut last = 0;
+            for p in title.iter().chain(body) {
+                out.push((p - last) as u64);
+                last = *p;
+            }
+            prev = *rec;
+        }
+        out
+    });
+    let u = write_shards(&mut files, "u", &postings.unigrams, |list| {
+        let mut out = Vec::new();
+        let mut prev = 0;
+        for (rec, (t, b)) in list {
+            out.extend([(rec - prev) as u64, *t as u64, *b as u64]);
+            prev = *rec;
+        }
+        out
+    });
+    let t = write_shards(&mut files, "t", &postings.terms, |set| {
+        let mut prev = 0;
+        set.iter()
+            .map(|rec| {
+                let d = (rec - prev) as u64;
+                prev = *rec;
+                d
+            })
+            .collect()
+    });
+    for (i, chunk) in chunks.chunks(CHUNK).enumerate() {
+        files.push(json_file(format!("r/{i}.json"), &Value::Array(chunk.to_vec())));
+    }
+    let meta = json!({
+        "version": FORMAT_VERSION,
+        "shards": { "b": b, "u": u, "t": t },
+        "chunk": CHUNK,
+        "records": record,
+        "pages": page_entries,
+        "municipalities": municipalities,
+        "departments": departments,
+    });
+    files.push(json_file("meta.json".to_string(), &meta));
+    Ok(files)
+}
+
+fn index_of(list: &mut Vec<String>, value: &str) -> usize {
+    match list.iter().position(|v| v == value) {
+        Some(i) => i,
+        None => {
+            list.push(value.to_string());
+            list.len() - 1
+        }
+    }
+}
+
+/// Write `map` as shard files `dir/N.json`; returns the shard count.
+fn write_shards<T>(
+    files: &mut Vec<OutputFile>,
+    dir: &str,
+    map: &BTreeMap<String, T>,
+    encode: impl Fn(&T) -> Vec<u64>,
+) -> usize
+where
+    T: Sized,
+{
+    let encoded: Vec<(&String, Vec<u64>)> = map.iter().map(|(k, v)| (k, encode(v))).collect();
+    let total: usize = encoded.iter().map(|(_, v)| v.len()).sum();
+    let count = shard_count(total);
+    let mut shards: Vec<BTreeMap<&str, &Vec<u64>>> = vec![BTreeMap::new(); count];
+    for (key, list) in &encoded {
+        shards[fnv1a(key) as usize % count].insert(key.as_str(), list);
+    }
+    for (i, shard) in shards.iter().enumerate() {
+        files.push(json_file(format!("{dir}/{i}.json"), &json!(shard)));
+    }
+    count
+}
+
+fn json_file(path: String, value: &Value) -> OutputFile {
+    OutputFile {
+        path: PathBuf::from("search").join(path),
+        contents: serde_json::to_vec(value).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,117 @@
+//! Japanese text shared by search and diffs: the one normalisation every index, query and
+//! comparison uses, kept identical to `normalize` in `src/search/engine.js`.
+
+use std::collections::BTreeSet;
+
+use lindera::dictionary::{DictionaryBuilder, UserDictionary};
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use unicode_normalization::UnicodeNormalization;
+
+/// IPADIC, built by `build.rs` from the sources in `dictionary/` and compiled in.
+mod ipadic {
+    lindera_dictionary::embedded_dictionary!("/lindera-ipadic", EmbeddedIPADICLoader);
+}
+
+/// Japanese tokenizer: lindera with IPADIC and the site's own words (`content/_dictionary.csv`,
+/// one `surface,part_of_speech,reading` line per word).
+pub struct Tokenizer {
+    segmenter: Segmenter,
+}
+
+impl Tokenizer {
+    /// A tokenizer with the system dictionary and, if given, the site's user dictionary CSV.
+    pub fn new(user_dictionary_csv: Option<&str>) -> Result<Tokenizer, String> {
+        let dictionary = ipadic::load().map_err(|e| format!("cannot load IPADIC: {e}"))?;
+        let user: Option<UserDictionary> = match user_dictionary_csv {
+            Some(csv) => Some(
+                DictionaryBuilder::new((*dictionary.metadata).clone())
+                    .build_user_dict_from_reader(csv.as_bytes())
+                    .map_err(|e| {
+                        format!(
+                            "content/_dictionary.csv: {e}: expected one `surface,part_of_speech,reading` line per word, e.g. 協働体,名詞,キョウドウタイ"
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Tokenizer {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, user),
+        })
+    }
+
+    /// The surface forms of `text`'s tokens, in order.
+    pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
+        let tokens = self
+            .segmenter
+            .segment(text.into())
+            .map_err(|e| format!("tokenizer failed: {e}"))?;
+        Ok(tokens.iter().map(|t| t.surface.to_string()).collect())
+    }
+
+    /// The normalised content terms of `text`: every token but symbols and white space.
+    pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
+        let tokens = self
+            .segmenter
+            .segment(text.into())
+            .map_err(|e| format!("tokenizer failed: {e}"))?;
+        let mut terms = BTreeSet::new();
+        for mut token in tokens {
+            let symbol = token.details().first().is_some_and(|pos| *pos == "記号");
+            let term = normalize(&token.surface);
+            if !symbol && !term.is_empty() {
+                terms.insert(term);
+            }
+        }
+        Ok(terms)
+    }
+}
+
+/// Normalise text for matching: NFKC, lower case, white space and zero-width characters
+/// removed, long-vowel marks unified to ー, hyphens to `-`, wave dashes to `~`.
+///
+/// Hiragana and katakana are not folded into each other: a search for ひと does not find ヒト,
+/// as a reader reading the page would not.
+pub fn normalize(text: &str) -> String {
+    let nfkc: String = text.nfkc().collect();
+    nfkc.to_lowercase().chars().filter_map(fold_char).collect()
+}
+
+/// The per-character step of [`normalize`], after NFKC and lower-casing.
+fn fold_char(c: char) -> Option<char> {
+    match c {
+        c if c.is_whitespace() => None,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' => None,
+        '\u{2014}' | '\u{2015}' | '\u{2500}' | '\u{2501}' | '\u{30fc}' => Some('ー'),
+        '\u{2010}'..='\u{2013}' | '\u{2212}' | '\u{fe63}' => Some('-'),
+        '\u{301c}' | '\u{223c}' => Some('~'),
+        c => Some(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Tokenizer, normalize};
+
+    #[test]
+    fn ipadic_splits_and_the_site_dictionary_joins() {
+        let plain = Tokenizer::new(None).unwrap();
+        let tokens = plain.tokens("地域内分権の確立").unwrap();
+        assert!(!tokens.contains(&"分権".to_string()), "{tokens:?}");
+        let local = Tokenizer::new(Some("分権,名詞,ブンケン\n協働体,名詞,キョウドウタイ\n")).unwrap();
+        let tokens = local.tokens("地域内分権の確立と地域協働体").unwrap();
+        assert!(tokens.contains(&"分権".to_string()), "{tokens:?}");
+        assert!(tokens.contains(&"協働体".to_string()), "{tokens:?}");
+        let terms = local.terms("ＳＤＧｓの推進。").unwrap();
+        assert!(terms.contains("sdgs") && terms.contains("推進") && !terms.contains("。"), "{terms:?}");
+    }
+
+    #[test]
+    fn shared_cases_match_the_javascript_client() {
+        let cases: Vec<(String, String)> =
+            serde_json::from_str(include_str!("../tests/normalize_cases.json")).unwrap();
+        for (input, expected) in cases {
+            assert_eq!(normalize(&input), expected, "{input:?}");
+        }
+    }
+}
