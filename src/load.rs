@@ -24,6 +24,8 @@ pub const CONFIG_FILE: &str = "kohyo.toml";
 pub const CONTENT_DIR: &str = "content";
 const MUNICIPALITY_FILE: &str = "_municipality.toml";
 const SERIES_FILE: &str = "_series.toml";
+/// The site's own words for the tokenizer, relative to the root.
+pub const DICTIONARY_FILE: &str = "content/_dictionary.csv";
 
 /// A loaded, validated site: the input of every later stage.
 #[derive(Debug)]
@@ -34,6 +36,9 @@ pub struct Site {
     pub config: Config,
     /// Municipalities sorted by slug, each with its series and editions.
     pub municipalities: Vec<Municipality>,
+    /// `content/_dictionary.csv` as lindera user-dictionary CSV (comments and blank lines
+    /// removed), if the site has one.
+    pub user_dictionary: Option<String>,
 }
 
 impl Site {
@@ -70,11 +75,13 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     }
     let municipalities = load_content(root, &mut diags);
     check_links(root, &municipalities, &mut diags);
+    let user_dictionary = load_dictionary(root, &mut diags);
     match config {
         Some(config) if diags.is_empty() => Ok(Site {
             root: root.to_path_buf(),
             config,
             municipalities,
+            user_dictionary,
         }),
         _ => {
             diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
@@ -82,6 +89,50 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
             Err(diags)
         }
     }
+}
+
+/// Read `content/_dictionary.csv`: one `surface,part_of_speech,reading` line per word, `#`
+/// comments and blank lines allowed.
+fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let rel = Path::new(DICTIONARY_FILE);
+    if !root.join(rel).is_file() {
+        return None;
+    }
+    let text = match read_text(root, rel) {
+        Ok(text) => text,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let mut csv = String::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let entry = line.trim();
+        if entry.is_empty() || entry.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = entry.split(',').map(str::trim).collect();
+        if fields.len() != 3 || fields.iter().any(|f| f.is_empty()) {
+            let span = start..start + line.trim_end().len();
+            diags.push(Diagnostic::at(
+                rel,
+                &text,
+                span,
+                format!(
+                    "expected three comma-separated fields `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ; found {} field{}",
+                    fields.len(),
+                    if fields.len() == 1 { "" } else { "s" }
+                ),
+            ));
+            continue;
+        }
+        csv.push_str(&fields.join(","));
+        csv.push('\n');
+    }
+    Some(csv)
 }
 
 /// Read a file as text: a UTF-8 BOM is dropped, any other encoding is an error that says which.

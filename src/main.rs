@@ -3,6 +3,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kohyo::diagnostic::{Diagnostic, use_color};
+use kohyo::search::engine::{Filters, Index, SearchResult};
+use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
 
 /// kohyo (公表): publish municipalities' plans and priority goals as a static website.
@@ -37,6 +39,46 @@ enum Command {
     Init {
         /// Folder to create (must not exist or be empty).
         dir: PathBuf,
+    },
+    /// Search the built site (run `kohyo build` first) with the engine the search page uses.
+    Search {
+        /// Words to find; several words separated by spaces must all occur.
+        query: String,
+        /// Print the ranked results as JSON (url, title, breadcrumb, snippet, score).
+        #[arg(long)]
+        json: bool,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Built site to search [default: ROOT/public].
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Only this municipality (its name, e.g. 上田市).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Only this department.
+        #[arg(long)]
+        department: Option<String>,
+        /// Only this fiscal year (western calendar, e.g. 2025).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Results to print.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Measure search against exact-substring truth: recall, precision, bytes a first query loads.
+    SearchEval {
+        /// Query file: one query per line, `#` comments allowed.
+        file: PathBuf,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Built site to evaluate [default: ROOT/public].
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -86,7 +128,109 @@ fn main() -> ExitCode {
             }
             Err(message) => fail(BuildError::Other(message), color),
         },
+        Command::Search {
+            query,
+            json,
+            root,
+            output,
+            municipality,
+            department,
+            year,
+            limit,
+        } => {
+            let output = output.unwrap_or_else(|| root.join("public"));
+            let filters = Filters {
+                municipality,
+                department,
+                year,
+            };
+            match Index::open(&output) {
+                Ok(index) => {
+                    let results = index.query(&query, &filters, limit);
+                    print_results(&results, json);
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::SearchEval {
+            file,
+            json,
+            root,
+            output,
+        } => {
+            let output = output.unwrap_or_else(|| root.join("public"));
+            let report = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read the query file {}: {e}", file.display()))
+                .and_then(|text| eval::evaluate(&output, &eval::read_queries(&text)));
+            match report {
+                Ok(report) => {
+                    print_report(&report, json);
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
     }
+}
+
+fn print_results(results: &[SearchResult], json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(results).unwrap_or_default()
+        );
+        return;
+    }
+    if results.is_empty() {
+        println!("no results");
+    }
+    for (i, r) in results.iter().enumerate() {
+        println!(
+            "{}. {} [{}]\n   {}\n   {}\n   {}",
+            i + 1,
+            r.title,
+            r.score,
+            r.url,
+            r.breadcrumb.join(" › "),
+            r.snippet
+        );
+    }
+}
+
+fn print_report(report: &eval::Report, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
+        return;
+    }
+    println!("recall  precision  top  first-query-gz  query");
+    for q in &report.queries {
+        println!(
+            "{:6.3}  {:9.3}  {:3}  {:14}  {}",
+            q.recall,
+            q.precision,
+            if q.top_in_truth { "ok" } else { "NO" },
+            q.first_query_gzip_bytes,
+            q.query
+        );
+    }
+    println!(
+        "macro recall {:.3}, macro precision {:.3} over {} queries",
+        report.macro_recall,
+        report.macro_precision,
+        report.queries.len()
+    );
+    println!(
+        "first query loads {} B gzipped (median), {} B (worst); index {} B on disk, {} B gzipped; client JS+CSS {} B gzipped",
+        report.first_query_gzip_median,
+        report.first_query_gzip_worst,
+        report.index_bytes,
+        report.index_gzip_bytes,
+        report.client_gzip_bytes
+    );
 }
 
 fn fail(error: BuildError, color: bool) -> ExitCode {

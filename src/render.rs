@@ -20,14 +20,23 @@ use crate::model::{
     Status,
 };
 use crate::output::OutputFile;
+use crate::search::index::PageInput;
 use crate::theme::{Theme, error_chain};
 use crate::wareki;
 
 /// Text shown where the source document has no value.
 pub const NOT_STATED: &str = "記載なし";
 
+/// The rendered site: every page, and the edition pages again as input of the search index.
+pub struct Rendered {
+    /// Every HTML page.
+    pub files: Vec<OutputFile>,
+    /// The edition pages with what search shows and filters by.
+    pub editions: Vec<PageInput>,
+}
+
 /// Render every page of the site.
-pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, String> {
+pub fn render_site(site: &Site, theme: &Theme) -> Result<Rendered, String> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let renderer = Renderer {
@@ -36,6 +45,7 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, String
         base: &base,
     };
     let mut files = Vec::new();
+    let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
         .iter()
@@ -77,18 +87,29 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, String
                 ctx.insert("edition", &view);
                 ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
                 ctx.insert("next", &sv.editions.get(i + 1));
-                files.push(renderer.page(
+                let file = renderer.page(
                     "edition.html",
                     &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
                     &series_crumbs,
                     ctx,
-                )?);
+                )?;
+                editions.push(PageInput {
+                    url: view.summary.url.clone(),
+                    title: view.summary.title.clone(),
+                    when: view.summary.when.clone(),
+                    municipality: m.name.clone(),
+                    department: view.summary.department.clone(),
+                    fiscal_year: edition_year(e),
+                    html: String::from_utf8_lossy(&file.contents).into_owned(),
+                });
+                files.push(file);
             }
         }
     }
     files.push(renderer.page("data.html", "data/index.html", &[], Context::new())?);
+    files.push(renderer.page("search.html", "search/index.html", &[], Context::new())?);
     files.push(renderer.page("404.html", "404.html", &[], Context::new())?);
-    Ok(files)
+    Ok(Rendered { files, editions })
 }
 
 struct Renderer<'a> {
@@ -226,6 +247,15 @@ fn edition_summary(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Edi
         draft: e.status == Status::Draft,
         department: e.department.clone().or_else(|| s.department.clone()),
         url: format!("{base}{}/{}/{}/", m.slug, s.slug, e.slug),
+    }
+}
+
+/// The fiscal year of an edition (the first year of a plan period), if it has one.
+fn edition_year(e: &Edition) -> Option<i32> {
+    match (&e.fiscal_year, &e.period) {
+        (Some(year), _) => Some(year.get_ref().0),
+        (None, Some(period)) => Some(period.get_ref().from.0),
+        (None, None) => None,
     }
 }
 

@@ -7,6 +7,8 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, Site};
 use crate::output::{self, OutputFile};
 use crate::render;
+use crate::search;
+use crate::text::Tokenizer;
 use crate::theme::Theme;
 
 /// Why a build failed.
@@ -52,10 +54,18 @@ pub fn check(root: &Path) -> Result<Site, BuildError> {
     Ok(site)
 }
 
-/// Render every file of the site in memory, in a deterministic order.
+/// Render every file of the site in memory, in a deterministic order: pages, the search
+/// index built from the rendered edition pages, the search client and the theme's files.
 pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
-    let mut files = render::render_site(site, &theme).map_err(BuildError::Other)?;
+    let rendered = render::render_site(site, &theme).map_err(BuildError::Other)?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    let mut files = rendered.files;
+    files.extend(
+        search::index::build(&rendered.editions, &site.config.base(), &tokenizer)
+            .map_err(BuildError::Other)?,
+    );
+    files.extend(search::client_files());
     files.extend(theme.static_files().iter().cloned());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -24,7 +24,7 @@ impl Tokenizer {
     pub fn new(user_dictionary_csv: Option<&str>) -> Result<Tokenizer, String> {
         let dictionary = ipadic::load().map_err(|e| format!("cannot load IPADIC: {e}"))?;
         let user: Option<UserDictionary> = match user_dictionary_csv {
-            Some(csv) => Some(
+            Some(csv) if !csv.trim().is_empty() => Some(
                 DictionaryBuilder::new((*dictionary.metadata).clone())
                     .build_user_dict_from_reader(csv.as_bytes())
                     .map_err(|e| {
@@ -33,7 +33,7 @@ impl Tokenizer {
                         )
                     })?,
             ),
-            None => None,
+            _ => None,
         };
         Ok(Tokenizer {
             segmenter: Segmenter::new(Mode::Normal, dictionary, user),
@@ -98,12 +98,16 @@ mod tests {
         let plain = Tokenizer::new(None).unwrap();
         let tokens = plain.tokens("地域内分権の確立").unwrap();
         assert!(!tokens.contains(&"分権".to_string()), "{tokens:?}");
-        let local = Tokenizer::new(Some("分権,名詞,ブンケン\n協働体,名詞,キョウドウタイ\n")).unwrap();
+        let local =
+            Tokenizer::new(Some("分権,名詞,ブンケン\n協働体,名詞,キョウドウタイ\n")).unwrap();
         let tokens = local.tokens("地域内分権の確立と地域協働体").unwrap();
         assert!(tokens.contains(&"分権".to_string()), "{tokens:?}");
         assert!(tokens.contains(&"協働体".to_string()), "{tokens:?}");
         let terms = local.terms("ＳＤＧｓの推進。").unwrap();
-        assert!(terms.contains("sdgs") && terms.contains("推進") && !terms.contains("。"), "{terms:?}");
+        assert!(
+            terms.contains("sdgs") && terms.contains("推進") && !terms.contains("。"),
+            "{terms:?}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use walkdir::WalkDir;
 use crate::output::OutputFile;
 
 /// Templates every theme provides.
-pub const TEMPLATES: [&str; 8] = [
+pub const TEMPLATES: [&str; 9] = [
     "base.html",
     "macros.html",
     "index.html",
@@ -18,6 +18,7 @@ pub const TEMPLATES: [&str; 8] = [
     "series.html",
     "edition.html",
     "data.html",
+    "search.html",
     "404.html",
 ];
 
@@ -28,7 +29,7 @@ macro_rules! builtin {
 }
 
 /// The default theme, compiled in.
-const DEFAULT_THEME: [(&str, &str); 9] = builtin![
+const DEFAULT_THEME: [(&str, &str); 10] = builtin![
     "templates/base.html",
     "templates/macros.html",
     "templates/index.html",
@@ -36,6 +37,7 @@ const DEFAULT_THEME: [(&str, &str); 9] = builtin![
     "templates/series.html",
     "templates/edition.html",
     "templates/data.html",
+    "templates/search.html",
     "templates/404.html",
     "static/style.css",
 ];

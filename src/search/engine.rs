@@ -24,10 +24,15 @@ const MAX_OCCURRENCES: i64 = 5;
 const TERM: i64 = 30;
 /// Points when the words stand together in the order typed.
 const PHRASE: i64 = 200;
+/// Characters of context shown before the first match.
+const SNIPPET_BEFORE: usize = 30;
+/// Characters in a snippet.
+const SNIPPET_LENGTH: usize = 100;
 
 #[derive(Debug, Deserialize)]
 struct Meta {
     version: u32,
+    base: String,
     shards: Shards,
     chunk: usize,
     pages: Vec<(String, String, String, usize, i64, Option<i32>, usize)>,
@@ -103,7 +108,11 @@ impl Index {
                 meta.version
             ));
         }
-        Ok(Index { dir, meta, cache: RefCell::new(HashMap::new()) })
+        Ok(Index {
+            dir,
+            meta,
+            cache: RefCell::new(HashMap::new()),
+        })
     }
 
     fn file(&self, path: &str) -> Value {
@@ -114,7 +123,9 @@ impl Index {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);
-        self.cache.borrow_mut().insert(path.to_string(), value.clone());
+        self.cache
+            .borrow_mut()
+            .insert(path.to_string(), value.clone());
         value
     }
 
@@ -136,23 +147,41 @@ impl Index {
             for entry in list.chunks(3) {
                 if let [d, t, b] = entry {
                     rec += *d as usize;
-                    out.insert(rec, WordMatch { title: *t as i64, body: *b as i64, starts: Vec::new() });
+                    out.insert(
+                        rec,
+                        WordMatch {
+                            title: *t as i64,
+                            body: *b as i64,
+                            starts: Vec::new(),
+                        },
+                    );
                 }
             }
             return out;
         }
         let lists: Vec<BTreeMap<usize, (usize, Vec<u32>)>> = word
             .windows(2)
-            .map(|pair| decode_positions(&self.postings("b", self.meta.shards.b, &pair.iter().collect::<String>())))
+            .map(|pair| {
+                decode_positions(&self.postings(
+                    "b",
+                    self.meta.shards.b,
+                    &pair.iter().collect::<String>(),
+                ))
+            })
             .collect();
         for (rec, (n_title, first)) in &lists[0] {
             let mut m = WordMatch::default();
             for (k, p) in first.iter().enumerate() {
                 let whole = lists.iter().enumerate().skip(1).all(|(i, l)| {
-                    l.get(rec).is_some_and(|(_, ps)| ps.binary_search(&(p + i as u32)).is_ok())
+                    l.get(rec)
+                        .is_some_and(|(_, ps)| ps.binary_search(&(p + i as u32)).is_ok())
                 });
                 if whole {
-                    if k < *n_title { m.title += 1 } else { m.body += 1 }
+                    if k < *n_title {
+                        m.title += 1
+                    } else {
+                        m.body += 1
+                    }
                     m.starts.push(*p);
                 }
             }
@@ -175,14 +204,23 @@ impl Index {
     }
 
     fn page_of(&self, record: usize) -> usize {
-        self.meta.pages.partition_point(|p| p.6 <= record).saturating_sub(1)
+        self.meta
+            .pages
+            .partition_point(|p| p.6 <= record)
+            .saturating_sub(1)
     }
 
     fn page_passes(&self, page: usize, filters: &Filters) -> bool {
         let p = &self.meta.pages[page];
-        filters.municipality.as_ref().is_none_or(|m| self.meta.municipalities.get(p.3) == Some(m))
+        filters
+            .municipality
+            .as_ref()
+            .is_none_or(|m| self.meta.municipalities.get(p.3) == Some(m))
             && filters.department.as_ref().is_none_or(|d| {
-                usize::try_from(p.4).ok().and_then(|i| self.meta.departments.get(i)) == Some(d)
+                usize::try_from(p.4)
+                    .ok()
+                    .and_then(|i| self.meta.departments.get(i))
+                    == Some(d)
             })
             && filters.year.is_none_or(|y| p.5 == Some(y))
     }
@@ -200,7 +238,9 @@ impl Index {
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut pages_with_hit = BTreeSet::new();
         for rec in matches[0].keys() {
-            if !matches.iter().all(|m| m.contains_key(rec)) || !self.page_passes(self.page_of(*rec), filters) {
+            if !matches.iter().all(|m| m.contains_key(rec))
+                || !self.page_passes(self.page_of(*rec), filters)
+            {
                 continue;
             }
             let mut score = 0;
@@ -227,7 +267,10 @@ impl Index {
             }
         }
         for (page, found) in page_words {
-            if found.len() == words.len() && !pages_with_hit.contains(&page) && self.page_passes(page, filters) {
+            if found.len() == words.len()
+                && !pages_with_hit.contains(&page)
+                && self.page_passes(page, filters)
+            {
                 hits.push((self.meta.pages[page].6, 0));
             }
         }
@@ -235,27 +278,47 @@ impl Index {
         hits
     }
 
-    /// Describe a ranked hit for display: URL with anchor, title, breadcrumb, snippet.
+    /// Describe a ranked hit for display: URL with anchor, title, breadcrumb and snippet, which
+    /// comes from the body, or from the title when the body holds no match.
     pub fn describe(&self, query: &str, record: usize, score: i64) -> SearchResult {
         let chunk = self.file(&format!("r/{}.json", record / self.meta.chunk));
-        let row = chunk.get(record % self.meta.chunk).cloned().unwrap_or(Value::Null);
+        let row = chunk
+            .get(record % self.meta.chunk)
+            .cloned()
+            .unwrap_or(Value::Null);
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or("").to_string();
         let page = &self.meta.pages[self.page_of(record)];
         let anchor = text(1);
         let is_page = anchor.is_empty();
         let title = if is_page { page.1.clone() } else { text(2) };
-        let mut breadcrumb = vec![self.meta.municipalities.get(page.3).cloned().unwrap_or_default()];
-        if let Some(d) = usize::try_from(page.4).ok().and_then(|i| self.meta.departments.get(i)) {
+        let mut breadcrumb = vec![
+            self.meta
+                .municipalities
+                .get(page.3)
+                .cloned()
+                .unwrap_or_default(),
+        ];
+        if let Some(d) = usize::try_from(page.4)
+            .ok()
+            .and_then(|i| self.meta.departments.get(i))
+        {
             breadcrumb.push(d.clone());
         }
         breadcrumb.push(page.2.clone());
         if let Some(goal) = row.get(4).and_then(Value::as_str) {
             breadcrumb.push(goal.to_string());
         }
-        let body = text(3);
-        let (snippet, highlights) = snippet(if body.is_empty() { &title } else { &body }, &query_words(query));
+        let words = query_words(query);
+        let (mut snippet, mut highlights) = snippet(&text(3), &words);
+        if highlights.is_empty() {
+            (snippet, highlights) = self::snippet(&title, &words);
+        }
         SearchResult {
-            url: if is_page { page.0.clone() } else { format!("{}#{anchor}", page.0) },
+            url: if is_page {
+                page.0.clone()
+            } else {
+                format!("{}#{anchor}", page.0)
+            },
             title,
             breadcrumb,
             snippet,
@@ -271,6 +334,24 @@ impl Index {
             .take(limit)
             .map(|(rec, score)| self.describe(query, rec, score))
             .collect()
+    }
+
+    /// Paths (under `search/`) of the index files read so far, in order of name.
+    pub fn loaded_files(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self
+            .cache
+            .borrow()
+            .keys()
+            .map(|k| self.dir.join(k))
+            .collect();
+        paths.push(self.dir.join("meta.json"));
+        paths.sort();
+        paths
+    }
+
+    /// The site's base path, which every page URL starts with.
+    pub fn base_path(&self) -> String {
+        self.meta.base.clone()
     }
 
     /// URL of every edition page in the index.
@@ -354,11 +435,13 @@ pub fn snippet(text: &str, words: &[String]) -> (String, Vec<(usize, usize)>) {
         }
     }
     found.sort();
-    let start = found.first().map_or(0, |f| f.0.saturating_sub(30));
-    let end = (start + 100).min(chars.len());
+    let start = found
+        .first()
+        .map_or(0, |f| f.0.saturating_sub(SNIPPET_BEFORE));
+    let end = (start + SNIPPET_LENGTH).min(chars.len());
     let mut highlights: Vec<(usize, usize)> = Vec::new();
     for (a, b) in found {
-        if a >= start && b <= end && highlights.last().is_none_or(|l| a >= l.1) {
+        if a >= start && b <= end && highlights.last().is_none_or(|l| a >= l.1 + start) {
             highlights.push((a - start, b - start));
         }
     }

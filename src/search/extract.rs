@@ -4,7 +4,8 @@
 //! exactly what a reader sees: every character of `<main>` belongs to exactly one record. An
 //! element with a `data-search` attribute starts a record (its `id` is the anchor); an element
 //! with `data-search-title` inside it holds the record's title. Text outside any such element
-//! belongs to the page record, whose anchor is empty.
+//! belongs to the page record, whose anchor is empty. Text inside `data-search-skip` (the `#`
+//! links beside headings), scripts and styles is not searchable text.
 
 /// The text of one record as a reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +49,9 @@ pub fn records(html: &str) -> Vec<RecordText> {
                     in_main = true;
                 }
                 let void = self_closing || VOID.contains(&name.as_str());
-                if matches!(name.as_str(), "script" | "style" | "template") && skip_depth.is_none()
-                {
+                let skipped = matches!(name.as_str(), "script" | "style" | "template")
+                    || attrs.iter().any(|(k, _)| k == "data-search-skip");
+                if skipped && !void && skip_depth.is_none() {
                     skip_depth = Some(stack.len());
                 }
                 let mut open = Open {
@@ -316,14 +318,14 @@ fn decode(text: &str) -> String {
 mod tests {
     use super::*;
 
-    const PAGE: &str = r#"<html><body><header>サイト</header><main id="main">
-<h1>令和7年度重点目標</h1><p>担当 &amp; 部局</p>
+    const PAGE: &str = r##"<html><body><header>サイト</header><main id="main">
+<h1>令和7年度重点目標</h1><a data-search-skip href="#g1">#</a><p>担当 &amp; 部局</p>
 <section data-search id="g1"><h2 data-search-title>重点目標 1 分権</h2>
 <ul><li>(1) 検討&#39;s</li></ul>
 <section data-search id="g1-1"><h3 data-search-title>① 子</h3><p>本文<br>続き</p></section>
 <p>親の続き</p></section>
 <script>var x = "<p>";</script>
-<svg><text>現状</text><rect x="1"/></svg></main><footer>フッター</footer></body></html>"#;
+<svg><text>現状</text><rect x="1"/></svg></main><footer>フッター</footer></body></html>"##;
 
     #[test]
     fn text_is_split_into_records_with_titles() {

@@ -51,7 +51,9 @@ struct PageEntry(String, String, String, usize, i64, Option<i32>, usize);
 
 /// FNV-1a (32-bit) of the UTF-8 bytes: the shard function, identical in the JavaScript client.
 pub fn fnv1a(key: &str) -> u32 {
-    key.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
+    key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Shard count for `postings` entries: a power of two.
@@ -76,12 +78,30 @@ impl Postings {
         for (offset, field, is_title) in [(0, &title, true), (title.len(), &body, false)] {
             for (i, c) in field.iter().enumerate() {
                 let pos = (offset + i) as u32;
-                let entry = self.unigrams.entry(c.to_string()).or_default().entry(record).or_default();
-                if is_title { entry.0 += 1 } else { entry.1 += 1 }
+                let entry = self
+                    .unigrams
+                    .entry(c.to_string())
+                    .or_default()
+                    .entry(record)
+                    .or_default();
+                if is_title {
+                    entry.0 += 1
+                } else {
+                    entry.1 += 1
+                }
                 if let Some(next) = field.get(i + 1) {
                     let key: String = [*c, *next].iter().collect();
-                    let entry = self.bigrams.entry(key).or_default().entry(record).or_default();
-                    if is_title { entry.0.push(pos) } else { entry.1.push(pos) }
+                    let entry = self
+                        .bigrams
+                        .entry(key)
+                        .or_default()
+                        .entry(record)
+                        .or_default();
+                    if is_title {
+                        entry.0.push(pos)
+                    } else {
+                        entry.1.push(pos)
+                    }
                 }
             }
         }
@@ -92,7 +112,12 @@ impl Postings {
 }
 
 /// Build every file of the search index.
-pub fn build(pages: &[PageInput], tokenizer: &text::Tokenizer) -> Result<Vec<OutputFile>, String> {
+/// `base` is the site's base path (`/` or `/city/`), which every page URL starts with.
+pub fn build(
+    pages: &[PageInput],
+    base: &str,
+    tokenizer: &text::Tokenizer,
+) -> Result<Vec<OutputFile>, String> {
     let mut municipalities: Vec<String> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     let mut page_entries = Vec::new();
@@ -101,7 +126,10 @@ pub fn build(pages: &[PageInput], tokenizer: &text::Tokenizer) -> Result<Vec<Out
     let mut record = 0usize;
     for (page_index, page) in pages.iter().enumerate() {
         let m = index_of(&mut municipalities, &page.municipality);
-        let d = page.department.as_ref().map_or(-1, |d| index_of(&mut departments, d) as i64);
+        let d = page
+            .department
+            .as_ref()
+            .map_or(-1, |d| index_of(&mut departments, d) as i64);
         page_entries.push(PageEntry(
             page.url.clone(),
             page.title.clone(),
@@ -114,7 +142,13 @@ pub fn build(pages: &[PageInput], tokenizer: &text::Tokenizer) -> Result<Vec<Out
         for rec in extract::records(&page.html) {
             let terms = tokenizer.terms(&format!("{}\n{}", rec.title, rec.body))?;
             postings.add(record, &rec, &terms);
-            chunks.push(json!([page_index, rec.anchor, rec.title, rec.body, rec.ancestor_title]));
+            chunks.push(json!([
+                page_index,
+                rec.anchor,
+                rec.title,
+                rec.body,
+                rec.ancestor_title
+            ]));
             record += 1;
         }
     }
@@ -153,10 +187,21 @@ pub fn build(pages: &[PageInput], tokenizer: &text::Tokenizer) -> Result<Vec<Out
             .collect()
     });
     for (i, chunk) in chunks.chunks(CHUNK).enumerate() {
-        files.push(json_file(format!("r/{i}.json"), &Value::Array(chunk.to_vec())));
+        files.push(json_file(
+            format!("r/{i}.json"),
+            &Value::Array(chunk.to_vec()),
+        ));
     }
+    let years: BTreeSet<i32> = pages.iter().filter_map(|p| p.fiscal_year).collect();
+    let years: Vec<(i32, String)> = years
+        .into_iter()
+        .rev()
+        .map(|y| (y, crate::wareki::fiscal_year_full(y)))
+        .collect();
     let meta = json!({
         "version": FORMAT_VERSION,
+        "base": base,
+        "years": years,
         "shards": { "b": b, "u": u, "t": t },
         "chunk": CHUNK,
         "records": record,

@@ -1,0 +1,306 @@
+// kohyo search engine for the browser: the same algorithm as src/search/engine.rs, step for
+// step and with integer scores, so both return the same ranked results (a test runs both).
+// No dependencies, no build step: an ES module loaded by ui.js and, in tests, by node.
+
+export const FORMAT_VERSION = 1;
+const TITLE = 100;
+const OCCURRENCE = 10;
+const MAX_OCCURRENCES = 5;
+const TERM = 30;
+const PHRASE = 200;
+const SNIPPET_BEFORE = 30;
+const SNIPPET_LENGTH = 100;
+
+// Rust's char::is_whitespace (Unicode White_Space), which JavaScript's \s does not match exactly.
+const SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u;
+const DROPPED = new Set(['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff']);
+const LONG_MARK = new Set(['\u2014', '\u2015', '\u2500', '\u2501', '\u30fc']);
+const HYPHEN = /^[\u2010-\u2013\u2212\ufe63]$/u;
+const WAVE = new Set(['\u301c', '\u223c']);
+
+/** Normalise text for matching, exactly as `text::normalize` in Rust. */
+export function normalize(text) {
+  let out = '';
+  for (const c of text.normalize('NFKC').toLowerCase()) {
+    if (SPACE.test(c) || DROPPED.has(c)) continue;
+    if (LONG_MARK.has(c)) out += 'ー';
+    else if (HYPHEN.test(c)) out += '-';
+    else if (WAVE.has(c)) out += '~';
+    else out += c;
+  }
+  return out;
+}
+
+/** A query's normalised words: split at white space, empty and repeated words dropped. */
+export function queryWords(query) {
+  const words = [];
+  let part = '';
+  for (const c of query + ' ') {
+    if (!SPACE.test(c)) {
+      part += c;
+      continue;
+    }
+    const w = normalize(part);
+    if (w && !words.includes(w)) words.push(w);
+    part = '';
+  }
+  return words;
+}
+
+/** FNV-1a (32-bit) of the UTF-8 bytes: the shard of a key. */
+export function fnv1a(key) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(key)) {
+    h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+function decodePositions(list) {
+  const out = new Map();
+  let i = 0;
+  let rec = 0;
+  while (i + 3 <= list.length) {
+    rec += list[i];
+    const t = list[i + 1];
+    const b = list[i + 2];
+    i += 3;
+    const positions = [];
+    let p = 0;
+    for (const d of list.slice(i, i + t + b)) {
+      p += d;
+      positions.push(p);
+    }
+    i += t + b;
+    out.set(rec, [t, positions]);
+  }
+  return out;
+}
+
+function hasSorted(list, value) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length && list[lo] === value;
+}
+
+function ascending(map) {
+  return [...map.keys()].sort((a, b) => a - b);
+}
+
+/** A built index, read through `load(path)` which resolves to the parsed JSON of a file. */
+export class Index {
+  constructor(meta, load) {
+    this.meta = meta;
+    this.load = load;
+    this.files = new Map();
+  }
+
+  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json`). */
+  static async open(load) {
+    const meta = await load('meta.json');
+    if (meta.version !== FORMAT_VERSION) {
+      throw new Error(`search index format ${meta.version} is not ${FORMAT_VERSION}`);
+    }
+    return new Index(meta, load);
+  }
+
+  file(path) {
+    if (!this.files.has(path)) {
+      this.files.set(path, Promise.resolve(this.load(path)).catch(() => null));
+    }
+    return this.files.get(path);
+  }
+
+  async postings(kind, count, key) {
+    const shard = await this.file(`${kind}/${fnv1a(key) % count}.json`);
+    return (shard && shard[key]) || [];
+  }
+
+  async word(word) {
+    const out = new Map();
+    if (word.length === 1) {
+      const list = await this.postings('u', this.meta.shards.u, word[0]);
+      let rec = 0;
+      for (let i = 0; i + 3 <= list.length; i += 3) {
+        rec += list[i];
+        out.set(rec, { title: list[i + 1], body: list[i + 2], starts: [] });
+      }
+      return out;
+    }
+    const pairs = [];
+    for (let i = 0; i + 1 < word.length; i++) pairs.push(word[i] + word[i + 1]);
+    const lists = (await Promise.all(pairs.map((p) => this.postings('b', this.meta.shards.b, p))))
+      .map(decodePositions);
+    for (const rec of ascending(lists[0])) {
+      const [nTitle, first] = lists[0].get(rec);
+      const m = { title: 0, body: 0, starts: [] };
+      first.forEach((p, k) => {
+        const whole = lists.every((l, i) => i === 0 || (l.has(rec) && hasSorted(l.get(rec)[1], p + i)));
+        if (whole) {
+          if (k < nTitle) m.title += 1;
+          else m.body += 1;
+          m.starts.push(p);
+        }
+      });
+      if (m.starts.length > 0) out.set(rec, m);
+    }
+    return out;
+  }
+
+  async terms(word) {
+    const out = new Set();
+    let rec = 0;
+    for (const d of await this.postings('t', this.meta.shards.t, word)) {
+      rec += d;
+      out.add(rec);
+    }
+    return out;
+  }
+
+  pageOf(record) {
+    const pages = this.meta.pages;
+    let lo = 0;
+    let hi = pages.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pages[mid][6] <= record) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(lo - 1, 0);
+  }
+
+  pagePasses(page, filters) {
+    const p = this.meta.pages[page];
+    const m = this.meta;
+    return (filters.municipality == null || m.municipalities[p[3]] === filters.municipality)
+      && (filters.department == null || (p[4] >= 0 && m.departments[p[4]] === filters.department))
+      && (filters.year == null || p[5] === filters.year);
+  }
+
+  /** Ranked `[record, score]` pairs, as `Index::search` in Rust. */
+  async search(query, filters = {}) {
+    const words = queryWords(query);
+    if (words.length === 0) return [];
+    const chars = words.map((w) => Array.from(w));
+    const matches = await Promise.all(chars.map((w) => this.word(w)));
+    const terms = await Promise.all(words.map((w) => this.terms(w)));
+    const hits = [];
+    const pagesWithHit = new Set();
+    for (const rec of ascending(matches[0])) {
+      if (!matches.every((m) => m.has(rec)) || !this.pagePasses(this.pageOf(rec), filters)) continue;
+      let score = 0;
+      matches.forEach((m, i) => {
+        const w = m.get(rec);
+        if (w.title > 0) score += TITLE;
+        score += Math.min(w.title + w.body, MAX_OCCURRENCES) * OCCURRENCE;
+        if (terms[i].has(rec)) score += TERM;
+      });
+      if (phrase(chars, matches, rec)) score += PHRASE;
+      pagesWithHit.add(this.pageOf(rec));
+      hits.push([rec, score]);
+    }
+    const pageWords = new Map();
+    matches.forEach((m, i) => {
+      for (const rec of m.keys()) {
+        const page = this.pageOf(rec);
+        if (!pageWords.has(page)) pageWords.set(page, new Set());
+        pageWords.get(page).add(i);
+      }
+    });
+    for (const page of ascending(pageWords)) {
+      if (pageWords.get(page).size === words.length && !pagesWithHit.has(page)
+        && this.pagePasses(page, filters)) {
+        hits.push([this.meta.pages[page][6], 0]);
+      }
+    }
+    hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return hits;
+  }
+
+  /**
+   * URL with anchor, title, breadcrumb and snippet of a hit, as `Index::describe` in Rust: the
+   * snippet comes from the body, or from the title when the body holds no match.
+   */
+  async describe(query, record, score) {
+    const chunk = await this.file(`r/${Math.floor(record / this.meta.chunk)}.json`);
+    const row = (chunk && chunk[record % this.meta.chunk]) || [];
+    const text = (i) => (typeof row[i] === 'string' ? row[i] : '');
+    const page = this.meta.pages[this.pageOf(record)];
+    const anchor = text(1);
+    const isPage = anchor === '';
+    const title = isPage ? page[1] : text(2);
+    const breadcrumb = [this.meta.municipalities[page[3]] ?? ''];
+    if (page[4] >= 0 && this.meta.departments[page[4]] !== undefined) {
+      breadcrumb.push(this.meta.departments[page[4]]);
+    }
+    breadcrumb.push(page[2]);
+    if (typeof row[4] === 'string') breadcrumb.push(row[4]);
+    const words = queryWords(query);
+    let [snip, highlights] = snippet(text(3), words);
+    if (highlights.length === 0) [snip, highlights] = snippet(title, words);
+    return {
+      url: isPage ? page[0] : `${page[0]}#${anchor}`,
+      title,
+      breadcrumb,
+      snippet: snip,
+      highlights,
+      score,
+    };
+  }
+
+  /** Search and describe the first `limit` results. */
+  async query(query, filters = {}, limit = 20) {
+    const hits = (await this.search(query, filters)).slice(0, limit);
+    return Promise.all(hits.map(([rec, score]) => this.describe(query, rec, score)));
+  }
+}
+
+function phrase(words, matches, rec) {
+  if (words.length < 2 || words.some((w) => w.length < 2)) return false;
+  return matches[0].get(rec).starts.some((start) => {
+    let at = start + words[0].length;
+    return words.every((w, i) => {
+      if (i === 0) return true;
+      const ok = hasSorted(matches[i].get(rec).starts, at);
+      at += w.length;
+      return ok;
+    });
+  });
+}
+
+/** Up to 100 characters of `text` around the first match, with the ranges of every match. */
+export function snippet(text, words) {
+  const chars = Array.from(text);
+  const norm = [];
+  const origin = [];
+  chars.forEach((c, i) => {
+    for (const n of normalize(c)) {
+      norm.push(n);
+      origin.push(i);
+    }
+  });
+  const found = [];
+  for (const word of words) {
+    const w = Array.from(word);
+    if (w.length === 0 || w.length > norm.length) continue;
+    for (let s = 0; s + w.length <= norm.length; s++) {
+      if (w.every((c, k) => norm[s + k] === c)) found.push([origin[s], origin[s + w.length - 1] + 1]);
+    }
+  }
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const start = found.length > 0 ? Math.max(found[0][0] - SNIPPET_BEFORE, 0) : 0;
+  const end = Math.min(start + SNIPPET_LENGTH, chars.length);
+  const highlights = [];
+  for (const [a, b] of found) {
+    const last = highlights[highlights.length - 1];
+    if (a >= start && b <= end && (last === undefined || a >= last[1] + start)) {
+      highlights.push([a - start, b - start]);
+    }
+  }
+  return [chars.slice(start, end).join(''), highlights];
+}

@@ -1,0 +1,189 @@
+//! Search evaluation against exact-substring truth, for `kohyo search-eval`.
+//!
+//! Truth for a query: the edition pages whose visible text (`<main>`, read from the built HTML
+//! files, not from the index), normalised, contains every word of the query. Results are
+//! compared page by page. The same run measures what a first query downloads: the gzipped size
+//! of every index file the engine read to show the first [`SHOWN`] results.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde::Serialize;
+
+use crate::search::engine::{Filters, Index, query_words};
+use crate::search::extract;
+use crate::text::normalize;
+
+/// Results the search page shows at once; their snippets are part of a first query's download.
+pub const SHOWN: usize = 20;
+
+/// The evaluation of one query.
+#[derive(Debug, Serialize)]
+pub struct QueryReport {
+    /// The query line.
+    pub query: String,
+    /// Pages that contain every word.
+    pub truth: Vec<String>,
+    /// Pages with at least one result.
+    pub found: Vec<String>,
+    /// |found ∩ truth| / |truth| (1 when the truth is empty).
+    pub recall: f64,
+    /// |found ∩ truth| / |found| (1 when nothing was found).
+    pub precision: f64,
+    /// URL of the first result.
+    pub top: Option<String>,
+    /// Whether the first result's page contains the query (true when there is no truth).
+    pub top_in_truth: bool,
+    /// Gzipped bytes of the index files a first query reads.
+    pub first_query_gzip_bytes: u64,
+}
+
+/// The evaluation of a query file.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// One report per query, in file order.
+    pub queries: Vec<QueryReport>,
+    /// Mean recall over the queries.
+    pub macro_recall: f64,
+    /// Mean precision over the queries.
+    pub macro_precision: f64,
+    /// Median of `first_query_gzip_bytes`.
+    pub first_query_gzip_median: u64,
+    /// Largest `first_query_gzip_bytes`.
+    pub first_query_gzip_worst: u64,
+    /// Size of the index files (without the client).
+    pub index_bytes: u64,
+    /// Gzipped size of the index files, each compressed alone.
+    pub index_gzip_bytes: u64,
+    /// Gzipped size of the search client (JavaScript) and the stylesheet.
+    pub client_gzip_bytes: u64,
+}
+
+/// The queries of a query file: one per line, `#` comments and blank lines skipped.
+pub fn read_queries(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Evaluate `queries` over the site built into `output`.
+pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
+    let index = Index::open(output)?;
+    let mut pages = Vec::new();
+    for url in index.page_urls() {
+        let html = fs::read_to_string(page_file(output, &index, &url)?)
+            .map_err(|e| format!("cannot read the page {url}: {e}"))?;
+        pages.push((url, normalize(&extract::main_text(&html))));
+    }
+    let mut reports = Vec::new();
+    for query in queries {
+        let words = query_words(query);
+        let truth: Vec<String> = pages
+            .iter()
+            .filter(|(_, text)| {
+                !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
+            })
+            .map(|(url, _)| url.clone())
+            .collect();
+        let first = Index::open(output)?;
+        let shown = first.query(query, &Filters::default(), SHOWN);
+        let first_query_gzip_bytes = gzip_total(&first.loaded_files())?;
+        let mut found: Vec<String> = Vec::new();
+        for (record, _) in index.search(query, &Filters::default()) {
+            let url = index.page_url(record);
+            if !found.contains(&url) {
+                found.push(url);
+            }
+        }
+        found.sort();
+        let hits = found.iter().filter(|u| truth.contains(u)).count() as f64;
+        let top = shown.first().map(|r| r.url.clone());
+        let top_page = top
+            .as_deref()
+            .map(|u| u.split('#').next().unwrap_or(u).to_string());
+        reports.push(QueryReport {
+            query: query.clone(),
+            recall: if truth.is_empty() {
+                1.0
+            } else {
+                hits / truth.len() as f64
+            },
+            precision: if found.is_empty() {
+                1.0
+            } else {
+                hits / found.len() as f64
+            },
+            top_in_truth: truth.is_empty() || top_page.is_some_and(|p| truth.contains(&p)),
+            top,
+            truth,
+            found,
+            first_query_gzip_bytes,
+        });
+    }
+    let mean = |f: fn(&QueryReport) -> f64| {
+        reports.iter().map(f).sum::<f64>() / reports.len().max(1) as f64
+    };
+    let mut sizes: Vec<u64> = reports.iter().map(|r| r.first_query_gzip_bytes).collect();
+    sizes.sort_unstable();
+    let index_files = index_files(output)?;
+    let client = [
+        output.join("search/engine.js"),
+        output.join("search/ui.js"),
+        output.join("style.css"),
+    ];
+    Ok(Report {
+        macro_recall: mean(|r| r.recall),
+        macro_precision: mean(|r| r.precision),
+        first_query_gzip_median: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
+        first_query_gzip_worst: sizes.last().copied().unwrap_or(0),
+        index_bytes: index_files
+            .iter()
+            .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+            .sum(),
+        index_gzip_bytes: gzip_total(&index_files)?,
+        client_gzip_bytes: gzip_total(&client)?,
+        queries: reports,
+    })
+}
+
+/// The HTML file of a page URL: the URL's path after the site's base, plus `index.html`.
+fn page_file(output: &Path, index: &Index, url: &str) -> Result<PathBuf, String> {
+    let base = index.base_path();
+    let rel = url
+        .strip_prefix(base.as_str())
+        .ok_or_else(|| format!("page {url} is not under the site's base {base}"))?;
+    Ok(output.join(rel).join("index.html"))
+}
+
+/// Every file of the index (not the client).
+fn index_files(output: &Path) -> Result<Vec<PathBuf>, String> {
+    let dir = output.join("search");
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "json") {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone.
+pub fn gzip_total(files: &[PathBuf]) -> Result<u64, String> {
+    let mut total = 0;
+    for path in files {
+        let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::new(6));
+        encoder
+            .write_all(&bytes)
+            .and_then(|()| encoder.finish())
+            .map(|gz| total += gz.len() as u64)
+            .map_err(|e| format!("cannot compress {}: {e}", path.display()))?;
+    }
+    Ok(total)
+}

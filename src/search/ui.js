@@ -1,0 +1,139 @@
+// The search page: reads ?q= and the filters from the URL, runs the engine, shows the results.
+// Every text is inserted with textContent, so nothing from the index is parsed as HTML.
+
+import { Index } from './engine.js';
+
+const SHOWN = 20;
+const form = document.querySelector('.search-page-form');
+const input = document.getElementById('search-q');
+const status = document.getElementById('search-status');
+const list = document.getElementById('search-results');
+const selects = {
+  municipality: document.getElementById('search-municipality'),
+  department: document.getElementById('search-department'),
+  year: document.getElementById('search-year'),
+};
+const base = new URL(form.dataset.index, document.baseURI);
+const load = async (path) => {
+  const response = await fetch(new URL(path, base));
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+};
+
+function fill(select, options) {
+  for (const [value, label] of options) {
+    const option = document.createElement('option');
+    option.value = String(value);
+    option.textContent = label;
+    select.append(option);
+  }
+}
+
+function filtersFromForm() {
+  const year = selects.year.value;
+  return {
+    municipality: selects.municipality.value || null,
+    department: selects.department.value || null,
+    year: year ? Number(year) : null,
+  };
+}
+
+function snippetNode(text, highlights) {
+  const p = document.createElement('p');
+  p.className = 'snippet';
+  const chars = Array.from(text);
+  let at = 0;
+  for (const [a, b] of highlights) {
+    p.append(chars.slice(at, a).join(''));
+    const mark = document.createElement('mark');
+    mark.textContent = chars.slice(a, b).join('');
+    p.append(mark);
+    at = b;
+  }
+  p.append(chars.slice(at).join(''));
+  return p;
+}
+
+function resultNode(r) {
+  const li = document.createElement('li');
+  const h = document.createElement('h2');
+  const a = document.createElement('a');
+  a.href = r.url;
+  a.textContent = r.title;
+  h.append(a);
+  const crumbs = document.createElement('p');
+  crumbs.className = 'result-crumbs';
+  crumbs.textContent = r.breadcrumb.join(' › ');
+  li.append(h, crumbs, snippetNode(r.snippet, r.highlights));
+  return li;
+}
+
+let index = null;
+let run = 0;
+
+async function search() {
+  const query = input.value;
+  const mine = ++run;
+  list.replaceChildren();
+  if (query.trim() === '') {
+    status.textContent = '検索する言葉を入力してください。';
+    return;
+  }
+  status.textContent = '検索しています…';
+  const hits = await index.search(query, filtersFromForm());
+  const shown = await Promise.all(
+    hits.slice(0, SHOWN).map(([rec, score]) => index.describe(query, rec, score)),
+  );
+  if (mine !== run) return;
+  list.replaceChildren(...shown.map(resultNode));
+  if (hits.length === 0) {
+    status.textContent = `「${query.trim()}」に一致する項目は見つかりませんでした。言葉を短くするか、絞り込みを外してお試しください。`;
+  } else if (hits.length > SHOWN) {
+    status.textContent = `「${query.trim()}」の検索結果：${hits.length}件（上位${SHOWN}件を表示）`;
+  } else {
+    status.textContent = `「${query.trim()}」の検索結果：${hits.length}件`;
+  }
+}
+
+function syncUrl() {
+  const params = new URLSearchParams();
+  params.set('q', input.value);
+  for (const [key, select] of Object.entries(selects)) {
+    if (select.value) params.set(key, select.value);
+  }
+  history.replaceState(null, '', `?${params}`);
+}
+
+async function start() {
+  try {
+    index = await Index.open(load);
+  } catch (e) {
+    status.textContent = '検索索引を読み込めませんでした。時間をおいてもう一度お試しください。';
+    return;
+  }
+  const meta = index.meta;
+  fill(selects.municipality, meta.municipalities.map((m) => [m, m]));
+  fill(selects.department, [...meta.departments].sort().map((d) => [d, d]));
+  fill(selects.year, meta.years);
+  const params = new URLSearchParams(location.search);
+  input.value = params.get('q') ?? '';
+  for (const [key, select] of Object.entries(selects)) {
+    const v = params.get(key);
+    if (v && [...select.options].some((o) => o.value === v)) select.value = v;
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    syncUrl();
+    search();
+  });
+  for (const select of Object.values(selects)) {
+    select.addEventListener('change', () => {
+      syncUrl();
+      search();
+    });
+  }
+  if (input.value.trim() !== '') search();
+  else status.textContent = '検索する言葉を入力してください。';
+}
+
+start();
