@@ -224,9 +224,10 @@ fn print_report(report: &eval::Report, json: bool) {
         report.queries.len()
     );
     println!(
-        "first query loads {} B gzipped (median), {} B (worst); index {} B on disk, {} B gzipped; client JS+CSS {} B gzipped",
+        "first query loads {} B gzipped (median), {} B (worst; {} B uncompressed); index {} B on disk, {} B gzipped; client JS+CSS {} B gzipped",
         report.first_query_gzip_median,
         report.first_query_gzip_worst,
+        report.first_query_worst,
         report.index_bytes,
         report.index_gzip_bytes,
         report.client_gzip_bytes

@@ -77,6 +77,14 @@ function decodePositions(list) {
   return out;
 }
 
+// Offsets of the n-grams that cover a word of `len` characters: 0, n, 2n, … and the last.
+function cover(len, n) {
+  const offsets = [];
+  for (let at = 0; at <= len - n; at += n) offsets.push(at);
+  if (offsets[offsets.length - 1] !== len - n) offsets.push(len - n);
+  return offsets;
+}
+
 function hasSorted(list, value) {
   let lo = 0;
   let hi = list.length;
@@ -132,15 +140,19 @@ export class Index {
       }
       return out;
     }
-    const pairs = [];
-    for (let i = 0; i + 1 < word.length; i++) pairs.push(word[i] + word[i + 1]);
-    const lists = (await Promise.all(pairs.map((p) => this.postings('b', this.meta.shards.b, p))))
-      .map(decodePositions);
+    const [kind, count, n] = word.length === 2
+      ? ['b', this.meta.shards.b, 2]
+      : ['g', this.meta.shards.g, 3];
+    const offsets = cover(word.length, n);
+    const lists = (await Promise.all(
+      offsets.map((at) => this.postings(kind, count, word.slice(at, at + n).join(''))),
+    )).map(decodePositions);
     for (const rec of ascending(lists[0])) {
       const [nTitle, first] = lists[0].get(rec);
       const m = { title: 0, body: 0, starts: [] };
       first.forEach((p, k) => {
-        const whole = lists.every((l, i) => i === 0 || (l.has(rec) && hasSorted(l.get(rec)[1], p + i)));
+        const whole = lists.every((l, i) => i === 0
+          || (l.has(rec) && hasSorted(l.get(rec)[1], p + offsets[i])));
         if (whole) {
           if (k < nTitle) m.title += 1;
           else m.body += 1;

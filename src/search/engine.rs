@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::search::index::{FORMAT_VERSION, fnv1a};
+use crate::search::index::{FORMAT_VERSION, PageEntry, fnv1a};
 use crate::text::normalize;
 
 /// Points for a word found in the title.
@@ -35,7 +35,7 @@ struct Meta {
     base: String,
     shards: Shards,
     chunk: usize,
-    pages: Vec<(String, String, String, usize, i64, Option<i32>, usize)>,
+    pages: Vec<PageEntry>,
     municipalities: Vec<String>,
     departments: Vec<String>,
 }
@@ -43,6 +43,7 @@ struct Meta {
 #[derive(Debug, Deserialize)]
 struct Shards {
     b: usize,
+    g: usize,
     u: usize,
     t: usize,
 }
@@ -74,6 +75,9 @@ pub struct SearchResult {
     /// Score; higher ranks first.
     pub score: i64,
 }
+
+/// Record → (number of title positions, all positions), as decoded from a bigram or trigram list.
+type RecordPositions = BTreeMap<usize, (usize, Vec<u32>)>;
 
 /// Matches of one word in one record.
 #[derive(Debug, Default, Clone)]
@@ -138,7 +142,9 @@ impl Index {
             .unwrap_or_default()
     }
 
-    /// Matches of one normalised word: record → counts and start positions.
+    /// Matches of one normalised word: record → counts and start positions. One character reads
+    /// the unigram list, two the bigram list, more the trigrams covering the word, checked to
+    /// stand at the right distances from each other.
     fn word(&self, word: &[char]) -> BTreeMap<usize, WordMatch> {
         let mut out = BTreeMap::new();
         if word.len() == 1 {
@@ -159,22 +165,27 @@ impl Index {
             }
             return out;
         }
-        let lists: Vec<BTreeMap<usize, (usize, Vec<u32>)>> = word
-            .windows(2)
-            .map(|pair| {
-                decode_positions(&self.postings(
-                    "b",
-                    self.meta.shards.b,
-                    &pair.iter().collect::<String>(),
-                ))
+        let (kind, count, n) = if word.len() == 2 {
+            ("b", self.meta.shards.b, 2)
+        } else {
+            ("g", self.meta.shards.g, 3)
+        };
+        let lists: Vec<(u32, RecordPositions)> = cover(word.len(), n)
+            .into_iter()
+            .map(|at| {
+                let gram: String = word[at..at + n].iter().collect();
+                (
+                    at as u32,
+                    decode_positions(&self.postings(kind, count, &gram)),
+                )
             })
             .collect();
-        for (rec, (n_title, first)) in &lists[0] {
+        for (rec, (n_title, first)) in &lists[0].1 {
             let mut m = WordMatch::default();
             for (k, p) in first.iter().enumerate() {
-                let whole = lists.iter().enumerate().skip(1).all(|(i, l)| {
+                let whole = lists.iter().skip(1).all(|(at, l)| {
                     l.get(rec)
-                        .is_some_and(|(_, ps)| ps.binary_search(&(p + i as u32)).is_ok())
+                        .is_some_and(|(_, ps)| ps.binary_search(&(p + at)).is_ok())
                 });
                 if whole {
                     if k < *n_title {
@@ -377,7 +388,16 @@ pub fn query_words(query: &str) -> Vec<String> {
     words
 }
 
-fn decode_positions(list: &[u64]) -> BTreeMap<usize, (usize, Vec<u32>)> {
+/// Offsets of the `n`-grams that cover a word of `len` characters: 0, n, 2n, … and the last.
+fn cover(len: usize, n: usize) -> Vec<usize> {
+    let mut offsets: Vec<usize> = (0..=len - n).step_by(n).collect();
+    if offsets.last() != Some(&(len - n)) {
+        offsets.push(len - n);
+    }
+    offsets
+}
+
+fn decode_positions(list: &[u64]) -> RecordPositions {
     let mut out = BTreeMap::new();
     let (mut i, mut rec) = (0, 0usize);
     while i + 3 <= list.len() {

@@ -18,7 +18,7 @@ use crate::search::extract;
 use crate::text::normalize;
 
 /// Results the search page shows at once; their snippets are part of a first query's download.
-pub const SHOWN: usize = 20;
+pub const SHOWN: usize = 10;
 
 /// The evaluation of one query.
 #[derive(Debug, Serialize)]
@@ -39,6 +39,8 @@ pub struct QueryReport {
     pub top_in_truth: bool,
     /// Gzipped bytes of the index files a first query reads.
     pub first_query_gzip_bytes: u64,
+    /// The same files uncompressed.
+    pub first_query_bytes: u64,
 }
 
 /// The evaluation of a query file.
@@ -54,6 +56,8 @@ pub struct Report {
     pub first_query_gzip_median: u64,
     /// Largest `first_query_gzip_bytes`.
     pub first_query_gzip_worst: u64,
+    /// Largest `first_query_bytes`.
+    pub first_query_worst: u64,
     /// Size of the index files (without the client).
     pub index_bytes: u64,
     /// Gzipped size of the index files, each compressed alone.
@@ -92,7 +96,9 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
             .collect();
         let first = Index::open(output)?;
         let shown = first.query(query, &Filters::default(), SHOWN);
-        let first_query_gzip_bytes = gzip_total(&first.loaded_files())?;
+        let loaded = first.loaded_files();
+        let first_query_gzip_bytes = gzip_total(&loaded)?;
+        let first_query_bytes = raw_total(&loaded);
         let mut found: Vec<String> = Vec::new();
         for (record, _) in index.search(query, &Filters::default()) {
             let url = index.page_url(record);
@@ -123,6 +129,7 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
             truth,
             found,
             first_query_gzip_bytes,
+            first_query_bytes,
         });
     }
     let mean = |f: fn(&QueryReport) -> f64| {
@@ -141,10 +148,12 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
         macro_precision: mean(|r| r.precision),
         first_query_gzip_median: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
         first_query_gzip_worst: sizes.last().copied().unwrap_or(0),
-        index_bytes: index_files
+        first_query_worst: reports
             .iter()
-            .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
-            .sum(),
+            .map(|r| r.first_query_bytes)
+            .max()
+            .unwrap_or(0),
+        index_bytes: raw_total(&index_files),
         index_gzip_bytes: gzip_total(&index_files)?,
         client_gzip_bytes: gzip_total(&client)?,
         queries: reports,
@@ -171,6 +180,14 @@ fn index_files(output: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(files)
+}
+
+/// Sum of the sizes of `files`.
+fn raw_total(files: &[PathBuf]) -> u64 {
+    files
+        .iter()
+        .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+        .sum()
 }
 
 /// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone.

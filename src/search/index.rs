@@ -2,8 +2,11 @@
 //!
 //! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
 //! - `meta.json`: format version, shard counts, chunk size, the page table and filter values;
-//! - `b/N.json`: positional character bigrams, `u/N.json`: single characters,
-//!   `t/N.json`: lindera terms; a key lives in shard `fnv1a(key) % count`;
+//! - `b/N.json`: positional character bigrams, `g/N.json`: positional trigrams,
+//!   `u/N.json`: single characters, `t/N.json`: lindera terms; a key lives in shard
+//!   `fnv1a(key) % count`. A two-character word reads one bigram list; a longer word reads the
+//!   trigrams that cover it (offsets 0, 3, 6, … and the last), whose lists are short because
+//!   trigrams are selective: that keeps what a query downloads close to the size of its answer;
 //! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets).
 //!
 //! A query loads `meta.json`, the shards its characters and words hash to, and the record chunks
@@ -12,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::output::OutputFile;
@@ -22,7 +25,7 @@ use crate::text;
 /// Index format version, checked by both engines.
 pub const FORMAT_VERSION: u32 = 1;
 /// Records per snippet chunk.
-pub const CHUNK: usize = 16;
+pub const CHUNK: usize = 4;
 /// Postings aimed for per shard; the shard count grows with the site.
 const POSTINGS_PER_SHARD: usize = 1500;
 
@@ -45,9 +48,18 @@ pub struct PageInput {
     pub html: String,
 }
 
-/// One page in `meta.json`.
-#[derive(Debug, Serialize)]
-struct PageEntry(String, String, String, usize, i64, Option<i32>, usize);
+/// One page in `meta.json`, written as an array: URL, title, 和暦 label, municipality index,
+/// department index (-1 for none), fiscal year, first record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PageEntry(
+    pub String,
+    pub String,
+    pub String,
+    pub usize,
+    pub i64,
+    pub Option<i32>,
+    pub usize,
+);
 
 /// FNV-1a (32-bit) of the UTF-8 bytes: the shard function, identical in the JavaScript client.
 pub fn fnv1a(key: &str) -> u32 {
@@ -61,10 +73,15 @@ fn shard_count(postings: usize) -> usize {
     (postings / POSTINGS_PER_SHARD).max(1).next_power_of_two()
 }
 
+/// Positions of an n-gram in one record: (title positions, body positions).
+type Positions = (Vec<u32>, Vec<u32>);
+
 #[derive(Default)]
 struct Postings {
-    /// bigram → record → (title positions, body positions)
-    bigrams: BTreeMap<String, BTreeMap<usize, (Vec<u32>, Vec<u32>)>>,
+    /// bigram → record → positions
+    bigrams: BTreeMap<String, BTreeMap<usize, Positions>>,
+    /// trigram → record → positions
+    trigrams: BTreeMap<String, BTreeMap<usize, Positions>>,
     /// char → record → (title count, body count)
     unigrams: BTreeMap<String, BTreeMap<usize, (u32, u32)>>,
     /// term → records
@@ -78,29 +95,29 @@ impl Postings {
         for (offset, field, is_title) in [(0, &title, true), (title.len(), &body, false)] {
             for (i, c) in field.iter().enumerate() {
                 let pos = (offset + i) as u32;
-                let entry = self
+                let count = self
                     .unigrams
                     .entry(c.to_string())
                     .or_default()
                     .entry(record)
                     .or_default();
                 if is_title {
-                    entry.0 += 1
+                    count.0 += 1
                 } else {
-                    entry.1 += 1
+                    count.1 += 1
                 }
-                if let Some(next) = field.get(i + 1) {
-                    let key: String = [*c, *next].iter().collect();
-                    let entry = self
-                        .bigrams
-                        .entry(key)
-                        .or_default()
-                        .entry(record)
-                        .or_default();
-                    if is_title {
-                        entry.0.push(pos)
-                    } else {
-                        entry.1.push(pos)
+                for (n, map) in [(2, &mut self.bigrams), (3, &mut self.trigrams)] {
+                    if let Some(gram) = field.get(i..i + n) {
+                        let at = map
+                            .entry(gram.iter().collect())
+                            .or_default()
+                            .entry(record)
+                            .or_default();
+                        if is_title {
+                            at.0.push(pos)
+                        } else {
+                            at.1.push(pos)
+                        }
                     }
                 }
             }
@@ -153,20 +170,8 @@ pub fn build(
         }
     }
     let mut files = Vec::new();
-    let b = write_shards(&mut files, "b", &postings.bigrams, |list| {
-        let mut out = Vec::new();
-        let mut prev = 0;
-        for (rec, (title, body)) in list {
-            out.extend([(rec - prev) as u64, title.len() as u64, body.len() as u64]);
-            let mut last = 0;
-            for p in title.iter().chain(body) {
-                out.push((p - last) as u64);
-                last = *p;
-            }
-            prev = *rec;
-        }
-        out
-    });
+    let b = write_shards(&mut files, "b", &postings.bigrams, encode_positions);
+    let g = write_shards(&mut files, "g", &postings.trigrams, encode_positions);
     let u = write_shards(&mut files, "u", &postings.unigrams, |list| {
         let mut out = Vec::new();
         let mut prev = 0;
@@ -202,7 +207,7 @@ pub fn build(
         "version": FORMAT_VERSION,
         "base": base,
         "years": years,
-        "shards": { "b": b, "u": u, "t": t },
+        "shards": { "b": b, "g": g, "u": u, "t": t },
         "chunk": CHUNK,
         "records": record,
         "pages": page_entries,
@@ -211,6 +216,22 @@ pub fn build(
     });
     files.push(json_file("meta.json".to_string(), &meta));
     Ok(files)
+}
+
+/// `[record delta, n title, n body, position deltas…]` per record, positions restarting at 0.
+fn encode_positions(list: &BTreeMap<usize, Positions>) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for (rec, (title, body)) in list {
+        out.extend([(rec - prev) as u64, title.len() as u64, body.len() as u64]);
+        let mut last = 0;
+        for p in title.iter().chain(body) {
+            out.push(u64::from(p - last));
+            last = *p;
+        }
+        prev = *rec;
+    }
+    out
 }
 
 fn index_of(list: &mut Vec<String>, value: &str) -> usize {

@@ -3,11 +3,12 @@
 
 import { Index } from './engine.js';
 
-const SHOWN = 20;
+const SHOWN = 10;
 const form = document.querySelector('.search-page-form');
 const input = document.getElementById('search-q');
 const status = document.getElementById('search-status');
 const list = document.getElementById('search-results');
+const more = document.getElementById('search-more');
 const selects = {
   municipality: document.getElementById('search-municipality'),
   department: document.getElementById('search-department'),
@@ -70,29 +71,43 @@ function resultNode(r) {
 
 let index = null;
 let run = 0;
+let current = { query: '', hits: [] };
+
+// Describe and append the next SHOWN hits; returns the first new list item.
+async function showMore(mine) {
+  const { query, hits } = current;
+  const from = list.children.length;
+  const shown = await Promise.all(
+    hits.slice(from, from + SHOWN).map(([rec, score]) => index.describe(query, rec, score)),
+  );
+  if (mine !== run) return null;
+  const nodes = shown.map(resultNode);
+  list.append(...nodes);
+  const rest = hits.length - list.children.length;
+  more.hidden = rest <= 0;
+  more.textContent = `さらに表示（残り${rest}件）`;
+  return nodes[0] ?? null;
+}
 
 async function search() {
   const query = input.value;
   const mine = ++run;
   list.replaceChildren();
+  more.hidden = true;
   if (query.trim() === '') {
     status.textContent = '検索する言葉を入力してください。';
     return;
   }
   status.textContent = '検索しています…';
   const hits = await index.search(query, filtersFromForm());
-  const shown = await Promise.all(
-    hits.slice(0, SHOWN).map(([rec, score]) => index.describe(query, rec, score)),
-  );
   if (mine !== run) return;
-  list.replaceChildren(...shown.map(resultNode));
-  if (hits.length === 0) {
-    status.textContent = `「${query.trim()}」に一致する項目は見つかりませんでした。言葉を短くするか、絞り込みを外してお試しください。`;
-  } else if (hits.length > SHOWN) {
-    status.textContent = `「${query.trim()}」の検索結果：${hits.length}件（上位${SHOWN}件を表示）`;
-  } else {
-    status.textContent = `「${query.trim()}」の検索結果：${hits.length}件`;
-  }
+  current = { query, hits };
+  await showMore(mine);
+  if (mine !== run) return;
+  const words = query.trim();
+  status.textContent = hits.length === 0
+    ? `「${words}」に一致する項目は見つかりませんでした。言葉を短くするか、絞り込みを外してお試しください。`
+    : `「${words}」の検索結果：${hits.length}件`;
 }
 
 function syncUrl() {
@@ -125,6 +140,10 @@ async function start() {
     event.preventDefault();
     syncUrl();
     search();
+  });
+  more.addEventListener('click', async () => {
+    const first = await showMore(run);
+    if (first) first.querySelector('a').focus();
   });
   for (const select of Object.values(selects)) {
     select.addEventListener('change', () => {
