@@ -19,16 +19,25 @@ fn every_page_is_japanese_and_phone_ready() {
             );
             assert!(html.contains("<main id=\"main\""));
             assert!(html.contains("href=\"#main\">本文へ移動</a>"));
+            let is_search = entry.path().ends_with("search/index.html");
+            assert_eq!(
+                html.contains("<script"),
+                is_search,
+                "only the search page uses JavaScript: {}",
+                entry.path().display()
+            );
             assert!(
-                !html.contains("<script"),
-                "no JavaScript is needed: {}",
+                html.contains(r#"<form class="site-search" role="search""#)
+                    && html.contains(r#"action="/search/" method="get""#)
+                    && html.contains(r#"name="q" type="search""#),
+                "a search box on every page: {}",
                 entry.path().display()
             );
             pages += 1;
         }
     }
-    // home, data, 404, 3 municipalities, 4 series, 8 editions
-    assert_eq!(pages, 18);
+    // home, data, search, 404, 3 municipalities, 4 series, 8 editions
+    assert_eq!(pages, 19);
 }
 
 #[test]

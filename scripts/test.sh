@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test. First installs what the browser and JavaScript tests need, when missing:
+# Debian's chromium and nodejs, and the npm packages pinned in package-lock.json.
+#
+#   bash scripts/test.sh [cargo test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing ${need[*]} from Debian's packages"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+cargo test --locked "$@"

@@ -1,0 +1,376 @@
+//! Search on the built sample site: exact-substring truth, the same ranking in Rust and in the
+//! browser's engine (node), and the search page in headless Chromium.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use kohyo::search::engine::{Filters, Index, SearchResult};
+use kohyo::text::normalize;
+use serde_json::Value;
+
+use crate::common::{built_sample, kohyo, page, sample_root, visible_text};
+
+/// The edition pages (URL → normalised text of `<main>`), read from the built HTML.
+fn edition_texts() -> Vec<(String, String)> {
+    let index = Index::open(built_sample()).unwrap();
+    index
+        .page_urls()
+        .into_iter()
+        .map(|url| {
+            let html = page(&format!("{}index.html", url.trim_start_matches('/')));
+            let main = &html[html.find("<main").unwrap()..html.find("</main>").unwrap()];
+            (url, normalize(&visible_text(main)))
+        })
+        .collect()
+}
+
+/// Pages of the results of `query`, in rank order, without repeats.
+fn result_pages(query: &str) -> Vec<String> {
+    let index = Index::open(built_sample()).unwrap();
+    let mut pages = Vec::new();
+    for (record, _) in index.search(query, &Filters::default()) {
+        let url = index.page_url(record);
+        if !pages.contains(&url) {
+            pages.push(url);
+        }
+    }
+    pages
+}
+
+/// Results must be exactly the pages whose text holds every word, and there must be some.
+fn assert_exact(query: &str, words: &[&str]) -> Vec<String> {
+    let truth: BTreeSet<String> = edition_texts()
+        .into_iter()
+        .filter(|(_, text)| words.iter().all(|w| text.contains(&normalize(w))))
+        .map(|(url, _)| url)
+        .collect();
+    let found = result_pages(query);
+    assert!(!truth.is_empty(), "{query}: the sample site holds it");
+    assert_eq!(
+        found.iter().cloned().collect::<BTreeSet<_>>(),
+        truth,
+        "{query}"
+    );
+    found
+}
+
+fn top(query: &str) -> SearchResult {
+    let index = Index::open(built_sample()).unwrap();
+    index
+        .query(query, &Filters::default(), 1)
+        .pop()
+        .unwrap_or_else(|| panic!("{query}: no result"))
+}
+
+#[test]
+fn full_width_and_half_width_are_the_same_query() {
+    let index = Index::open(built_sample()).unwrap();
+    let full = index.search("ＳＤＧｓ", &Filters::default());
+    assert_eq!(full, index.search("SDGs", &Filters::default()));
+    assert_eq!(full, index.search("sdgs", &Filters::default()));
+    assert_exact("ＳＤＧｓ", &["SDGs"]);
+    assert_eq!(top("ＳＤＧｓ").url, "/ueda/seisaku-kikaku/2022/#sdgs");
+}
+
+#[test]
+fn katakana_words_are_found_exactly() {
+    assert_exact("マイナンバーカード", &["マイナンバーカード"]);
+    assert_exact("パブリックコメント", &["パブリックコメント"]);
+    let hit = top("ﾏｲﾅﾝﾊﾞｰｶｰﾄﾞ");
+    assert_eq!(hit.url, "/ueda/shimin-machizukuri/2025/#digital-mynumber");
+    assert!(hit.title.contains("マイナンバーカード保有枚数率の向上"));
+}
+
+#[test]
+fn single_kanji_and_hiragana_words_are_found() {
+    assert_exact("塩", &["塩"]);
+    assert!(top("塩").snippet.contains('塩'));
+    assert_exact("ふるさと", &["ふるさと"]);
+    assert_eq!(
+        top("ふるさと").url,
+        "/ueda/shimin-machizukuri/2025/#iju-furusato"
+    );
+    assert_exact("まちづくり", &["まちづくり"]);
+}
+
+#[test]
+fn a_word_the_dictionary_splits_is_found_inside_compounds() {
+    // IPADIC cuts 地域内分権 as 地域|内分|権: a token search would miss 分権.
+    let found = assert_exact("分権", &["分権"]);
+    assert!(found.contains(&"/ueda/shimin-machizukuri/2017/".to_string()));
+    let index = Index::open(built_sample()).unwrap();
+    let results = index.query("分権", &Filters::default(), 50);
+    let goal = results
+        .iter()
+        .find(|r| r.url == "/ueda/shimin-machizukuri/2017/#bunken")
+        .expect("goal 1 of 平成29年度 is a result");
+    assert!(goal.title.contains("地域内分権確立"));
+    let (a, b) = goal.highlights[0];
+    let marked: String = goal.snippet.chars().skip(a).take(b - a).collect();
+    assert_eq!(marked, "分権");
+}
+
+#[test]
+fn space_separated_words_must_all_occur() {
+    let index = Index::open(built_sample()).unwrap();
+    let count = |q: &str| index.search(q, &Filters::default()).len();
+    assert!(count("自治会 負担") < count("自治会").min(count("負担")));
+    assert_exact("自治会 負担", &["自治会", "負担"]);
+    assert_exact("長野大学 協働", &["長野大学", "協働"]);
+    let hit = top("自治会　負担");
+    assert!(hit.snippet.contains("自治会") && hit.snippet.contains("負担"));
+}
+
+#[test]
+fn a_title_match_and_an_exact_phrase_rank_first() {
+    let index = Index::open(built_sample()).unwrap();
+    let results = index.query("地域協働体", &Filters::default(), 100);
+    let first_body_only = results.iter().position(|r| !r.title.contains("地域協働体"));
+    let last_title = results.iter().rposition(|r| r.title.contains("地域協働体"));
+    assert!(first_body_only > last_title, "title matches come first");
+    // The words typed together as a phrase outrank the same words apart.
+    let phrase = index.search("地域 協働体", &Filters::default());
+    assert!(phrase[0].1 > phrase.last().unwrap().1);
+}
+
+#[test]
+fn filters_narrow_results_to_a_municipality_department_or_year() {
+    let index = Index::open(built_sample()).unwrap();
+    let filtered = |filters: Filters| {
+        index
+            .query("協働", &filters, 1000)
+            .into_iter()
+            .map(|r| r.breadcrumb)
+            .collect::<Vec<_>>()
+    };
+    let all = filtered(Filters::default());
+    let kawanishi = filtered(Filters {
+        municipality: Some("川西市".into()),
+        ..Filters::default()
+    });
+    assert!(!kawanishi.is_empty() && kawanishi.len() < all.len());
+    assert!(kawanishi.iter().all(|b| b[0] == "川西市"));
+    let year = filtered(Filters {
+        year: Some(2018),
+        ..Filters::default()
+    });
+    assert!(
+        !year.is_empty()
+            && year
+                .iter()
+                .all(|b| b.contains(&"平成30年度（2018年度）".into()))
+    );
+    let department = filtered(Filters {
+        department: Some("政策企画部".into()),
+        ..Filters::default()
+    });
+    assert!(department.iter().all(|b| b[1] == "政策企画部"));
+}
+
+#[test]
+fn nothing_found_is_said_plainly() {
+    let index = Index::open(built_sample()).unwrap();
+    assert!(
+        index
+            .search("存在しないことば", &Filters::default())
+            .is_empty()
+    );
+    assert!(index.search("   ", &Filters::default()).is_empty());
+    let out = kohyo(&[
+        "search",
+        "存在しないことば",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no results\n");
+}
+
+#[test]
+fn cli_prints_ranked_results_as_json() {
+    let out = kohyo(&[
+        "search",
+        "移住",
+        "--json",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = results.as_array().unwrap();
+    assert!(!results.is_empty());
+    let scores: Vec<i64> = results
+        .iter()
+        .map(|r| r["score"].as_i64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for r in results {
+        assert!(r["url"].as_str().unwrap().starts_with('/'));
+        assert!(r["snippet"].as_str().unwrap().contains("移住"), "{r}");
+        assert!(r["title"].is_string() && r["breadcrumb"].is_array());
+    }
+}
+
+#[test]
+fn query_file_has_full_recall_and_precision_within_budget() {
+    let queries = sample_root().join("tests/eval/queries.txt");
+    let out = kohyo(&[
+        "search-eval",
+        queries.to_str().unwrap(),
+        "--json",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for q in report["queries"].as_array().unwrap() {
+        assert_eq!(q["recall"], 1.0, "{q}");
+        assert!(q["top_in_truth"].as_bool().unwrap(), "{q}");
+        assert!(!q["truth"].as_array().unwrap().is_empty(), "{q}");
+    }
+    assert!(report["macro_precision"].as_f64().unwrap() >= 0.98);
+    assert!(report["client_gzip_bytes"].as_u64().unwrap() <= 15_000);
+    assert!(report["first_query_gzip_worst"].as_u64().unwrap() <= 60_000);
+}
+
+/// Run a node script of `tests/js/`, failing with what to install when node is missing.
+fn node(args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new("node")
+        .args(args)
+        .current_dir(sample_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs (install Debian's nodejs, or run scripts/test.sh)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "node {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn javascript_normalisation_passes_the_shared_cases() {
+    node(&["--test", "tests/js/normalize.test.mjs"], "");
+}
+
+#[test]
+fn javascript_and_rust_engines_return_the_same_ranked_results() {
+    let file = std::fs::read_to_string(sample_root().join("tests/eval/queries.txt")).unwrap();
+    let mut queries = kohyo::search::eval::read_queries(&file);
+    queries.extend(
+        [
+            "ＳＤＧｓ",
+            "塩",
+            "ふるさと",
+            "分権",
+            "地域 協働体",
+            "ﾏｲﾅﾝﾊﾞｰｶｰﾄﾞ",
+            "存在しないことば",
+            "目標 1",
+        ]
+        .map(String::from),
+    );
+    let output = built_sample().canonicalize().unwrap();
+    let lines = node(
+        &["tests/js/conformance.mjs", output.to_str().unwrap()],
+        &queries.join("\n"),
+    );
+    let index = Index::open(built_sample()).unwrap();
+    let mut compared = 0;
+    for line in lines.lines() {
+        let js: Value = serde_json::from_str(line).unwrap();
+        let query = js["query"].as_str().unwrap();
+        let ranked: Vec<(usize, i64)> = serde_json::from_value(js["ranked"].clone()).unwrap();
+        assert_eq!(ranked, index.search(query, &Filters::default()), "{query}");
+        let shown = serde_json::to_value(index.query(query, &Filters::default(), 10)).unwrap();
+        assert_eq!(js["shown"], shown, "{query}");
+        compared += 1;
+    }
+    assert_eq!(compared, queries.len());
+}
+
+#[test]
+fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
+    assert!(
+        Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
+        "Chromium is needed: run scripts/test.sh, which installs Debian's chromium"
+    );
+    let output = built_sample().canonicalize().unwrap();
+    let report: Value = serde_json::from_str(&node(
+        &[
+            "tests/js/browser.mjs",
+            output.to_str().unwrap(),
+            "マイナンバーカード",
+            "ＳＤＧｓ",
+            "存在しないことば",
+        ],
+        "",
+    ))
+    .unwrap();
+    // Typed into the box on the home page: the search page opens with ?q=.
+    let first = &report["first"];
+    assert!(
+        first["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/search/?q=%E3%83%9E")
+    );
+    assert_eq!(first["live"], "polite");
+    assert!(first["status"].as_str().unwrap().contains("件"));
+    let item = &first["items"][0];
+    assert_eq!(item["href"], top("マイナンバーカード").url);
+    assert_eq!(
+        item["href"],
+        "/ueda/shimin-machizukuri/2025/#digital-mynumber"
+    );
+    assert_eq!(item["marks"][0], "マイナンバーカード");
+    assert!(
+        item["crumbs"]
+            .as_str()
+            .unwrap()
+            .starts_with("上田市 › 市民まちづくり推進部")
+    );
+    // Typed on the search page, in full-width letters.
+    let second = &report["second"]["items"];
+    assert_eq!(second[0]["href"], "/ueda/seisaku-kikaku/2022/#sdgs");
+    assert_eq!(second[0]["marks"][0], "SDGs");
+    // Nothing found, said in words.
+    assert_eq!(report["none"]["items"].as_array().unwrap().len(), 0);
+    assert!(
+        report["none"]["status"]
+            .as_str()
+            .unwrap()
+            .contains("見つかりませんでした")
+    );
+    // The result link opens the edition page at the item, scrolled into view.
+    let followed = &report["followed"];
+    assert_eq!(followed["url"], "/ueda/seisaku-kikaku/2022/#sdgs");
+    assert_eq!(followed["target"], "section");
+    assert!(
+        followed["heading"]
+            .as_str()
+            .unwrap()
+            .contains("SDGsの着実な推進")
+    );
+    assert_eq!(followed["inView"], true);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
+    // Without JavaScript the page says what to do.
+    assert!(
+        report["noscript"]
+            .as_str()
+            .unwrap()
+            .contains("検索にはJavaScriptが必要です")
+    );
+}

@@ -1,0 +1,101 @@
+// Drives the search page of a built site in headless Chromium, as a reader would, and prints
+// what the reader saw as JSON for the Rust test to check (tests/it/search.rs).
+//   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY
+// The site is served over real HTTP from this process; Chromium is Debian's /usr/bin/chromium.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [output, firstQuery, secondQuery, noHitQuery] = process.argv.slice(2);
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css' };
+
+const server = createServer((req, res) => {
+  let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  let file = join(output, path);
+  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  if (!file.startsWith(output) || !existsSync(file)) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+
+async function results(page, query) {
+  await page.waitForFunction(
+    (q) => document.getElementById('search-status').textContent.includes(`「${q}」`),
+    query,
+    { timeout: 15000 },
+  );
+  return page.evaluate(() => ({
+    url: location.pathname + location.search,
+    status: document.getElementById('search-status').textContent,
+    live: document.getElementById('search-status').getAttribute('aria-live'),
+    items: [...document.querySelectorAll('#search-results > li')].map((li) => ({
+      title: li.querySelector('a').textContent,
+      href: li.querySelector('a').getAttribute('href'),
+      crumbs: li.querySelector('.result-crumbs').textContent,
+      snippet: li.querySelector('.snippet').textContent,
+      marks: [...li.querySelectorAll('.snippet mark')].map((m) => m.textContent),
+    })),
+  }));
+}
+
+const report = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // From the home page's search box to the search page with ?q=.
+  await page.goto(`${origin}/`);
+  await page.locator('#site-search-q').click();
+  await page.keyboard.type(firstQuery);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/search\/\?q=/);
+  report.first = await results(page, firstQuery);
+  // A second query typed on the search page itself.
+  await page.locator('#search-q').fill('');
+  await page.locator('#search-q').click();
+  await page.keyboard.type(secondQuery);
+  await page.keyboard.press('Enter');
+  report.second = await results(page, secondQuery);
+  // Nothing found.
+  await page.locator('#search-q').fill(noHitQuery);
+  await page.keyboard.press('Enter');
+  report.none = await results(page, noHitQuery);
+  // Follow the first result of the second query to its item.
+  await page.locator('#search-q').fill(secondQuery);
+  await page.keyboard.press('Enter');
+  await results(page, secondQuery);
+  await page.locator('#search-results > li a').first().click();
+  await page.waitForLoadState('load');
+  report.followed = await page.evaluate(() => {
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const rect = target ? target.getBoundingClientRect() : null;
+    return {
+      url: location.pathname + location.hash,
+      target: target ? target.tagName.toLowerCase() : null,
+      heading: target ? target.querySelector('h1,h2,h3,h4,h5,h6')?.textContent ?? '' : '',
+      inView: rect !== null && rect.top >= 0 && rect.top < window.innerHeight,
+    };
+  });
+  report.errors = errors;
+  // JavaScript off: the page says so.
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noJs.newPage();
+  await plain.goto(`${origin}/search/?q=${encodeURIComponent(firstQuery)}`);
+  report.noscript = await plain.locator('main').innerText();
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(JSON.stringify(report));
