@@ -249,3 +249,20 @@ fn broken_theme_template_is_reported_and_output_kept() {
     assert!(err.contains("error: theme template error"), "{err}");
     assert!(err.contains("series.html"), "{err}");
 }
+
+#[test]
+fn malformed_site_dictionary_line() {
+    let mut line = 0;
+    let err =
+        broken_build(|root| line = append(root, "content/_dictionary.csv", "協働推進員,名詞\n"));
+    assert!(
+        err.contains(&format!(
+            "error: content/_dictionary.csv:{line}:1: expected three comma-separated fields"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("協働推進員,名詞") && err.contains("found 2 fields"),
+        "{err}"
+    );
+}
