@@ -250,10 +250,7 @@ fn write_shards<T>(
     dir: &str,
     map: &BTreeMap<String, T>,
     encode: impl Fn(&T) -> Vec<u64>,
-) -> usize
-where
-    T: Sized,
-{
+) -> usize {
     let encoded: Vec<(&String, Vec<u64>)> = map.iter().map(|(k, v)| (k, encode(v))).collect();
     let total: usize = encoded.iter().map(|(_, v)| v.len()).sum();
     let count = shard_count(total);
