@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod init;
 pub mod load;
 pub mod markdown;

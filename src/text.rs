@@ -40,13 +40,28 @@ impl Tokenizer {
         })
     }
 
-    /// The surface forms of `text`'s tokens, in order.
+    /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white
+    /// space lindera skips kept as tokens of its own.
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
         let tokens = self
             .segmenter
             .segment(text.into())
             .map_err(|e| format!("tokenizer failed: {e}"))?;
-        Ok(tokens.iter().map(|t| t.surface.to_string()).collect())
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut at = 0;
+        for t in &tokens {
+            if let Some(gap) = text.get(at..t.byte_start).filter(|g| !g.is_empty()) {
+                out.push(gap.to_string());
+            }
+            if let Some(surface) = text.get(t.byte_start..t.byte_end) {
+                out.push(surface.to_string());
+                at = t.byte_end;
+            }
+        }
+        if let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
+            out.push(rest.to_string());
+        }
+        Ok(out)
     }
 
     /// The normalised content terms of `text`: every token but symbols and white space.
