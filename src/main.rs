@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use kohyo::diagnostic::{Diagnostic, use_color};
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
@@ -47,12 +47,8 @@ enum Command {
         /// Print the ranked results as JSON (url, title, breadcrumb, snippet, score).
         #[arg(long)]
         json: bool,
-        /// Site root (the folder holding kohyo.toml).
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// Built site to search [default: ROOT/public].
-        #[arg(long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        site: BuiltSite,
         /// Only this municipality (its name, e.g. 上田市).
         #[arg(long)]
         municipality: Option<String>,
@@ -73,13 +69,26 @@ enum Command {
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
-        /// Site root (the folder holding kohyo.toml).
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// Built site to evaluate [default: ROOT/public].
-        #[arg(long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        site: BuiltSite,
     },
+}
+
+/// Where a built site is, for the commands that read one.
+#[derive(Args)]
+struct BuiltSite {
+    /// Site root (the folder holding kohyo.toml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Built site to read [default: ROOT/public].
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+impl BuiltSite {
+    fn output(self) -> PathBuf {
+        self.output.unwrap_or_else(|| self.root.join("public"))
+    }
 }
 
 fn main() -> ExitCode {
@@ -131,14 +140,13 @@ fn main() -> ExitCode {
         Command::Search {
             query,
             json,
-            root,
-            output,
+            site,
             municipality,
             department,
             year,
             limit,
         } => {
-            let output = output.unwrap_or_else(|| root.join("public"));
+            let output = site.output();
             let filters = Filters {
                 municipality,
                 department,
@@ -153,13 +161,8 @@ fn main() -> ExitCode {
                 Err(message) => fail(BuildError::Other(message), color),
             }
         }
-        Command::SearchEval {
-            file,
-            json,
-            root,
-            output,
-        } => {
-            let output = output.unwrap_or_else(|| root.join("public"));
+        Command::SearchEval { file, json, site } => {
+            let output = site.output();
             let report = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read the query file {}: {e}", file.display()))
                 .and_then(|text| eval::evaluate(&output, &eval::read_queries(&text)));

@@ -40,13 +40,16 @@ impl Tokenizer {
         })
     }
 
+    fn segment<'a>(&'a self, text: &'a str) -> Result<Vec<lindera::token::Token<'a>>, String> {
+        self.segmenter
+            .segment(text.into())
+            .map_err(|e| format!("tokenizer failed: {e}"))
+    }
+
     /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white
     /// space lindera skips kept as tokens of its own.
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
-        let tokens = self
-            .segmenter
-            .segment(text.into())
-            .map_err(|e| format!("tokenizer failed: {e}"))?;
+        let tokens = self.segment(text)?;
         let mut out = Vec::with_capacity(tokens.len());
         let mut at = 0;
         for t in &tokens {
@@ -66,10 +69,7 @@ impl Tokenizer {
 
     /// The normalised content terms of `text`: every token but symbols and white space.
     pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        let tokens = self
-            .segmenter
-            .segment(text.into())
-            .map_err(|e| format!("tokenizer failed: {e}"))?;
+        let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
         for mut token in tokens {
             let symbol = token.details().first().is_some_and(|pos| *pos == "記号");

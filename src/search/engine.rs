@@ -1,12 +1,13 @@
 //! The query engine over a built index, for `kohyo search` and `kohyo search-eval`.
 //!
-//! It is the same algorithm as `search.js` (the browser client), step for step and with integer
+//! It is the same algorithm as `engine.js` (the browser client), step for step and with integer
 //! scores, so the two return the same ranked results (a test runs both).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -91,7 +92,7 @@ struct WordMatch {
 pub struct Index {
     dir: PathBuf,
     meta: Meta,
-    cache: RefCell<HashMap<String, Value>>,
+    cache: RefCell<HashMap<String, Rc<Value>>>,
 }
 
 impl Index {
@@ -119,17 +120,20 @@ impl Index {
         })
     }
 
-    fn file(&self, path: &str) -> Value {
+    /// An index file, read and parsed once; a missing or unreadable file reads as null.
+    fn file(&self, path: &str) -> Rc<Value> {
         if let Some(v) = self.cache.borrow().get(path) {
-            return v.clone();
+            return Rc::clone(v);
         }
-        let value = fs::read_to_string(self.dir.join(path))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(Value::Null);
+        let value = Rc::new(
+            fs::read_to_string(self.dir.join(path))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(Value::Null),
+        );
         self.cache
             .borrow_mut()
-            .insert(path.to_string(), value.clone());
+            .insert(path.to_string(), Rc::clone(&value));
         value
     }
 
