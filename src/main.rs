@@ -6,6 +6,7 @@ use kohyo::diagnostic::{Diagnostic, use_color};
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
+use kohyo::text::Tokenizer;
 
 /// kohyo (公表): publish municipalities' plans and priority goals as a static website.
 #[derive(Parser)]
@@ -39,6 +40,21 @@ enum Command {
     Init {
         /// Folder to create (must not exist or be empty).
         dir: PathBuf,
+    },
+    /// Show what changed between two editions of a series, e.g. `kohyo diff ueda/shimin-machizukuri 2017 2018`.
+    Diff {
+        /// The series as `municipality/series` (folder names under content/).
+        series: String,
+        /// The earlier edition (its file name without .toml).
+        from: String,
+        /// The later edition.
+        to: String,
+        /// Print the comparison as JSON (the same document as the compare page's changes.json).
+        #[arg(long)]
+        json: bool,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
     /// Search the built site (run `kohyo build` first) with the engine the search page uses.
     Search {
@@ -137,6 +153,31 @@ fn main() -> ExitCode {
             }
             Err(message) => fail(BuildError::Other(message), color),
         },
+        Command::Diff {
+            series,
+            from,
+            to,
+            json,
+            root,
+        } => {
+            let site = match kohyo::load::load(&root) {
+                Ok(site) => site,
+                Err(diags) => return fail(BuildError::Content(diags), color),
+            };
+            let compared = Tokenizer::new(site.user_dictionary.as_deref())
+                .and_then(|t| kohyo::diff::compare_named(&site, &t, &series, &from, &to));
+            match compared {
+                Ok(c) if json => {
+                    println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Ok(c) => {
+                    print!("{}", kohyo::diff::terminal::render(&c, color));
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
         Command::Search {
             query,
             json,

@@ -69,12 +69,25 @@ impl Tokenizer {
 
     /// The normalised content terms of `text`: every token but symbols and white space.
     pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
+        self.terms_except(text, &["記号"])
+    }
+
+    /// The normalised words that carry meaning: [`Tokenizer::terms`] without particles and
+    /// auxiliary verbs (の, を, です), which every sentence shares.
+    pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
+        self.terms_except(text, &["記号", "助詞", "助動詞"])
+    }
+
+    fn terms_except(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, String> {
         let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
         for mut token in tokens {
-            let symbol = token.details().first().is_some_and(|pos| *pos == "記号");
+            let skipped = token
+                .details()
+                .first()
+                .is_some_and(|pos| skip.contains(pos));
             let term = normalize(&token.surface);
-            if !symbol && !term.is_empty() {
+            if !skipped && !term.is_empty() {
                 terms.insert(term);
             }
         }

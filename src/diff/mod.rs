@@ -1,4 +1,529 @@
-//! Differences between editions. So far: word-level text diffs (`text`), the building block of
-//! the compare pages.
+//! Differences between consecutive editions of a series: the compare stage of the pipeline.
+//!
+//! [`tree`] flattens each edition into comparable nodes, [`align`] pairs them, [`text`] diffs
+//! the paired texts on lindera tokens and [`numbers`] picks out the changed quantities. The
+//! result, a [`Comparison`], is what the compare page, its JSON and CSV, and `kohyo diff`
+//! show.
 
+pub mod align;
+pub mod export;
+pub mod numbers;
+pub mod terminal;
 pub mod text;
+pub mod tree;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::load::Site;
+use crate::model::{Edition, Municipality, Series};
+use crate::render::{edition_when, edition_year};
+use crate::text::Tokenizer;
+
+use self::align::Alignment;
+use self::numbers::NumberChange;
+use self::text::Change;
+use self::tree::{Field, Kind, Node, Tree};
+
+/// Version of the JSON layout of a comparison.
+pub const FORMAT: &str = "kohyo-compare/1";
+
+/// Everything that changed from one edition to the next.
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    /// Layout version of this document.
+    pub format: &'static str,
+    /// The municipality.
+    pub municipality: MunicipalityRef,
+    /// The series.
+    pub series: SeriesRef,
+    /// The earlier edition.
+    pub old: EditionRef,
+    /// The later edition.
+    pub new: EditionRef,
+    /// Changes of the editions' own facts: title, department, stage.
+    pub edition_changes: Vec<EditionChange>,
+    /// Counts of added, removed, reworded, moved and unchanged nodes.
+    pub summary: Summary,
+    /// The aligned tree.
+    pub entries: Vec<Entry>,
+}
+
+impl Comparison {
+    /// Folder of the compare page from the site root: `ueda/shimin-machizukuri/compare/2017-2018/`.
+    pub fn path(&self) -> String {
+        format!(
+            "{}/compare/{}-{}/",
+            self.series.path, self.old.slug, self.new.slug
+        )
+    }
+
+    /// Every entry, depth first, with its depth in the aligned tree.
+    pub fn flatten(&self) -> Vec<(usize, &Entry)> {
+        fn walk<'a>(entries: &'a [Entry], depth: usize, out: &mut Vec<(usize, &'a Entry)>) {
+            for e in entries {
+                out.push((depth, e));
+                walk(&e.children, depth + 1, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.entries, 0, &mut out);
+        out
+    }
+}
+
+/// Which municipality.
+#[derive(Debug, Serialize)]
+pub struct MunicipalityRef {
+    /// Folder name.
+    pub slug: String,
+    /// 上田市.
+    pub name: String,
+    /// 全国地方公共団体コード.
+    pub code: String,
+}
+
+/// Which series.
+#[derive(Debug, Serialize)]
+pub struct SeriesRef {
+    /// `municipality/series`, as `kohyo diff` takes it.
+    pub path: String,
+    /// Title.
+    pub title: String,
+}
+
+/// One side of the comparison.
+#[derive(Debug, Serialize)]
+pub struct EditionRef {
+    /// File name without `.toml`.
+    pub slug: String,
+    /// Title as published.
+    pub title: String,
+    /// 平成30年度（2018年度）, or the version label.
+    pub when: String,
+    /// Fiscal year (西暦), if the edition has one.
+    pub fiscal_year: Option<i32>,
+    /// 当初 / 中間報告 / 達成状況.
+    pub stage: &'static str,
+    /// Department responsible.
+    pub department: Option<String>,
+    /// Path of the edition page from the site root, e.g. `ueda/shimin-machizukuri/2018/`.
+    pub path: String,
+}
+
+/// A fact of the edition itself that changed.
+#[derive(Debug, Serialize)]
+pub struct EditionChange {
+    /// `title`, `department`, `stage`, `status` or `document`.
+    pub key: &'static str,
+    /// 表題, 担当部局, ….
+    pub label: &'static str,
+    /// The earlier value.
+    pub old: Option<String>,
+    /// The later value.
+    pub new: Option<String>,
+}
+
+/// What happened to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Only in the new edition.
+    Added,
+    /// Only in the old edition.
+    Removed,
+    /// Under another parent in the new edition (its text may have changed too).
+    Moved,
+    /// Same place, different title or text.
+    Reworded,
+    /// Same place, same title and text.
+    Unchanged,
+}
+
+impl Status {
+    /// The Japanese word shown on pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Added => "追加",
+            Status::Removed => "削除",
+            Status::Moved => "移動",
+            Status::Reworded => "変更",
+            Status::Unchanged => "変更なし",
+        }
+    }
+}
+
+/// How many nodes ended in each status.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Counts {
+    /// Only in the new edition.
+    pub added: usize,
+    /// Only in the old edition.
+    pub removed: usize,
+    /// Same place, changed text.
+    pub reworded: usize,
+    /// Under another parent.
+    pub moved: usize,
+    /// Same place and text.
+    pub unchanged: usize,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Added => self.added += 1,
+            Status::Removed => self.removed += 1,
+            Status::Moved => self.moved += 1,
+            Status::Reworded => self.reworded += 1,
+            Status::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// Counts for the whole edition and per level.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Every node.
+    pub total: Counts,
+    /// One row per level (重点目標, 重点取組項目, 施策評価指標, …), outermost first.
+    pub levels: Vec<LevelCounts>,
+}
+
+/// Counts of one level.
+#[derive(Debug, Serialize)]
+pub struct LevelCounts {
+    /// Kind of the nodes.
+    pub kind: Kind,
+    /// Level name.
+    pub level: String,
+    /// The counts.
+    pub counts: Counts,
+}
+
+/// A node of either edition, or a pair of them, with what changed.
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    /// Stable key: the new anchor (the `id` where the content has one), else the old.
+    pub key: String,
+    /// What it is.
+    pub kind: Kind,
+    /// Level name.
+    pub level: String,
+    /// Nesting depth among nodes of its kind.
+    #[serde(skip)]
+    pub depth: usize,
+    /// What happened.
+    pub status: Status,
+    /// The old edition's node.
+    pub old: Option<Side>,
+    /// The new edition's node.
+    pub new: Option<Side>,
+    /// Title and fields present in both editions whose text changed, as token diffs.
+    pub changes: Vec<FieldChange>,
+    /// Numbers that changed, with their units.
+    pub numbers: Vec<NumberChange>,
+    /// Nodes inside, in the new edition's order with removed ones where they were.
+    pub children: Vec<Entry>,
+}
+
+/// One edition's node as that edition prints it.
+#[derive(Debug, Serialize)]
+pub struct Side {
+    /// The `id` in the content.
+    pub id: Option<String>,
+    /// Anchor on the edition page.
+    pub anchor: String,
+    /// Number as printed.
+    pub number: Option<String>,
+    /// Title as printed.
+    pub title: Option<String>,
+    /// Heading of the enclosing node, if any.
+    pub parent: Option<String>,
+    /// Anchor of the enclosing node, if any.
+    pub parent_anchor: Option<String>,
+    /// Every field with its lines.
+    pub fields: Vec<Field>,
+}
+
+/// A title or field that both editions have and that changed.
+#[derive(Debug, Serialize)]
+pub struct FieldChange {
+    /// `title` or the field's key.
+    pub key: &'static str,
+    /// Heading in the new edition.
+    pub label: String,
+    /// Token diff of the lines joined by `\n`.
+    pub diff: Vec<Change>,
+}
+
+/// Compare every pair of consecutive editions of every series.
+pub fn compare_site(site: &Site, tokenizer: &Tokenizer) -> Result<Vec<Comparison>, String> {
+    let mut out = Vec::new();
+    for m in &site.municipalities {
+        for s in &m.series {
+            for pair in s.editions.windows(2) {
+                out.push(compare(tokenizer, m, s, &pair[0], &pair[1])?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Compare two editions named as `kohyo diff` takes them: `municipality/series`, and the
+/// editions' file names without `.toml`.
+pub fn compare_named(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    series: &str,
+    from: &str,
+    to: &str,
+) -> Result<Comparison, String> {
+    let all: Vec<String> = site
+        .municipalities
+        .iter()
+        .flat_map(|m| m.series.iter().map(move |s| format!("{}/{}", m.slug, s.slug)))
+        .collect();
+    let (m, s) = site
+        .municipalities
+        .iter()
+        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
+        .find(|(m, s)| format!("{}/{}", m.slug, s.slug) == series.trim_matches('/'))
+        .ok_or_else(|| {
+            format!(
+                "no series `{series}`: expected one of {}",
+                all.join(", ")
+            )
+        })?;
+    let edition = |slug: &str| {
+        s.editions.iter().find(|e| e.slug == slug).ok_or_else(|| {
+            let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
+            format!(
+                "series `{series}` has no edition `{slug}`: expected one of {}",
+                slugs.join(", ")
+            )
+        })
+    };
+    compare(tokenizer, m, s, edition(from)?, edition(to)?)
+}
+
+/// Compare two editions of a series.
+pub fn compare(
+    tokenizer: &Tokenizer,
+    m: &Municipality,
+    s: &Series,
+    old: &Edition,
+    new: &Edition,
+) -> Result<Comparison, String> {
+    let (old_tree, new_tree) = (tree::tree(s, old), tree::tree(s, new));
+    let alignment = align::align(
+        &old_tree,
+        &new_tree,
+        &align::Words::of(&old_tree, tokenizer)?,
+        &align::Words::of(&new_tree, tokenizer)?,
+    );
+    let merger = Merger {
+        tokenizer,
+        old: &old_tree,
+        new: &new_tree,
+        a: &alignment,
+    };
+    let entries = merger.children(&old_tree.roots, &new_tree.roots)?;
+    let mut levels: BTreeMap<(Kind, usize, String), Counts> = BTreeMap::new();
+    let mut total = Counts::default();
+    count(&entries, &mut levels, &mut total);
+    let department = |e: &Edition| e.department.clone().or_else(|| s.department.clone());
+    let edition_ref = |e: &Edition| EditionRef {
+        slug: e.slug.clone(),
+        title: e.title.clone(),
+        when: edition_when(e).0,
+        fiscal_year: edition_year(e),
+        stage: e.stage.label(),
+        department: department(e),
+        path: format!("{}/{}/{}/", m.slug, s.slug, e.slug),
+    };
+    let mut edition_changes = Vec::new();
+    for (key, label, a, b) in [
+        ("title", "表題", Some(old.title.clone()), Some(new.title.clone())),
+        ("department", "担当部局", department(old), department(new)),
+        (
+            "stage",
+            "段階",
+            Some(old.stage.label().to_string()),
+            Some(new.stage.label().to_string()),
+        ),
+        ("status", "案・確定", Some(status_label(old)), Some(status_label(new))),
+        ("document", "資料名", old.document.clone(), new.document.clone()),
+    ] {
+        if a != b {
+            edition_changes.push(EditionChange {
+                key,
+                label,
+                old: a,
+                new: b,
+            });
+        }
+    }
+    Ok(Comparison {
+        format: FORMAT,
+        municipality: MunicipalityRef {
+            slug: m.slug.clone(),
+            name: m.name.clone(),
+            code: m.code.get_ref().clone(),
+        },
+        series: SeriesRef {
+            path: format!("{}/{}", m.slug, s.slug),
+            title: s.title.clone(),
+        },
+        old: edition_ref(old),
+        new: edition_ref(new),
+        edition_changes,
+        summary: Summary {
+            total,
+            levels: levels
+                .into_iter()
+                .map(|((kind, _, level), counts)| LevelCounts {
+                    kind,
+                    level,
+                    counts,
+                })
+                .collect(),
+        },
+        entries,
+    })
+}
+
+fn status_label(e: &Edition) -> String {
+    match e.status {
+        crate::model::Status::Final => "確定".to_string(),
+        crate::model::Status::Draft => "案".to_string(),
+    }
+}
+
+fn count(entries: &[Entry], levels: &mut BTreeMap<(Kind, usize, String), Counts>, total: &mut Counts) {
+    for e in entries {
+        levels
+            .entry((e.kind, e.depth, e.level.clone()))
+            .or_default()
+            .add(e.status);
+        total.add(e.status);
+        count(&e.children, levels, total);
+    }
+}
+
+/// Builds the aligned tree of entries.
+struct Merger<'a> {
+    tokenizer: &'a Tokenizer,
+    old: &'a Tree,
+    new: &'a Tree,
+    a: &'a Alignment,
+}
+
+impl Merger<'_> {
+    /// Entries under a pair of parents: the new children in order, with the removed old
+    /// children placed after the sibling they followed.
+    fn children(&self, old_children: &[usize], new_children: &[usize]) -> Result<Vec<Entry>, String> {
+        let mut list: Vec<(Option<usize>, Entry)> = Vec::new();
+        for &n in new_children {
+            list.push((self.a.new_to_old[n], self.entry(self.a.new_to_old[n], Some(n))?));
+        }
+        let mut front = 0;
+        for (k, &o) in old_children.iter().enumerate() {
+            if self.a.old_to_new[o].is_some() {
+                continue;
+            }
+            let before = &old_children[..k];
+            let at = list
+                .iter()
+                .rposition(|(old, _)| old.is_some_and(|x| before.contains(&x)))
+                .map(|p| p + 1);
+            let entry = self.entry(Some(o), None)?;
+            match at {
+                Some(p) => list.insert(p, (Some(o), entry)),
+                None => {
+                    list.insert(front, (Some(o), entry));
+                    front += 1;
+                }
+            }
+        }
+        Ok(list.into_iter().map(|(_, e)| e).collect())
+    }
+
+    fn entry(&self, o: Option<usize>, n: Option<usize>) -> Result<Entry, String> {
+        let old = o.map(|i| &self.old.nodes[i]);
+        let new = n.map(|i| &self.new.nodes[i]);
+        let node = new.or(old).ok_or("an entry needs a node")?;
+        let mut changes = Vec::new();
+        let mut numbers = Vec::new();
+        if let (Some(a), Some(b)) = (old, new) {
+            let title_label = if b.kind == Kind::Indicator { "指標名" } else { "タイトル" };
+            let mut pairs = vec![(
+                "title",
+                title_label.to_string(),
+                a.title.clone().unwrap_or_default(),
+                b.title.clone().unwrap_or_default(),
+            )];
+            for fb in &b.fields {
+                if let Some(fa) = a.field(fb.key) {
+                    pairs.push((fb.key, fb.label.clone(), fa.lines.join("\n"), fb.lines.join("\n")));
+                }
+            }
+            for (key, label, ta, tb) in pairs {
+                if ta == tb {
+                    continue;
+                }
+                let (tok_a, tok_b) = (self.tokenizer.tokens(&ta)?, self.tokenizer.tokens(&tb)?);
+                let diff = text::diff_tokens(&tok_a, &tok_b);
+                numbers.extend(numbers::number_changes(&tok_a, &tok_b, &diff));
+                changes.push(FieldChange { key, label, diff });
+            }
+        }
+        let status = match (o, n) {
+            (None, _) => Status::Added,
+            (_, None) => Status::Removed,
+            (Some(o), Some(n)) if self.moved(o, n) => Status::Moved,
+            _ if !changes.is_empty() => Status::Reworded,
+            _ => Status::Unchanged,
+        };
+        // A removed node keeps its removed descendants; moved ones show where they went.
+        let children = self.children(
+            old.map_or(&[][..], |a| &a.children),
+            new.map_or(&[][..], |b| &b.children),
+        )?;
+        Ok(Entry {
+            key: node.anchor.clone(),
+            kind: node.kind,
+            level: node.level.clone(),
+            depth: node.depth,
+            status,
+            old: old.map(|x| self.side(self.old, x)),
+            new: new.map(|x| self.side(self.new, x)),
+            changes,
+            numbers,
+            children,
+        })
+    }
+
+    /// Whether a pair sits under parents that are not each other's partners.
+    fn moved(&self, o: usize, n: usize) -> bool {
+        let old_parent = self.old.nodes[o].parent;
+        let new_parent = self.new.nodes[n].parent;
+        match old_parent {
+            None => new_parent.is_some(),
+            Some(p) => self.a.old_to_new[p] != new_parent || new_parent.is_none(),
+        }
+    }
+
+    fn side(&self, tree: &Tree, node: &Node) -> Side {
+        let parent = node.parent.map(|p| &tree.nodes[p]);
+        Side {
+            id: node.id.clone(),
+            anchor: node.anchor.clone(),
+            number: node.number.clone(),
+            title: node.title.clone(),
+            parent: parent.map(Node::heading),
+            parent_anchor: parent.map(|p| p.anchor.clone()),
+            fields: node.fields.clone(),
+        }
+    }
+}

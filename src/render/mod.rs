@@ -251,7 +251,7 @@ fn edition_summary(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Edi
 }
 
 /// The fiscal year of an edition (the first year of a plan period), if it has one.
-fn edition_year(e: &Edition) -> Option<i32> {
+pub fn edition_year(e: &Edition) -> Option<i32> {
     match (&e.fiscal_year, &e.period) {
         (Some(year), _) => Some(year.get_ref().0),
         (None, Some(period)) => Some(period.get_ref().from.0),
@@ -260,7 +260,7 @@ fn edition_year(e: &Edition) -> Option<i32> {
 }
 
 /// How an edition is dated on pages, and the `datetime` value for `<time>`.
-fn edition_when(e: &Edition) -> (String, Option<String>) {
+pub fn edition_when(e: &Edition) -> (String, Option<String>) {
     let version = e.version.clone();
     if let Some(year) = &e.fiscal_year {
         let y = year.get_ref().0;

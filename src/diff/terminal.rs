@@ -1,0 +1,125 @@
+//! `kohyo diff` output: the changed entries of a comparison as text, deletions as `[-…-]` and
+//! insertions as `{+…+}`, coloured red and green when colour is on.
+
+use std::fmt::Write;
+
+use super::text::Change;
+use super::{Comparison, Entry, Status};
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// The comparison as terminal text.
+pub fn render(c: &Comparison, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            BOLD,
+            &format!(
+                "{} {} ({}): {} → {}",
+                c.municipality.name, c.series.title, c.series.path, c.old.when, c.new.when
+            )
+        )
+    );
+    for ch in &c.edition_changes {
+        let _ = writeln!(
+            out,
+            "{}: {} → {}",
+            ch.key,
+            ch.old.as_deref().unwrap_or("-"),
+            ch.new.as_deref().unwrap_or("-")
+        );
+    }
+    let t = &c.summary.total;
+    let _ = writeln!(
+        out,
+        "added {}, removed {}, reworded {}, moved {}, unchanged {}",
+        t.added, t.removed, t.reworded, t.moved, t.unchanged
+    );
+    for (depth, e) in c.flatten() {
+        if e.status == Status::Unchanged {
+            continue;
+        }
+        let indent = "  ".repeat(depth);
+        let (mark, code) = match e.status {
+            Status::Added => ("+", GREEN),
+            Status::Removed => ("-", RED),
+            Status::Moved => (">", BOLD),
+            _ => ("~", BOLD),
+        };
+        let _ = writeln!(
+            out,
+            "\n{indent}{} {}",
+            paint(code, &format!("{mark} {:<9}", status_word(e.status))),
+            heading(e, &paint)
+        );
+        if e.status == Status::Moved {
+            let from = e.old.as_ref().and_then(|s| s.parent.as_deref()).unwrap_or("top");
+            let to = e.new.as_ref().and_then(|s| s.parent.as_deref()).unwrap_or("top");
+            let _ = writeln!(out, "{indent}    moved from {from} to {to}");
+        }
+        for ch in e.changes.iter().filter(|ch| ch.key != "title") {
+            let _ = writeln!(out, "{indent}    {}: {}", ch.label, inline(&ch.diff, &paint));
+        }
+        for n in &e.numbers {
+            let _ = writeln!(out, "{indent}    number: {} → {}", n.old, n.new);
+        }
+    }
+    out
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Added => "added",
+        Status::Removed => "removed",
+        Status::Moved => "moved",
+        Status::Reworded => "reworded",
+        Status::Unchanged => "unchanged",
+    }
+}
+
+/// `重点目標 1 title`, the title as a diff when it changed.
+fn heading(e: &Entry, paint: &dyn Fn(&str, &str) -> String) -> String {
+    let side = e.new.as_ref().or(e.old.as_ref());
+    let number = match (&e.old, &e.new) {
+        (Some(a), Some(b)) if a.number != b.number => format!(
+            " {} → {}",
+            a.number.as_deref().unwrap_or("-"),
+            b.number.as_deref().unwrap_or("-")
+        ),
+        _ => side
+            .and_then(|s| s.number.as_deref())
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default(),
+    };
+    let title = match e.changes.iter().find(|ch| ch.key == "title") {
+        Some(ch) => inline(&ch.diff, paint),
+        None => side
+            .and_then(|s| s.title.clone())
+            .unwrap_or_else(|| "（タイトル記載なし）".to_string()),
+    };
+    format!("{}{number} {title}", e.level)
+}
+
+/// A diff on one line: line breaks shown as ` / `.
+fn inline(diff: &[Change], paint: &dyn Fn(&str, &str) -> String) -> String {
+    let flat = |t: &str| t.replace('\n', " / ");
+    diff.iter()
+        .map(|ch| match ch {
+            Change::Equal(t) => flat(t),
+            Change::Delete(t) => paint(RED, &format!("[-{}-]", flat(t))),
+            Change::Insert(t) => paint(GREEN, &format!("{{+{}+}}", flat(t))),
+        })
+        .collect()
+}
