@@ -10,13 +10,14 @@ use walkdir::WalkDir;
 use crate::output::OutputFile;
 
 /// Templates every theme provides.
-pub const TEMPLATES: [&str; 9] = [
+pub const TEMPLATES: [&str; 10] = [
     "base.html",
     "macros.html",
     "index.html",
     "municipality.html",
     "series.html",
     "edition.html",
+    "compare.html",
     "data.html",
     "search.html",
     "404.html",
@@ -29,13 +30,14 @@ macro_rules! builtin {
 }
 
 /// The default theme, compiled in.
-const DEFAULT_THEME: [(&str, &str); 10] = builtin![
+const DEFAULT_THEME: [(&str, &str); 11] = builtin![
     "templates/base.html",
     "templates/macros.html",
     "templates/index.html",
     "templates/municipality.html",
     "templates/series.html",
     "templates/edition.html",
+    "templates/compare.html",
     "templates/data.html",
     "templates/search.html",
     "templates/404.html",

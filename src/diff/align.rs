@@ -104,7 +104,11 @@ pub fn align(old: &Tree, new: &Tree, old_words: &Words, new_words: &Words) -> Al
         .filter_map(|(i, n)| n.id.as_deref().map(|id| ((n.kind, id), i)))
         .collect();
     for (o, node) in old.nodes.iter().enumerate() {
-        if let Some(&n) = node.id.as_deref().and_then(|id| new_ids.get(&(node.kind, id))) {
+        if let Some(&n) = node
+            .id
+            .as_deref()
+            .and_then(|id| new_ids.get(&(node.kind, id)))
+        {
             a.pair(o, n);
         }
     }
@@ -123,7 +127,8 @@ pub fn align(old: &Tree, new: &Tree, old_words: &Words, new_words: &Words) -> Al
         .unwrap_or(0);
     for kind in [Kind::Section, Kind::Item, Kind::Indicator] {
         for depth in 0..=max_depth {
-            let level = |tree: &Tree, i: usize| tree.nodes[i].kind == kind && tree.nodes[i].depth == depth;
+            let level =
+                |tree: &Tree, i: usize| tree.nodes[i].kind == kind && tree.nodes[i].depth == depth;
             // Siblings: children of paired parents (or of the two tops).
             let mut groups: Vec<(Option<usize>, Option<usize>)> = vec![(None, None)];
             groups.extend(
@@ -134,10 +139,14 @@ pub fn align(old: &Tree, new: &Tree, old_words: &Words, new_words: &Words) -> Al
             );
             for (op, np) in groups {
                 let olds: Vec<usize> = (0..old.nodes.len())
-                    .filter(|&i| level(old, i) && old.nodes[i].parent == op && a.old_to_new[i].is_none())
+                    .filter(|&i| {
+                        level(old, i) && old.nodes[i].parent == op && a.old_to_new[i].is_none()
+                    })
                     .collect();
                 let news: Vec<usize> = (0..new.nodes.len())
-                    .filter(|&i| level(new, i) && new.nodes[i].parent == np && a.new_to_old[i].is_none())
+                    .filter(|&i| {
+                        level(new, i) && new.nodes[i].parent == np && a.new_to_old[i].is_none()
+                    })
                     .collect();
                 round.assign(&mut a, &olds, &news, SIBLING_THRESHOLD);
             }
@@ -207,18 +216,29 @@ impl Round<'_> {
     fn assign_linear(&self, a: &mut Alignment, olds: &[usize], news: &[usize], threshold: f64) {
         let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
         for &n in news.iter().rev() {
-            by_text.entry(self.new.nodes[n].identity_text()).or_default().push(n);
+            by_text
+                .entry(self.new.nodes[n].identity_text())
+                .or_default()
+                .push(n);
         }
         for &o in olds {
             let text = self.old.nodes[o].identity_text();
-            if let Some(n) = by_text.get_mut(&text).and_then(Vec::pop) {
-                if self.score(o, n, 0.0).is_some() {
-                    a.pair(o, n);
-                }
+            if let Some(n) = by_text.get_mut(&text).and_then(Vec::pop)
+                && self.score(o, n, 0.0).is_some()
+            {
+                a.pair(o, n);
             }
         }
-        let olds: Vec<usize> = olds.iter().copied().filter(|&o| a.old_to_new[o].is_none()).collect();
-        let news: Vec<usize> = news.iter().copied().filter(|&n| a.new_to_old[n].is_none()).collect();
+        let olds: Vec<usize> = olds
+            .iter()
+            .copied()
+            .filter(|&o| a.old_to_new[o].is_none())
+            .collect();
+        let news: Vec<usize> = news
+            .iter()
+            .copied()
+            .filter(|&n| a.new_to_old[n].is_none())
+            .collect();
         for (&o, &n) in olds.iter().zip(&news) {
             if self.score(o, n, threshold).is_some() {
                 a.pair(o, n);

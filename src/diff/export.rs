@@ -62,10 +62,10 @@ fn row(e: &Entry) -> Vec<String> {
         s.as_ref().and_then(f).unwrap_or_default()
     };
     let mut fields: Vec<&str> = Vec::new();
-    if let (Some(a), Some(b)) = (&e.old, &e.new) {
-        if a.number != b.number {
-            fields.push("number");
-        }
+    if let (Some(a), Some(b)) = (&e.old, &e.new)
+        && a.number != b.number
+    {
+        fields.push("number");
     }
     fields.extend(e.changes.iter().map(|ch| ch.key));
     vec![

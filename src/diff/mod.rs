@@ -282,19 +282,18 @@ pub fn compare_named(
     let all: Vec<String> = site
         .municipalities
         .iter()
-        .flat_map(|m| m.series.iter().map(move |s| format!("{}/{}", m.slug, s.slug)))
+        .flat_map(|m| {
+            m.series
+                .iter()
+                .map(move |s| format!("{}/{}", m.slug, s.slug))
+        })
         .collect();
     let (m, s) = site
         .municipalities
         .iter()
         .flat_map(|m| m.series.iter().map(move |s| (m, s)))
         .find(|(m, s)| format!("{}/{}", m.slug, s.slug) == series.trim_matches('/'))
-        .ok_or_else(|| {
-            format!(
-                "no series `{series}`: expected one of {}",
-                all.join(", ")
-            )
-        })?;
+        .ok_or_else(|| format!("no series `{series}`: expected one of {}", all.join(", ")))?;
     let edition = |slug: &str| {
         s.editions.iter().find(|e| e.slug == slug).ok_or_else(|| {
             let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
@@ -344,7 +343,12 @@ pub fn compare(
     };
     let mut edition_changes = Vec::new();
     for (key, label, a, b) in [
-        ("title", "表題", Some(old.title.clone()), Some(new.title.clone())),
+        (
+            "title",
+            "表題",
+            Some(old.title.clone()),
+            Some(new.title.clone()),
+        ),
         ("department", "担当部局", department(old), department(new)),
         (
             "stage",
@@ -352,8 +356,18 @@ pub fn compare(
             Some(old.stage.label().to_string()),
             Some(new.stage.label().to_string()),
         ),
-        ("status", "案・確定", Some(status_label(old)), Some(status_label(new))),
-        ("document", "資料名", old.document.clone(), new.document.clone()),
+        (
+            "status",
+            "案・確定",
+            Some(status_label(old)),
+            Some(status_label(new)),
+        ),
+        (
+            "document",
+            "資料名",
+            old.document.clone(),
+            new.document.clone(),
+        ),
     ] {
         if a != b {
             edition_changes.push(EditionChange {
@@ -400,7 +414,11 @@ fn status_label(e: &Edition) -> String {
     }
 }
 
-fn count(entries: &[Entry], levels: &mut BTreeMap<(Kind, usize, String), Counts>, total: &mut Counts) {
+fn count(
+    entries: &[Entry],
+    levels: &mut BTreeMap<(Kind, usize, String), Counts>,
+    total: &mut Counts,
+) {
     for e in entries {
         levels
             .entry((e.kind, e.depth, e.level.clone()))
@@ -422,10 +440,17 @@ struct Merger<'a> {
 impl Merger<'_> {
     /// Entries under a pair of parents: the new children in order, with the removed old
     /// children placed after the sibling they followed.
-    fn children(&self, old_children: &[usize], new_children: &[usize]) -> Result<Vec<Entry>, String> {
+    fn children(
+        &self,
+        old_children: &[usize],
+        new_children: &[usize],
+    ) -> Result<Vec<Entry>, String> {
         let mut list: Vec<(Option<usize>, Entry)> = Vec::new();
         for &n in new_children {
-            list.push((self.a.new_to_old[n], self.entry(self.a.new_to_old[n], Some(n))?));
+            list.push((
+                self.a.new_to_old[n],
+                self.entry(self.a.new_to_old[n], Some(n))?,
+            ));
         }
         let mut front = 0;
         for (k, &o) in old_children.iter().enumerate() {
@@ -456,7 +481,11 @@ impl Merger<'_> {
         let mut changes = Vec::new();
         let mut numbers = Vec::new();
         if let (Some(a), Some(b)) = (old, new) {
-            let title_label = if b.kind == Kind::Indicator { "指標名" } else { "タイトル" };
+            let title_label = if b.kind == Kind::Indicator {
+                "指標名"
+            } else {
+                "タイトル"
+            };
             let mut pairs = vec![(
                 "title",
                 title_label.to_string(),
@@ -465,7 +494,12 @@ impl Merger<'_> {
             )];
             for fb in &b.fields {
                 if let Some(fa) = a.field(fb.key) {
-                    pairs.push((fb.key, fb.label.clone(), fa.lines.join("\n"), fb.lines.join("\n")));
+                    pairs.push((
+                        fb.key,
+                        fb.label.clone(),
+                        fa.lines.join("\n"),
+                        fb.lines.join("\n"),
+                    ));
                 }
             }
             for (key, label, ta, tb) in pairs {

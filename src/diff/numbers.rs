@@ -21,7 +21,11 @@ pub struct NumberChange {
 }
 
 /// The number changes of one diff, given the token lists the diff was computed from.
-pub fn number_changes(old_tokens: &[String], new_tokens: &[String], diff: &[Change]) -> Vec<NumberChange> {
+pub fn number_changes(
+    old_tokens: &[String],
+    new_tokens: &[String],
+    diff: &[Change],
+) -> Vec<NumberChange> {
     let (old_q, new_q) = (quantities(old_tokens), quantities(new_tokens));
     let mut out = Vec::new();
     let (mut o, mut n) = (0, 0);
@@ -32,7 +36,11 @@ pub fn number_changes(old_tokens: &[String], new_tokens: &[String], diff: &[Chan
             let news: Vec<&Quantity> = new_q.iter().filter(|q| overlaps(&q.span, &ns)).collect();
             if olds.len() == news.len() {
                 for (a, b) in olds.iter().zip(&news) {
-                    if a.text != b.text && !out.iter().any(|c: &NumberChange| c.old == a.text && c.new == b.text) {
+                    if a.text != b.text
+                        && !out
+                            .iter()
+                            .any(|c: &NumberChange| c.old == a.text && c.new == b.text)
+                    {
                         out.push(NumberChange {
                             old: a.text.clone(),
                             new: b.text.clone(),
@@ -122,7 +130,10 @@ fn quantities(tokens: &[String]) -> Vec<Quantity> {
 }
 
 fn is_digits(token: &str) -> bool {
-    !token.is_empty() && token.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 fn is_separator(token: &str) -> bool {
@@ -135,7 +146,9 @@ fn is_unit(token: &str) -> bool {
         return false;
     };
     matches!(first, '%' | '％')
-        || first.is_alphabetic() && !('\u{3041}'..='\u{309f}').contains(&first) && !first.is_ascii_digit()
+        || first.is_alphabetic()
+            && !('\u{3041}'..='\u{309f}').contains(&first)
+            && !first.is_ascii_digit()
 }
 
 #[cfg(test)]
@@ -152,7 +165,13 @@ mod tests {
         let new = toks(&["理事会", "4", "回"]);
         let diff = super::super::text::diff_tokens(&old, &new);
         let changes = number_changes(&old, &new, &diff);
-        assert_eq!(changes, [NumberChange { old: "3回".into(), new: "4回".into() }]);
+        assert_eq!(
+            changes,
+            [NumberChange {
+                old: "3回".into(),
+                new: "4回".into()
+            }]
+        );
     }
 
     #[test]
@@ -164,8 +183,14 @@ mod tests {
         assert_eq!(
             changes,
             [
-                NumberChange { old: "3,100千円".into(), new: "3,200千円".into() },
-                NumberChange { old: "80.0%".into(), new: "78.4%".into() },
+                NumberChange {
+                    old: "3,100千円".into(),
+                    new: "3,200千円".into()
+                },
+                NumberChange {
+                    old: "80.0%".into(),
+                    new: "78.4%".into()
+                },
             ]
         );
     }

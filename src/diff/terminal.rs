@@ -65,12 +65,25 @@ pub fn render(c: &Comparison, color: bool) -> String {
             heading(e, &paint)
         );
         if e.status == Status::Moved {
-            let from = e.old.as_ref().and_then(|s| s.parent.as_deref()).unwrap_or("top");
-            let to = e.new.as_ref().and_then(|s| s.parent.as_deref()).unwrap_or("top");
+            let from = e
+                .old
+                .as_ref()
+                .and_then(|s| s.parent.as_deref())
+                .unwrap_or("top");
+            let to = e
+                .new
+                .as_ref()
+                .and_then(|s| s.parent.as_deref())
+                .unwrap_or("top");
             let _ = writeln!(out, "{indent}    moved from {from} to {to}");
         }
         for ch in e.changes.iter().filter(|ch| ch.key != "title") {
-            let _ = writeln!(out, "{indent}    {}: {}", ch.label, inline(&ch.diff, &paint));
+            let _ = writeln!(
+                out,
+                "{indent}    {}: {}",
+                ch.label,
+                inline(&ch.diff, &paint)
+            );
         }
         for n in &e.numbers {
             let _ = writeln!(out, "{indent}    number: {} → {}", n.old, n.new);

@@ -187,7 +187,12 @@ impl Builder<'_> {
             ("owner", &l.owner, &item.owner),
             ("status", &l.status, &item.status),
         ] {
-            push_field(&mut fields, key, self.label(label), value.iter().cloned().collect());
+            push_field(
+                &mut fields,
+                key,
+                self.label(label),
+                value.iter().cloned().collect(),
+            );
         }
         let schedule = item
             .schedule_years
@@ -245,7 +250,12 @@ impl Builder<'_> {
             vec![text].into_iter().filter(|t| !t.is_empty()).collect()
         };
         let mut fields = Vec::new();
-        push_field(&mut fields, "unit", "単位".into(), ind.unit.iter().cloned().collect());
+        push_field(
+            &mut fields,
+            "unit",
+            "単位".into(),
+            ind.unit.iter().cloned().collect(),
+        );
         let baseline = ind.baseline.as_ref().map(point).unwrap_or_default();
         push_field(&mut fields, "baseline", "現状".into(), baseline);
         let actual = ind
@@ -259,7 +269,12 @@ impl Builder<'_> {
         push_field(&mut fields, "actual", "実績".into(), actual);
         let target = ind.target.as_ref().map(point).unwrap_or_default();
         push_field(&mut fields, "target", "目標".into(), target);
-        push_field(&mut fields, "note", "備考".into(), ind.note.iter().cloned().collect());
+        push_field(
+            &mut fields,
+            "note",
+            "備考".into(),
+            ind.note.iter().cloned().collect(),
+        );
         self.push(Node {
             kind: Kind::Indicator,
             depth: 0,

@@ -12,7 +12,10 @@ use serde::Serialize;
 use tera::{Context, Tera};
 use toml::Spanned;
 
+pub mod compare;
+
 use crate::config::Config;
+use crate::diff::Comparison;
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -35,8 +38,12 @@ pub struct Rendered {
     pub editions: Vec<PageInput>,
 }
 
-/// Render every page of the site.
-pub fn render_site(site: &Site, theme: &Theme) -> Result<Rendered, String> {
+/// Render every page of the site, the compare pages of `comparisons` included.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    comparisons: &[Comparison],
+) -> Result<Rendered, String> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let renderer = Renderer {
@@ -49,7 +56,7 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Rendered, String> {
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
         .iter()
-        .map(|m| municipality_view(m, &base))
+        .map(|m| municipality_view(m, &base, comparisons))
         .collect();
     let mut ctx = Context::new();
     ctx.insert("municipalities", &municipalities);
@@ -87,6 +94,11 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Rendered, String> {
                 ctx.insert("edition", &view);
                 ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
                 ctx.insert("next", &sv.editions.get(i + 1));
+                ctx.insert(
+                    "compare_previous",
+                    &i.checked_sub(1).map(|p| &sv.compares[p]),
+                );
+                ctx.insert("compare_next", &sv.compares.get(i));
                 let file = renderer.page(
                     "edition.html",
                     &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
@@ -103,6 +115,22 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Rendered, String> {
                     html: String::from_utf8_lossy(&file.contents).into_owned(),
                 });
                 files.push(file);
+            }
+            for c in comparisons
+                .iter()
+                .filter(|c| c.series.path == format!("{}/{}", m.slug, s.slug))
+            {
+                let view = compare::compare_page(c, &base);
+                let mut ctx = Context::new();
+                ctx.insert("municipality", mv);
+                ctx.insert("series", sv);
+                ctx.insert("compare", &view);
+                files.push(renderer.page(
+                    "compare.html",
+                    &format!("{}index.html", c.path()),
+                    &series_crumbs,
+                    ctx,
+                )?);
             }
         }
     }
@@ -185,6 +213,20 @@ pub struct SeriesView {
     pub url: String,
     /// Editions, oldest first.
     pub editions: Vec<EditionSummary>,
+    /// Compare pages of consecutive editions, oldest first.
+    pub compares: Vec<CompareLink>,
+}
+
+/// A link to the compare page of two consecutive editions.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareLink {
+    /// 平成29年度 → 平成30年度.
+    pub title: String,
+    /// Page URL.
+    pub url: String,
+    /// Whether the editions are consecutive fiscal years (前年度／次年度) rather than other
+    /// editions (前の版／次の版).
+    pub yearly: bool,
 }
 
 /// An edition as listed on series and home pages.
@@ -206,17 +248,22 @@ pub struct EditionSummary {
     pub url: String,
 }
 
-fn municipality_view(m: &Municipality, base: &str) -> MunicipalityView {
+fn municipality_view(m: &Municipality, base: &str, comparisons: &[Comparison]) -> MunicipalityView {
     MunicipalityView {
         name: m.name.clone(),
         prefecture: m.prefecture.clone(),
         code: m.code.get_ref().clone(),
         url: format!("{base}{}/", m.slug),
-        series: m.series.iter().map(|s| series_view(m, s, base)).collect(),
+        series: m
+            .series
+            .iter()
+            .map(|s| series_view(m, s, base, comparisons))
+            .collect(),
     }
 }
 
-fn series_view(m: &Municipality, s: &Series, base: &str) -> SeriesView {
+fn series_view(m: &Municipality, s: &Series, base: &str, comparisons: &[Comparison]) -> SeriesView {
+    let path = format!("{}/{}", m.slug, s.slug);
     let editions: Vec<EditionSummary> = s
         .editions
         .iter()
@@ -234,6 +281,15 @@ fn series_view(m: &Municipality, s: &Series, base: &str) -> SeriesView {
             .or_else(|| s.department.clone()),
         url: format!("{base}{}/{}/", m.slug, s.slug),
         editions,
+        compares: comparisons
+            .iter()
+            .filter(|c| c.series.path == path)
+            .map(|c| CompareLink {
+                title: format!("{} → {}", c.old.when, c.new.when),
+                url: format!("{base}{}", c.path()),
+                yearly: matches!((c.old.fiscal_year, c.new.fiscal_year), (Some(a), Some(b)) if b == a + 1),
+            })
+            .collect(),
     }
 }
 
