@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod compare;
 mod pages;
 mod search;
 mod seeds;

@@ -36,8 +36,8 @@ fn every_page_is_japanese_and_phone_ready() {
             pages += 1;
         }
     }
-    // home, data, search, 404, 3 municipalities, 4 series, 8 editions
-    assert_eq!(pages, 19);
+    // home, data, search, 404, 3 municipalities, 4 series, 8 editions, 4 compare pages
+    assert_eq!(pages, 23);
 }
 
 #[test]
