@@ -115,10 +115,21 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Whether terminal output may use colour: stderr is a terminal and `NO_COLOR` is unset or empty.
+/// Whether messages may use colour: stderr is a terminal and `NO_COLOR` is unset or empty.
 pub fn use_color() -> bool {
     use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    no_color_unset() && std::io::stderr().is_terminal()
+}
+
+/// Whether a command's output may use colour: stdout is a terminal and `NO_COLOR` is unset or
+/// empty.
+pub fn use_color_stdout() -> bool {
+    use std::io::IsTerminal;
+    no_color_unset() && std::io::stdout().is_terminal()
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[cfg(test)]

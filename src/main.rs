@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kohyo::diagnostic::{Diagnostic, use_color};
+use kohyo::diagnostic::{Diagnostic, use_color, use_color_stdout};
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
@@ -172,7 +172,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Ok(c) => {
-                    print!("{}", kohyo::diff::terminal::render(&c, color));
+                    print!("{}", kohyo::diff::terminal::render(&c, use_color_stdout()));
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),

@@ -138,15 +138,15 @@ pub fn align(old: &Tree, new: &Tree, old_words: &Words, new_words: &Words) -> Al
                     .filter_map(|(o, n)| n.map(|n| (Some(o), Some(n)))),
             );
             for (op, np) in groups {
-                let olds: Vec<usize> = (0..old.nodes.len())
-                    .filter(|&i| {
-                        level(old, i) && old.nodes[i].parent == op && a.old_to_new[i].is_none()
-                    })
+                let olds: Vec<usize> = children(old, op)
+                    .iter()
+                    .copied()
+                    .filter(|&i| level(old, i) && a.old_to_new[i].is_none())
                     .collect();
-                let news: Vec<usize> = (0..new.nodes.len())
-                    .filter(|&i| {
-                        level(new, i) && new.nodes[i].parent == np && a.new_to_old[i].is_none()
-                    })
+                let news: Vec<usize> = children(new, np)
+                    .iter()
+                    .copied()
+                    .filter(|&i| level(new, i) && a.new_to_old[i].is_none())
                     .collect();
                 round.assign(&mut a, &olds, &news, SIBLING_THRESHOLD);
             }
@@ -161,6 +161,14 @@ pub fn align(old: &Tree, new: &Tree, old_words: &Words, new_words: &Words) -> Al
         }
     }
     a
+}
+
+/// The nodes directly under `parent`, or the top-level nodes.
+fn children(tree: &Tree, parent: Option<usize>) -> &[usize] {
+    match parent {
+        Some(p) => &tree.nodes[p].children,
+        None => &tree.roots,
+    }
 }
 
 struct Round<'a> {
@@ -244,5 +252,98 @@ impl Round<'_> {
                 a.pair(o, n);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::tree::Node;
+
+    fn tree(nodes: &[(Option<usize>, Option<&str>, &str)]) -> Tree {
+        let mut t = Tree::default();
+        for (i, (parent, id, title)) in nodes.iter().enumerate() {
+            t.nodes.push(Node {
+                kind: Kind::Item,
+                depth: parent.map_or(0, |p| t.nodes[p].depth + 1),
+                level: String::new(),
+                id: id.map(str::to_string),
+                anchor: format!("n{i}"),
+                number: None,
+                title: Some(title.to_string()),
+                fields: Vec::new(),
+                parent: *parent,
+                children: Vec::new(),
+            });
+            match parent {
+                Some(p) => t.nodes[*p].children.push(i),
+                None => t.roots.push(i),
+            }
+        }
+        t
+    }
+
+    fn run(old: &Tree, new: &Tree) -> Alignment {
+        let tokenizer = Tokenizer::new(None).unwrap();
+        let (a, b) = (
+            Words::of(old, &tokenizer).unwrap(),
+            Words::of(new, &tokenizer).unwrap(),
+        );
+        align(old, new, &a, &b)
+    }
+
+    #[test]
+    fn ids_pair_first_and_different_ids_never_pair() {
+        let old = tree(&[
+            (None, Some("a"), "地域の自治の推進"),
+            (None, Some("b"), "多文化共生のまちづくり"),
+            (None, None, "平和啓発事業の実施"),
+        ]);
+        let new = tree(&[
+            (None, Some("b"), "多文化共生の推進"),
+            (None, Some("c"), "地域の自治の推進"),
+            (None, None, "平和啓発事業の実施、推進"),
+        ]);
+        let a = run(&old, &new);
+        assert_eq!(a.old_to_new, [None, Some(0), Some(2)]);
+    }
+
+    #[test]
+    fn children_of_paired_parents_pair_and_strays_move() {
+        let old = tree(&[
+            (None, None, "情報発信とシティプロモーション"),
+            (Some(0), None, "オープンデータ化の促進"),
+            (None, None, "総合計画の推進"),
+        ]);
+        let new = tree(&[
+            (None, None, "総合計画の推進"),
+            (Some(0), None, "オープンデータ化の促進"),
+            (None, None, "情報発信とシティプロモーション"),
+        ]);
+        let a = run(&old, &new);
+        assert_eq!(a.old_to_new, [Some(2), Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn ten_thousand_items_align_without_a_quadratic_assignment() {
+        let titles: Vec<String> = (0..10_000).map(|i| format!("取組{i}の推進")).collect();
+        let old = tree(
+            &titles
+                .iter()
+                .map(|t| (None, None, t.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let new = tree(
+            &titles
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 5_000)
+                .map(|(_, t)| (None, None, t.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let a = run(&old, &new);
+        assert_eq!(a.old_to_new[5_000], None);
+        assert_eq!(a.old_to_new[5_001], Some(5_000));
+        assert_eq!(a.old_to_new.iter().flatten().count(), 9_999);
     }
 }

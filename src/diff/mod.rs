@@ -12,7 +12,7 @@ pub mod terminal;
 pub mod text;
 pub mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -445,33 +445,30 @@ impl Merger<'_> {
         old_children: &[usize],
         new_children: &[usize],
     ) -> Result<Vec<Entry>, String> {
-        let mut list: Vec<(Option<usize>, Entry)> = Vec::new();
-        for &n in new_children {
-            list.push((
-                self.a.new_to_old[n],
-                self.entry(self.a.new_to_old[n], Some(n))?,
-            ));
-        }
-        let mut front = 0;
-        for (k, &o) in old_children.iter().enumerate() {
-            if self.a.old_to_new[o].is_some() {
-                continue;
-            }
-            let before = &old_children[..k];
-            let at = list
-                .iter()
-                .rposition(|(old, _)| old.is_some_and(|x| before.contains(&x)))
-                .map(|p| p + 1);
-            let entry = self.entry(Some(o), None)?;
-            match at {
-                Some(p) => list.insert(p, (Some(o), entry)),
-                None => {
-                    list.insert(front, (Some(o), entry));
-                    front += 1;
-                }
+        // Where each paired old child landed among the new children.
+        let slot: HashMap<usize, usize> = new_children
+            .iter()
+            .enumerate()
+            .filter_map(|(j, &n)| self.a.new_to_old[n].map(|o| (o, j)))
+            .collect();
+        // removed[j]: removed children shown after the j-th new child (0: before the first).
+        let mut removed: Vec<Vec<Entry>> = (0..=new_children.len()).map(|_| Vec::new()).collect();
+        let mut after = 0;
+        for &o in old_children {
+            match (self.a.old_to_new[o], slot.get(&o)) {
+                (Some(_), Some(&j)) => after = after.max(j + 1),
+                (Some(_), None) => {}
+                (None, _) => removed[after].push(self.entry(Some(o), None)?),
             }
         }
-        Ok(list.into_iter().map(|(_, e)| e).collect())
+        let mut list = Vec::with_capacity(new_children.len() + removed.len());
+        let mut removed = removed.into_iter();
+        list.extend(removed.next().unwrap_or_default());
+        for (&n, gone) in new_children.iter().zip(removed) {
+            list.push(self.entry(self.a.new_to_old[n], Some(n))?);
+            list.extend(gone);
+        }
+        Ok(list)
     }
 
     fn entry(&self, o: Option<usize>, n: Option<usize>) -> Result<Entry, String> {

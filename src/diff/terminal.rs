@@ -136,3 +136,25 @@ fn inline(diff: &[Change], paint: &dyn Fn(&str, &str) -> String) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_bracketed_and_coloured_only_when_asked() {
+        let diff = [
+            Change::Equal("地域内分権".into()),
+            Change::Insert("の".into()),
+            Change::Equal("確立".into()),
+            Change::Delete("と\n推進".into()),
+        ];
+        let paint = |code: &str, text: &str| format!("{code}{text}{RESET}");
+        let plain = |_: &str, text: &str| text.to_string();
+        assert_eq!(inline(&diff, &plain), "地域内分権{+の+}確立[-と / 推進-]");
+        assert_eq!(
+            inline(&diff, &paint),
+            format!("地域内分権{GREEN}{{+の+}}{RESET}確立{RED}[-と / 推進-]{RESET}")
+        );
+    }
+}
