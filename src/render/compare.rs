@@ -154,7 +154,7 @@ pub fn compare_page(c: &Comparison, base: &str) -> ComparePage {
     let entries = c
         .entries
         .iter()
-        .map(|e| entry_view(c, e, base, 2, &mut counter))
+        .map(|e| entry_view(c, e, base, 3, &mut counter))
         .collect::<Vec<_>>();
     let mut changed: Vec<ChangedGroup> = Vec::new();
     for status in [

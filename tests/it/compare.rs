@@ -272,7 +272,7 @@ fn compare_page_marks_changes_in_words_and_shows_each_editions_columns() {
     assert!(visible_text(&html).contains(&row), "{row}");
     // Last year's 達成状況 beside this year's 期限・数値目標等, for the same item.
     let yosan = html
-        .find("重点取組項目 ③ 地域予算の確立</h3>")
+        .find("重点取組項目 ③ 地域予算の確立</h4>")
         .map(|i| &html[i..])
         .and_then(|rest| rest.find("</section>").map(|end| &rest[..end]))
         .unwrap();
