@@ -12,6 +12,7 @@ pub mod init;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod opendata;
 pub mod output;
 pub mod render;
 pub mod search;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::diff;
+use crate::opendata;
 use crate::load::{self, Site};
 use crate::output::{self, OutputFile};
 use crate::render;
@@ -56,17 +57,17 @@ pub fn check(root: &Path) -> Result<Site, BuildError> {
 }
 
 /// Render every file of the site in memory, in a deterministic order: the comparisons of
-/// consecutive editions, pages, the compare pages' data, the search index built from the
+/// consecutive editions, the open-data export, pages, the search index built from the
 /// rendered edition pages, the search client and the theme's files.
 pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
     let comparisons = diff::compare_site(site, &tokenizer).map_err(BuildError::Other)?;
-    let rendered = render::render_site(site, &theme, &comparisons).map_err(BuildError::Other)?;
+    let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
+    let rendered =
+        render::render_site(site, &theme, &comparisons, &export).map_err(BuildError::Other)?;
     let mut files = rendered.files;
-    for c in &comparisons {
-        files.extend(diff::export::files(c).map_err(BuildError::Other)?);
-    }
+    files.extend(export.files);
     files.extend(
         search::index::build(&rendered.editions, &site.config.base(), &tokenizer)
             .map_err(BuildError::Other)?,

@@ -6,7 +6,6 @@
 //! show.
 
 pub mod align;
-pub mod export;
 pub mod numbers;
 pub mod terminal;
 pub mod text;

@@ -16,6 +16,7 @@ pub mod compare;
 
 use crate::config::Config;
 use crate::diff::Comparison;
+use crate::opendata::{self, Export};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -43,6 +44,7 @@ pub fn render_site(
     site: &Site,
     theme: &Theme,
     comparisons: &[Comparison],
+    export: &Export,
 ) -> Result<Rendered, String> {
     let tera = theme.tera()?;
     let base = site.config.base();
@@ -99,6 +101,12 @@ pub fn render_site(
                     &i.checked_sub(1).map(|p| &sv.compares[p]),
                 );
                 ctx.insert("compare_next", &sv.compares.get(i));
+                let data: Vec<String> =
+                    opendata::edition_paths(&format!("{}/{}/{}", m.slug, s.slug, e.slug))
+                        .iter()
+                        .map(|p| format!("{base}data/{p}"))
+                        .collect();
+                ctx.insert("data_urls", &data);
                 let file = renderer.page(
                     "edition.html",
                     &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
@@ -134,7 +142,14 @@ pub fn render_site(
             }
         }
     }
-    files.push(renderer.page("data.html", "data/index.html", &[], Context::new())?);
+    let mut ctx = Context::new();
+    ctx.insert("files", &export.listing);
+    ctx.insert("sample", &export.sample);
+    ctx.insert(
+        "dataset_jsonld",
+        &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
+    );
+    files.push(renderer.page("data.html", "data/index.html", &[], ctx)?);
     files.push(renderer.page("search.html", "search/index.html", &[], Context::new())?);
     files.push(renderer.page("404.html", "404.html", &[], Context::new())?);
     Ok(Rendered { files, editions })

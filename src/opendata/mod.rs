@@ -1,0 +1,201 @@
+//! The open-data export under `public/data/`: JSON (one file per edition and one with
+//! everything, with a JSON Schema), CSV tables, `datapackage.json` and a DCAT catalogue; and
+//! each compare page's `changes.json` and `changes.csv`.
+//!
+//! [`records`] turns the site into records with stable ids, [`tables`] into CSV tables,
+//! [`metadata`] describes them for data portals. The data page lists what [`export`] wrote.
+
+pub mod metadata;
+pub mod records;
+pub mod tables;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::diff::Comparison;
+use crate::load::Site;
+use crate::output::OutputFile;
+
+use self::records::{Collection, EditionRecord, FORMAT_VERSION};
+use self::tables::Table;
+
+/// The JSON Schema of the export's JSON files (draft 2020-12).
+pub const SCHEMA: &str = include_str!("kohyo-data.schema.json");
+/// Where the schema is published, under `data/`.
+pub const SCHEMA_PATH: &str = "schema/kohyo-data.schema.json";
+
+/// What the export wrote, for the data page.
+#[derive(Debug)]
+pub struct Export {
+    /// Every file, paths from the site root.
+    pub files: Vec<OutputFile>,
+    /// The files under `data/` a reader downloads, with descriptions and sizes.
+    pub listing: Vec<DataFile>,
+    /// The `items` table's columns with the first row's values, as a sample.
+    pub sample: Vec<SampleCell>,
+}
+
+/// A downloadable file.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataFile {
+    /// Path under `data/`.
+    pub path: String,
+    /// What it holds, in Japanese.
+    pub title: String,
+    /// `JSON`, `CSV`, `JSON Schema`, `JSON-LD`.
+    pub format: &'static str,
+    /// Size in bytes.
+    pub bytes: usize,
+    /// Size for people: 12.3 KB.
+    pub size: String,
+}
+
+/// One column of the sample row.
+#[derive(Debug, Serialize)]
+pub struct SampleCell {
+    /// Column name.
+    pub name: &'static str,
+    /// Table Schema type.
+    pub kind: &'static str,
+    /// Description.
+    pub title: &'static str,
+    /// The first row's value.
+    pub value: String,
+}
+
+/// Paths of an edition's own data files under `data/`: JSON, items CSV, texts CSV.
+pub fn edition_paths(edition_id: &str) -> [String; 3] {
+    [
+        format!("{edition_id}.json"),
+        format!("{edition_id}.items.csv"),
+        format!("{edition_id}.texts.csv"),
+    ]
+}
+
+/// Produce every data file of the site.
+pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String> {
+    let schema_url = format!("{}data/{SCHEMA_PATH}", site.config.base());
+    let editions = records::editions(site);
+    let tables = tables::tables(&editions, comparisons);
+    let mut files = Vec::new();
+    let mut listing = Vec::new();
+    let mut add = |path: String, title: String, format: &'static str, contents: Vec<u8>| {
+        listing.push(DataFile {
+            path: path.clone(),
+            title,
+            format,
+            bytes: contents.len(),
+            size: human_size(contents.len()),
+        });
+        files.push(OutputFile {
+            path: PathBuf::from(format!("data/{path}")),
+            contents,
+        });
+    };
+    let json = |editions: Vec<&EditionRecord>| -> Result<Vec<u8>, String> {
+        let collection = Collection {
+            schema: schema_url.clone(),
+            format_version: FORMAT_VERSION,
+            license: &site.config.license,
+            editions,
+        };
+        let mut text = serde_json::to_string_pretty(&collection).map_err(|e| e.to_string())?;
+        text.push('\n');
+        Ok(text.into_bytes())
+    };
+    add(
+        "kohyo.json".into(),
+        "すべての版（JSON）".into(),
+        "JSON",
+        json(editions.iter().collect())?,
+    );
+    for table in &tables {
+        add(
+            format!("{}.csv", table.name),
+            table.title.to_string(),
+            "CSV",
+            table.csv()?,
+        );
+    }
+    add(
+        SCHEMA_PATH.into(),
+        "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
+        "JSON Schema",
+        SCHEMA.as_bytes().to_vec(),
+    );
+    add(
+        "datapackage.json".into(),
+        "CSVの表の定義（Frictionless Data Package）".into(),
+        "JSON",
+        metadata::datapackage(&site.config, &tables)?,
+    );
+    add(
+        "catalog.jsonld".into(),
+        "データカタログ（DCAT、JSON-LD）".into(),
+        "JSON-LD",
+        metadata::catalog(site, &editions, comparisons)?,
+    );
+    let by_name = |name: &str| tables.iter().find(|t| t.name == name);
+    for e in &editions {
+        let [json_path, items_path, texts_path] = edition_paths(&e.id);
+        let label = format!("{} {} {}", e.municipality.name, e.series.title, e.when);
+        add(json_path, format!("{label}（JSON）"), "JSON", json(vec![e])?);
+        for (path, name, what) in [(items_path, "items", "項目"), (texts_path, "texts", "記載内容")] {
+            if let Some(t) = by_name(name) {
+                add(
+                    path,
+                    format!("{label}の{what}（CSV）"),
+                    "CSV",
+                    t.filtered("edition_id", &e.id).csv()?,
+                );
+            }
+        }
+    }
+    for c in comparisons {
+        let dir = c.path();
+        let mut text = serde_json::to_string_pretty(c).map_err(|e| format!("{dir}: {e}"))?;
+        text.push('\n');
+        files.push(OutputFile {
+            path: PathBuf::from(format!("{dir}changes.json")),
+            contents: text.into_bytes(),
+        });
+        let rows = tables::change_rows(std::slice::from_ref(c));
+        files.push(OutputFile {
+            path: PathBuf::from(format!("{dir}changes.csv")),
+            contents: tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
+        });
+    }
+    let sample = sample(by_name("items"));
+    Ok(Export {
+        files,
+        listing,
+        sample,
+    })
+}
+
+/// 850 B, 12.3 KB, 4.5 MB.
+fn human_size(bytes: usize) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+fn sample(items: Option<&Table>) -> Vec<SampleCell> {
+    let Some(t) = items else {
+        return Vec::new();
+    };
+    let first = t.rows.first();
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| SampleCell {
+            name: c.name,
+            kind: c.kind.name(),
+            title: c.title,
+            value: first.and_then(|r| r.get(i)).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
