@@ -16,5 +16,5 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+{ [ -d node_modules/playwright-core ] && [ -d node_modules/ajv ]; } || npm ci --no-audit --no-fund
 cargo test --locked "$@"

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::diff;
-use crate::opendata;
 use crate::load::{self, Site};
+use crate::opendata;
 use crate::output::{self, OutputFile};
 use crate::render;
 use crate::search;

@@ -92,15 +92,35 @@ pub fn catalog(
             let mut dists = Vec::new();
             for e in editions.iter().filter(|e| e.series.id == id) {
                 let [json_path, items_path, texts_path] = super::edition_paths(&e.id);
-                dists.push(distribution(format!("{} JSON", e.when), format!("{data}{json_path}"), "application/json"));
-                dists.push(distribution(format!("{} 項目 CSV", e.when), format!("{data}{items_path}"), "text/csv"));
-                dists.push(distribution(format!("{} 記載内容 CSV", e.when), format!("{data}{texts_path}"), "text/csv"));
+                dists.push(distribution(
+                    format!("{} JSON", e.when),
+                    format!("{data}{json_path}"),
+                    "application/json",
+                ));
+                dists.push(distribution(
+                    format!("{} 項目 CSV", e.when),
+                    format!("{data}{items_path}"),
+                    "text/csv",
+                ));
+                dists.push(distribution(
+                    format!("{} 記載内容 CSV", e.when),
+                    format!("{data}{texts_path}"),
+                    "text/csv",
+                ));
             }
             for c in comparisons.iter().filter(|c| c.series.path == id) {
                 let dir = format!("{base}{}", c.path());
                 let title = format!("{} → {} の比較", c.old.when, c.new.when);
-                dists.push(distribution(format!("{title} JSON"), format!("{dir}changes.json"), "application/json"));
-                dists.push(distribution(format!("{title} CSV"), format!("{dir}changes.csv"), "text/csv"));
+                dists.push(distribution(
+                    format!("{title} JSON"),
+                    format!("{dir}changes.json"),
+                    "application/json",
+                ));
+                dists.push(distribution(
+                    format!("{title} CSV"),
+                    format!("{dir}changes.csv"),
+                    "text/csv",
+                ));
             }
             datasets.push(json!({
                 "@type": "dcat:Dataset",
@@ -115,8 +135,16 @@ pub fn catalog(
             }));
         }
     }
-    let mut whole = vec![distribution("すべての版 JSON".into(), format!("{data}kohyo.json"), "application/json")];
-    whole.push(distribution("Data Package".into(), format!("{data}datapackage.json"), "application/json"));
+    let mut whole = vec![distribution(
+        "すべての版 JSON".into(),
+        format!("{data}kohyo.json"),
+        "application/json",
+    )];
+    whole.push(distribution(
+        "Data Package".into(),
+        format!("{data}datapackage.json"),
+        "application/json",
+    ));
     datasets.push(json!({
         "@type": "dcat:Dataset",
         "dct:identifier": "kohyo",

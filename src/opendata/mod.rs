@@ -140,8 +140,16 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
     for e in &editions {
         let [json_path, items_path, texts_path] = edition_paths(&e.id);
         let label = format!("{} {} {}", e.municipality.name, e.series.title, e.when);
-        add(json_path, format!("{label}（JSON）"), "JSON", json(vec![e])?);
-        for (path, name, what) in [(items_path, "items", "項目"), (texts_path, "texts", "記載内容")] {
+        add(
+            json_path,
+            format!("{label}（JSON）"),
+            "JSON",
+            json(vec![e])?,
+        );
+        for (path, name, what) in [
+            (items_path, "items", "項目"),
+            (texts_path, "texts", "記載内容"),
+        ] {
             if let Some(t) = by_name(name) {
                 add(
                     path,

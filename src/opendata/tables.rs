@@ -92,7 +92,8 @@ pub fn write_csv<'a>(
         .terminator(csv::Terminator::CRLF)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let error = |e: csv::Error| format!("cannot write CSV: {e}");
-    w.write_record(columns.iter().map(|c| c.name)).map_err(error)?;
+    w.write_record(columns.iter().map(|c| c.name))
+        .map_err(error)?;
     for row in rows {
         w.write_record(row.iter().zip(columns).map(|(cell, c)| match c.kind {
             Type::String => spreadsheet_safe(cell),
@@ -122,8 +123,16 @@ pub const CHANGE_COLUMNS: &[Column] = &[
     col("compare_id", Text, "比較の識別子（シリーズ/前の版-後の版）"),
     col("old_edition_id", Text, "前の版の識別子"),
     col("new_edition_id", Text, "後の版の識別子"),
-    col("change", Text, "変更の種類（added 追加, removed 削除, reworded 変更, moved 移動）"),
-    col("kind", Text, "対象（item 項目, indicator 指標, section 章節）"),
+    col(
+        "change",
+        Text,
+        "変更の種類（added 追加, removed 削除, reworded 変更, moved 移動）",
+    ),
+    col(
+        "kind",
+        Text,
+        "対象（item 項目, indicator 指標, section 章節）",
+    ),
     col("level", Text, "階層名"),
     col("old_record_id", Text, "前の版の記録の識別子"),
     col("new_record_id", Text, "後の版の記録の識別子"),
@@ -288,7 +297,11 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                 ind.direction.as_ref().map(serde_name).unwrap_or_default(),
                 opt(&ind.note),
             ]);
-            let mut value = |measure: &str, position: usize, year: Option<i32>, as_of: &Option<String>, v: f64| {
+            let mut value = |measure: &str,
+                             position: usize,
+                             year: Option<i32>,
+                             as_of: &Option<String>,
+                             v: f64| {
                 values.push(vec![
                     ind.id.clone(),
                     e.id.clone(),
@@ -326,7 +339,10 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             title: "章・節（本文の見出し）",
             columns: SECTION_COLUMNS,
             primary_key: &["id"],
-            foreign_keys: &[("edition_id", "editions", "id"), ("parent_id", "sections", "id")],
+            foreign_keys: &[
+                ("edition_id", "editions", "id"),
+                ("parent_id", "sections", "id"),
+            ],
             rows: sections,
         },
         Table {
@@ -334,7 +350,10 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             title: "項目（目標・施策・取組。あらゆる階層を1行ずつ）",
             columns: ITEM_COLUMNS,
             primary_key: &["id"],
-            foreign_keys: &[("edition_id", "editions", "id"), ("parent_id", "items", "id")],
+            foreign_keys: &[
+                ("edition_id", "editions", "id"),
+                ("parent_id", "items", "id"),
+            ],
             rows: items,
         },
         Table {
@@ -358,7 +377,10 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             title: "指標の値（現状・実績・目標を1行ずつ）",
             columns: VALUE_COLUMNS,
             primary_key: &["indicator_id", "measure", "position"],
-            foreign_keys: &[("indicator_id", "indicators", "id"), ("edition_id", "editions", "id")],
+            foreign_keys: &[
+                ("indicator_id", "indicators", "id"),
+                ("edition_id", "editions", "id"),
+            ],
             rows: values,
         },
         Table {
@@ -400,7 +422,10 @@ fn item_row(e: &EditionRecord, item: &ItemRecord) -> Vec<String> {
         opt(&item.evaluation),
         opt(&item.owner),
         opt(&item.status),
-        item.see.as_ref().map(|s| s.text.clone()).unwrap_or_default(),
+        item.see
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default(),
         item.url.clone(),
     ]
 }
@@ -483,7 +508,11 @@ const ITEM_COLUMNS: &[Column] = &[
 const TEXT_COLUMNS: &[Column] = &[
     col("record_id", Text, "項目または章・節の識別子"),
     col("edition_id", Text, "版の識別子"),
-    col("field", Text, "欄（body 本文, actions 取組, targets 期限・数値目標等, progress 進捗状況, results 達成状況）"),
+    col(
+        "field",
+        Text,
+        "欄（body 本文, actions 取組, targets 期限・数値目標等, progress 進捗状況, results 達成状況）",
+    ),
     col("position", Integer, "欄の中の行番号（1から）"),
     col("text", Text, "記載のとおりの文"),
 ];
@@ -491,7 +520,11 @@ const TEXT_COLUMNS: &[Column] = &[
 const INDICATOR_COLUMNS: &[Column] = &[
     col("id", Text, "指標の識別子"),
     col("edition_id", Text, "版の識別子"),
-    col("item_id", Text, "指標が属する項目の識別子（版全体の指標は空）"),
+    col(
+        "item_id",
+        Text,
+        "指標が属する項目の識別子（版全体の指標は空）",
+    ),
     col("number", Text, "番号（記載のとおり）"),
     col("name", Text, "指標名"),
     col("unit", Text, "単位"),
@@ -503,7 +536,11 @@ const INDICATOR_COLUMNS: &[Column] = &[
 const VALUE_COLUMNS: &[Column] = &[
     col("indicator_id", Text, "指標の識別子"),
     col("edition_id", Text, "版の識別子"),
-    col("measure", Text, "値の種類（baseline 現状, actual 実績, target 目標）"),
+    col(
+        "measure",
+        Text,
+        "値の種類（baseline 現状, actual 実績, target 目標）",
+    ),
     col("position", Integer, "同じ種類の値の順番（1から）"),
     col("fiscal_year", Integer, "値の年度（西暦）"),
     col("as_of", Text, "実績の時点（記載のとおり）"),

@@ -16,13 +16,13 @@ pub mod compare;
 
 use crate::config::Config;
 use crate::diff::Comparison;
-use crate::opendata::{self, Export};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
     Edition, Include, Indicator, Item, Labels, Municipality, Section, Series, SeriesKind, Stage,
     Status,
 };
+use crate::opendata::{self, Export};
 use crate::output::OutputFile;
 use crate::search::index::PageInput;
 use crate::theme::{Theme, error_chain};

@@ -344,7 +344,7 @@ fn changed_items_as_csv_for_spreadsheets() {
     );
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let header = reader.headers().unwrap().clone();
-    assert_eq!(&header[0], "change");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let doc = changes(public, dir);
     let changed: Vec<&Value> = entries(&doc)
@@ -353,15 +353,25 @@ fn changed_items_as_csv_for_spreadsheets() {
         .collect();
     assert_eq!(rows.len(), changed.len());
     for (row, e) in rows.iter().zip(&changed) {
-        assert_eq!(&row[0], status(e));
-        assert_eq!(&row[3], e["key"].as_str().unwrap());
+        assert_eq!(&row[col("compare_id")], "ueda/seisaku-kikaku/2022-2023");
+        assert_eq!(&row[col("change")], status(e));
+        let anchor = e["new"]["anchor"].as_str().or(e["old"]["anchor"].as_str());
+        let record = if e["new"].is_null() {
+            &row[col("old_record_id")]
+        } else {
+            &row[col("new_record_id")]
+        };
+        assert!(record.ends_with(&format!("#{}", anchor.unwrap())));
     }
     let open = rows
         .iter()
-        .find(|r| &r[9] == "オープンデータ化の促進")
+        .find(|r| &r[col("new_title")] == "オープンデータ化の促進")
         .unwrap();
-    assert_eq!(&open[0], "moved");
-    assert!(open[10].starts_with("重点目標 5") && open[11].starts_with("重点目標 1"));
+    assert_eq!(&open[col("change")], "moved");
+    assert!(
+        open[col("old_parent")].starts_with("重点目標 5")
+            && open[col("new_parent")].starts_with("重点目標 1")
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod compare;
+mod opendata;
 mod pages;
 mod search;
 mod seeds;

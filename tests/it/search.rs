@@ -2,15 +2,13 @@
 //! browser's engine (node), and the search page in headless Chromium.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::text::normalize;
 use serde_json::Value;
 
-use crate::common::{built_sample, kohyo, page, sample_root, visible_text};
+use crate::common::{built_sample, kohyo, node, page, sample_root, visible_text};
 
 /// The edition pages (URL → normalised text of `<main>`), read from the built HTML.
 fn edition_texts() -> Vec<(String, String)> {
@@ -233,31 +231,6 @@ fn query_file_has_full_recall_and_precision_within_budget() {
     assert!(report["macro_precision"].as_f64().unwrap() >= 0.98);
     assert!(report["client_gzip_bytes"].as_u64().unwrap() <= 15_000);
     assert!(report["first_query_gzip_worst"].as_u64().unwrap() <= 60_000);
-}
-
-/// Run a node script of `tests/js/`, failing with what to install when node is missing.
-fn node(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new("node")
-        .args(args)
-        .current_dir(sample_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs (install Debian's nodejs, or run scripts/test.sh)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "node {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

@@ -1,0 +1,398 @@
+//! The open-data export as a journalist or a data portal loads it: JSON valid against the
+//! shipped schema, CSV tables that read back to the same records, metadata that points at files
+//! that exist, and hostile text that survives without turning into a formula.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{built_sample, copy_site, kohyo, node, page, sample_root, stderr};
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}")))
+        .unwrap()
+}
+
+/// A CSV file read as a spreadsheet-minded reader would: BOM stripped, header by name.
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let body = text.strip_prefix('\u{feff}').expect("UTF-8 with BOM");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn all_json() -> Value {
+    read_json(&built_sample().join("data/kohyo.json"))
+}
+
+#[test]
+fn every_json_file_follows_the_shipped_schema() {
+    let public = built_sample().to_str().unwrap().to_string();
+    let report: Value =
+        serde_json::from_str(&node(&["tests/js/validate-data.mjs", &public], "")).unwrap();
+    assert_eq!(
+        report["validated"], 9,
+        "kohyo.json and one file per edition"
+    );
+    assert_eq!(report["errors"], Value::Array(vec![]));
+
+    // The validator does catch a wrong file: a year as text is refused.
+    let copy = tempfile::tempdir().unwrap();
+    let data = copy.path().join("data");
+    fs::create_dir_all(data.join("schema")).unwrap();
+    fs::copy(
+        built_sample().join("data/schema/kohyo-data.schema.json"),
+        data.join("schema/kohyo-data.schema.json"),
+    )
+    .unwrap();
+    let mut doc = all_json();
+    doc["editions"][0]["fiscal_year"] = Value::String("2022".into());
+    fs::write(data.join("kohyo.json"), doc.to_string()).unwrap();
+    let out = std::process::Command::new("node")
+        .args(["tests/js/validate-data.mjs", copy.path().to_str().unwrap()])
+        .current_dir(sample_root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fiscal_year"));
+}
+
+#[test]
+fn json_carries_codes_years_and_stable_ids() {
+    let doc = all_json();
+    assert_eq!(doc["format_version"], "1.0");
+    assert!(
+        doc["$schema"]
+            .as_str()
+            .unwrap()
+            .ends_with("/data/schema/kohyo-data.schema.json")
+    );
+    assert_eq!(
+        doc["license"]["name"],
+        "公共データ利用規約 第1.0版 (PDL1.0)"
+    );
+    let editions = doc["editions"].as_array().unwrap();
+    assert_eq!(editions.len(), 8);
+    let r5 = editions
+        .iter()
+        .find(|e| e["id"] == "ueda/seisaku-kikaku/2023")
+        .unwrap();
+    assert_eq!(r5["municipality"]["code"], "202037");
+    assert_eq!(r5["municipality"]["name"], "上田市");
+    assert_eq!(r5["fiscal_year"], 2023);
+    assert_eq!(r5["fiscal_year_label"], "令和5年度");
+    assert_eq!(r5["stage"], "plan");
+    let open = r5["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "ueda/seisaku-kikaku/2023#open-data")
+        .unwrap();
+    assert_eq!(open["parent_id"], "ueda/seisaku-kikaku/2023#sogo-keikaku");
+    assert_eq!(open["level_name"], "重点取組項目");
+    // Indicator values are numbers with their unit.
+    let ichinoseki = editions
+        .iter()
+        .find(|e| e["id"] == "ichinoseki/kyodo-suishin/dai3ji")
+        .unwrap();
+    let with_values: Vec<&Value> = ichinoseki["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["baseline"]["value"].is_number())
+        .collect();
+    assert!(!with_values.is_empty());
+    assert!(with_values.iter().any(|i| i["baseline"]["value"] == 7033.0));
+    assert!(with_values.iter().all(|i| i["unit"].is_string()));
+}
+
+#[test]
+fn csv_tables_read_back_to_the_json_records() {
+    let data = built_sample().join("data");
+    let doc = all_json();
+    let editions = doc["editions"].as_array().unwrap();
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+
+    let rows = read_csv(&data.join("editions.csv"));
+    assert_eq!(rows.len(), editions.len());
+    for (row, e) in rows.iter().zip(editions) {
+        assert_eq!(row["id"], s(&e["id"]));
+        assert_eq!(row["municipality_code"], s(&e["municipality"]["code"]));
+        assert_eq!(
+            row["fiscal_year"],
+            e["fiscal_year"]
+                .as_i64()
+                .map(|y| y.to_string())
+                .unwrap_or_default()
+        );
+        assert_eq!(row["stage"], s(&e["stage"]));
+    }
+
+    let items: Vec<&Value> = editions
+        .iter()
+        .flat_map(|e| e["items"].as_array().unwrap())
+        .collect();
+    let rows = read_csv(&data.join("items.csv"));
+    assert_eq!(rows.len(), items.len());
+    let ids: BTreeSet<&String> = rows.iter().map(|r| &r["id"]).collect();
+    for (row, item) in rows.iter().zip(&items) {
+        assert_eq!(row["id"], s(&item["id"]));
+        assert_eq!(row["title"], s(&item["title"]));
+        assert_eq!(row["number"], s(&item["number"]));
+        assert_eq!(row["depth"], item["depth"].to_string());
+        assert!(row["parent_id"].is_empty() || ids.contains(&row["parent_id"]));
+    }
+
+    // Every printed line of every list, in order, one row each.
+    let mut texts: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for row in read_csv(&data.join("texts.csv")) {
+        texts
+            .entry((row["record_id"].clone(), row["field"].clone()))
+            .or_default()
+            .push(row["text"].clone());
+    }
+    for item in &items {
+        for field in ["actions", "targets", "progress", "results"] {
+            let lines: Vec<String> = item[field].as_array().unwrap().iter().map(&s).collect();
+            let got = texts
+                .get(&(s(&item["id"]), field.to_string()))
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(got, lines, "{} {field}", item["id"]);
+        }
+    }
+
+    // Same numbers: every value of every indicator.
+    let mut json_values = Vec::new();
+    for e in editions {
+        for ind in e["indicators"].as_array().unwrap() {
+            for measure in ["baseline", "target"] {
+                if let Some(v) = ind[measure]["value"].as_f64() {
+                    json_values.push((s(&ind["id"]), measure.to_string(), v));
+                }
+            }
+            for a in ind["actual"].as_array().unwrap() {
+                json_values.push((s(&ind["id"]), "actual".into(), a["value"].as_f64().unwrap()));
+            }
+        }
+    }
+    let mut csv_values: Vec<(String, String, f64)> = read_csv(&data.join("indicator_values.csv"))
+        .iter()
+        .map(|r| {
+            (
+                r["indicator_id"].clone(),
+                r["measure"].clone(),
+                r["value"].parse::<f64>().expect("plain number"),
+            )
+        })
+        .collect();
+    json_values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    csv_values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert!(!json_values.is_empty());
+    assert_eq!(csv_values, json_values);
+}
+
+#[test]
+fn every_edition_json_holds_what_its_page_shows() {
+    let site = kohyo::load::load(&sample_root()).unwrap();
+    for (m, s, e) in site.editions() {
+        let id = format!("{}/{}/{}", m.slug, s.slug, e.slug);
+        let doc = read_json(&built_sample().join(format!("data/{id}.json")));
+        let edition = &doc["editions"][0];
+        assert_eq!(edition["id"], id.as_str());
+        let items = edition["items"].as_array().unwrap();
+        fn walk<'a>(
+            items: &'a [toml::Spanned<kohyo::model::Item>],
+            out: &mut Vec<&'a kohyo::model::Item>,
+        ) {
+            for i in items {
+                out.push(i.get_ref());
+                walk(&i.get_ref().items, out);
+            }
+        }
+        let mut model = Vec::new();
+        walk(&e.items, &mut model);
+        assert_eq!(items.len(), model.len(), "{id}");
+        let mut indicators = e.indicators.iter().collect::<Vec<_>>();
+        for (json, item) in items.iter().zip(&model) {
+            assert_eq!(json["title"].as_str(), item.title.as_deref(), "{id}");
+            let list = |key: &str| -> Vec<String> {
+                json[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            };
+            assert_eq!(list("targets"), item.targets, "{id}");
+            assert_eq!(list("results"), item.results, "{id}");
+            assert_eq!(list("progress"), item.progress, "{id}");
+            assert_eq!(list("actions"), item.actions, "{id}");
+            indicators.extend(item.indicators.iter());
+        }
+        let json_indicators = edition["indicators"].as_array().unwrap();
+        assert_eq!(json_indicators.len(), indicators.len(), "{id}");
+        for ind in indicators {
+            let json = json_indicators
+                .iter()
+                .find(|j| j["id"] == format!("{id}#{}", ind.anchor))
+                .unwrap_or_else(|| panic!("{id}#{}", ind.anchor));
+            assert_eq!(json["name"].as_str(), Some(ind.name.as_str()));
+            assert_eq!(
+                json["target"]["value"].as_f64(),
+                ind.target.as_ref().and_then(|p| p.value)
+            );
+            assert_eq!(
+                json["baseline"]["value"].as_f64(),
+                ind.baseline.as_ref().and_then(|p| p.value)
+            );
+            let actual: Vec<f64> = json["actual"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["value"].as_f64().unwrap())
+                .collect();
+            assert_eq!(
+                actual,
+                ind.actual.iter().map(|a| a.value).collect::<Vec<_>>()
+            );
+        }
+        // The edition page links to its own data, and the files are there.
+        let html = page(&format!("{id}/index.html"));
+        for file in [".json", ".items.csv", ".texts.csv"] {
+            let href = format!("/data/{id}{file}");
+            assert!(html.contains(&format!("href=\"{href}\"")), "{id}: {href}");
+            assert!(built_sample().join(&href[1..]).is_file(), "{href}");
+        }
+    }
+}
+
+#[test]
+fn metadata_points_at_files_that_exist() {
+    let public = built_sample();
+    let package = read_json(&public.join("data/datapackage.json"));
+    assert_eq!(
+        package["licenses"][0]["path"],
+        "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+    );
+    let resources = package["resources"].as_array().unwrap();
+    assert!(resources.len() >= 8);
+    for r in resources {
+        assert_eq!(r["encoding"], "utf-8");
+        let path = public.join("data").join(r["path"].as_str().unwrap());
+        let bytes = fs::read(&path).unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let header = text
+            .trim_start_matches('\u{feff}')
+            .split("\r\n")
+            .next()
+            .unwrap()
+            .to_string();
+        let fields: Vec<&str> = r["schema"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(header, fields.join(","), "{path:?}");
+        assert!(!text.contains("\r\n\r\n"), "no blank rows: {path:?}");
+        for key in r["schema"]["primaryKey"].as_array().unwrap() {
+            assert!(fields.contains(&key.as_str().unwrap()));
+        }
+    }
+    let catalog = read_json(&public.join("data/catalog.jsonld"));
+    assert_eq!(catalog["@type"], "dcat:Catalog");
+    let datasets = catalog["dcat:dataset"].as_array().unwrap();
+    assert_eq!(datasets.len(), 5, "one per series and one for everything");
+    let mut downloads = 0;
+    for d in datasets {
+        for dist in d["dcat:distribution"].as_array().unwrap() {
+            let url = dist["dcat:downloadURL"]["@id"].as_str().unwrap();
+            assert!(public.join(&url[1..]).is_file(), "{url}");
+            assert!(dist["dcat:mediaType"].is_string());
+            downloads += 1;
+        }
+    }
+    assert!(downloads > 30);
+
+    let html = page("data/index.html");
+    let start = html.find("<script type=\"application/ld+json\">").unwrap();
+    let rest = &html[start + 35..];
+    let jsonld: Value = serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap();
+    assert_eq!(jsonld["@type"], "Dataset");
+    assert_eq!(
+        jsonld["license"],
+        "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+    );
+    let text = crate::common::visible_text(&html);
+    let items_size = fs::metadata(public.join("data/items.csv")).unwrap().len();
+    assert!(
+        text.contains(&format!("{:.1} KB", items_size as f64 / 1024.0)),
+        "sizes listed"
+    );
+    assert!(text.contains("公共データ利用規約 第1.0版 (PDL1.0)"));
+    assert!(
+        text.contains("ichinoseki/kyodo-suishin/dai3ji#h1"),
+        "the sample row"
+    );
+    assert!(text.contains("encoding=\"utf-8-sig\""), "how to load it");
+}
+
+#[test]
+fn hostile_text_survives_the_round_trip_and_is_no_formula() {
+    let site = copy_site(&sample_root());
+    let file = site.path().join("content/ueda/seisaku-kikaku/2023.toml");
+    let hostile = "=HYPERLINK(\"http://example.com\",\"開く\"), \"引用\"\n2行目";
+    let text = fs::read_to_string(&file).unwrap().replacen(
+        "title = \"SDGsの着実な推進\"",
+        &format!("title = {}", toml::Value::String(hostile.into())),
+        1,
+    );
+    fs::write(&file, text).unwrap();
+    let out = site.path().join("public");
+    let result = kohyo(&[
+        "build",
+        "--root",
+        site.path().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let row = read_csv(&out.join("data/items.csv"))
+        .into_iter()
+        .find(|r| r["id"] == "ueda/seisaku-kikaku/2023#sdgs")
+        .unwrap();
+    assert_eq!(
+        row["title"],
+        format!("'{hostile}"),
+        "kept whole, prefixed so it is no formula"
+    );
+    let doc = read_json(&out.join("data/ueda/seisaku-kikaku/2023.json"));
+    let item = doc["editions"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["anchor"] == "sdgs")
+        .unwrap()
+        .clone();
+    assert_eq!(item["title"], hostile, "JSON keeps the text as written");
+    let changes = read_csv(&out.join("ueda/seisaku-kikaku/compare/2022-2023/changes.csv"));
+    assert!(
+        changes
+            .iter()
+            .any(|r| r["new_title"] == format!("'{hostile}"))
+    );
+}
