@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::config::License;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
 use crate::render::{edition_when, edition_year};
@@ -33,6 +34,8 @@ pub const FORMAT: &str = "kohyo-compare/1";
 pub struct Comparison {
     /// Layout version of this document.
     pub format: &'static str,
+    /// Licence of the data (the site's).
+    pub license: License,
     /// The municipality.
     pub municipality: MunicipalityRef,
     /// The series.
@@ -262,7 +265,9 @@ pub fn compare_site(site: &Site, tokenizer: &Tokenizer) -> Result<Vec<Comparison
     for m in &site.municipalities {
         for s in &m.series {
             for pair in s.editions.windows(2) {
-                out.push(compare(tokenizer, m, s, &pair[0], &pair[1])?);
+                let mut c = compare(tokenizer, m, s, &pair[0], &pair[1])?;
+                c.license = site.config.license.clone();
+                out.push(c);
             }
         }
     }
@@ -302,10 +307,12 @@ pub fn compare_named(
             )
         })
     };
-    compare(tokenizer, m, s, edition(from)?, edition(to)?)
+    let mut c = compare(tokenizer, m, s, edition(from)?, edition(to)?)?;
+    c.license = site.config.license.clone();
+    Ok(c)
 }
 
-/// Compare two editions of a series.
+/// Compare two editions of a series (under the default licence; the site's callers set theirs).
 pub fn compare(
     tokenizer: &Tokenizer,
     m: &Municipality,
@@ -379,6 +386,7 @@ pub fn compare(
     }
     Ok(Comparison {
         format: FORMAT,
+        license: License::default(),
         municipality: MunicipalityRef {
             slug: m.slug.clone(),
             name: m.name.clone(),

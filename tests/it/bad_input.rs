@@ -167,6 +167,10 @@ fn wrong_check_digit_in_municipality_code() {
         err.contains("code `202038` has a wrong check digit: expected 202037"),
         "{err}"
     );
+    assert!(
+        err.contains(&format!("{file}:3:8:")),
+        "position of the value: {err}"
+    );
 }
 
 #[test]

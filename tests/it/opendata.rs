@@ -203,6 +203,86 @@ fn csv_tables_read_back_to_the_json_records() {
     csv_values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert!(!json_values.is_empty());
     assert_eq!(csv_values, json_values);
+
+    // The other tables: the same records in the same order.
+    let column = |file: &str, cols: &[&str]| -> Vec<Vec<String>> {
+        read_csv(&data.join(file))
+            .iter()
+            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
+            .collect()
+    };
+    let from_json =
+        |list: &str, f: &dyn Fn(&Value, &Value) -> Vec<Vec<String>>| -> Vec<Vec<String>> {
+            editions
+                .iter()
+                .flat_map(|e| {
+                    e[list]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .flat_map(move |r| f(e, r))
+                })
+                .collect()
+        };
+    let schedules = from_json("items", &|_, i| {
+        i["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|y| vec![s(&i["id"]), y["fiscal_year"].to_string(), s(&y["value"])])
+            .collect()
+    });
+    assert!(!schedules.is_empty());
+    assert_eq!(
+        column("schedules.csv", &["item_id", "fiscal_year", "value"]),
+        schedules
+    );
+    let actors = from_json("items", &|_, i| {
+        i["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| vec![s(&i["id"]), s(&a["actor"]), s(&a["role"])])
+            .collect()
+    });
+    assert!(!actors.is_empty());
+    assert_eq!(column("actors.csv", &["item_id", "actor", "role"]), actors);
+    let sections = from_json("sections", &|e, x| {
+        vec![vec![s(&x["id"]), s(&e["id"]), s(&x["title"])]]
+    });
+    assert!(!sections.is_empty());
+    assert_eq!(
+        column("sections.csv", &["id", "edition_id", "title"]),
+        sections
+    );
+    let indicators = from_json("indicators", &|_, x| {
+        vec![vec![s(&x["id"]), s(&x["name"]), s(&x["unit"])]]
+    });
+    assert_eq!(
+        column("indicators.csv", &["id", "name", "unit"]),
+        indicators
+    );
+
+    let mut changed = 0;
+    for entry in walkdir::WalkDir::new(built_sample()) {
+        let entry = entry.unwrap();
+        if entry.file_name() == "changes.json" {
+            fn count(list: &Value) -> usize {
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| usize::from(e["status"] != "unchanged") + count(&e["children"]))
+                    .sum()
+            }
+            let doc = read_json(entry.path());
+            assert_eq!(
+                doc["license"]["name"],
+                "公共データ利用規約 第1.0版 (PDL1.0)"
+            );
+            changed += count(&doc["entries"]);
+        }
+    }
+    assert_eq!(read_csv(&data.join("changes.csv")).len(), changed);
 }
 
 #[test]
