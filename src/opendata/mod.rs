@@ -139,7 +139,11 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
     let by_name = |name: &str| tables.iter().find(|t| t.name == name);
     for e in &editions {
         let [json_path, items_path, texts_path] = edition_paths(&e.id);
-        let label = format!("{} {} {}", e.municipality.name, e.series.title, e.when);
+        let label = if e.series.title.contains(&e.municipality.name) {
+            format!("{} {}", e.series.title, e.when)
+        } else {
+            format!("{} {} {}", e.municipality.name, e.series.title, e.when)
+        };
         add(
             json_path,
             format!("{label}（JSON）"),
