@@ -85,20 +85,29 @@ impl Diagnostic {
         if self.line > 0 {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let before = self
-                .source_line
-                .chars()
-                .take(self.column.saturating_sub(1))
-                .collect::<String>();
-            let indent = " ".repeat(before.width());
             out.push_str(&format!("{blue}{pad} |{reset}\n"));
             out.push_str(&format!("{blue}{number} |{reset} {}\n", self.source_line));
             out.push_str(&format!(
-                "{blue}{pad} |{reset} {indent}{red}{}{reset}\n",
-                "^".repeat(self.caret_width)
+                "{blue}{pad} |{reset} {red}{}{reset}\n",
+                self.caret_line()
             ));
         }
         out
+    }
+
+    /// Spaces and carets that put `^^^` under the offending part of [`Diagnostic::source_line`]
+    /// (wide characters count two columns).
+    pub fn caret_line(&self) -> String {
+        let before = self
+            .source_line
+            .chars()
+            .take(self.column.saturating_sub(1))
+            .collect::<String>();
+        format!(
+            "{}{}",
+            " ".repeat(before.width()),
+            "^".repeat(self.caret_width)
+        )
     }
 }
 

@@ -41,6 +41,38 @@ enum Command {
         /// Folder to create (must not exist or be empty).
         dir: PathBuf,
     },
+    /// Preview the site for staff: build, serve it on this computer, rebuild and reload open pages on every save.
+    Serve {
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; the default keeps the preview on this computer.
+        #[arg(long, default_value = "127.0.0.1")]
+        interface: String,
+        /// Open the preview in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Start the next edition of a series from its latest one, e.g. `kohyo new ueda/shimin-machizukuri --year 2026`.
+    New {
+        /// The series as `municipality/series` (folder names under content/).
+        series: String,
+        /// Fiscal year of the new edition (western calendar); the file is YEAR.toml.
+        #[arg(long, conflicts_with = "version", required_unless_present = "version")]
+        year: Option<i32>,
+        /// Version label of the new edition, e.g. 12月15日現在 (for series dated by version).
+        #[arg(long, requires = "slug")]
+        version: Option<String>,
+        /// File name of a new version, without .toml (ASCII), e.g. dec15.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Show what changed between two editions of a series, e.g. `kohyo diff ueda/shimin-machizukuri 2017 2018`.
     Diff {
         /// The series as `municipality/series` (folder names under content/).
@@ -153,6 +185,62 @@ fn main() -> ExitCode {
             }
             Err(message) => fail(BuildError::Other(message), color),
         },
+        Command::Serve {
+            root,
+            port,
+            interface,
+            open,
+        } => {
+            let options = kohyo::serve::ServeOptions {
+                root,
+                interface,
+                port,
+            };
+            let served = kohyo::serve::serve(&options, |url| {
+                println!(
+                    "serving the preview at {url} (Ctrl+C to stop); watching content/, themes/ and kohyo.toml"
+                );
+                if open && let Err(e) = opener::open_browser(url) {
+                    eprintln!("cannot open a browser: {e}; open {url} yourself");
+                }
+            });
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::New {
+            series,
+            year,
+            version,
+            slug,
+            root,
+        } => {
+            let next = match (year, version, slug) {
+                (Some(y), _, _) => kohyo::next::Next::Year(y),
+                (None, Some(label), Some(slug)) => kohyo::next::Next::Version { label, slug },
+                _ => {
+                    return fail(
+                        BuildError::Other(
+                            "give --year YEAR, or --version LABEL --slug NAME".into(),
+                        ),
+                        color,
+                    );
+                }
+            };
+            match kohyo::next::new_edition(&root, &series, &next) {
+                Ok(c) => {
+                    println!(
+                        "wrote {} from {}: {} items kept with their ids; stage set to plan, progress and results cleared",
+                        c.path.display(),
+                        c.from.display(),
+                        c.items
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
         Command::Diff {
             series,
             from,

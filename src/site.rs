@@ -60,16 +60,25 @@ pub fn check(root: &Path) -> Result<Site, BuildError> {
 /// consecutive editions, the open-data export, pages, the search index built from the
 /// rendered edition pages, the search client and the theme's files.
 pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
-    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    let comparisons = diff::compare_site(site, &tokenizer).map_err(BuildError::Other)?;
+    render_files_with(site, &tokenizer)
+}
+
+/// [`render_files`] with a tokenizer already made (for the site's dictionary), as the preview
+/// server keeps one across rebuilds.
+pub fn render_files_with(
+    site: &Site,
+    tokenizer: &Tokenizer,
+) -> Result<Vec<OutputFile>, BuildError> {
+    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    let comparisons = diff::compare_site(site, tokenizer).map_err(BuildError::Other)?;
     let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
     let rendered =
         render::render_site(site, &theme, &comparisons, &export).map_err(BuildError::Other)?;
     let mut files = rendered.files;
     files.extend(export.files);
     files.extend(
-        search::index::build(&rendered.editions, &site.config.base(), &tokenizer)
+        search::index::build(&rendered.editions, &site.config.base(), tokenizer)
             .map_err(BuildError::Other)?,
     );
     files.extend(search::client_files());

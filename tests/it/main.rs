@@ -9,3 +9,4 @@ mod opendata;
 mod pages;
 mod search;
 mod seeds;
+mod serve;

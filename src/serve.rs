@@ -1,0 +1,430 @@
+//! `kohyo serve`: the staff preview. Builds the site in memory, serves it over HTTP on
+//! loopback, watches `content/`, `themes/` and `kohyo.toml`, rebuilds on save and tells every
+//! open page to reload through server-sent events. When the content is broken the last good
+//! site stays up and the pages show the errors in an overlay until the file is fixed.
+//!
+//! Files are served from memory by exact path, so no request can reach a file outside the
+//! built site. The reload script is injected into HTML responses here, never written by
+//! `kohyo build`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, CONFIG_FILE, CONTENT_DIR};
+use crate::site::{BuildError, render_files_with};
+use crate::text::Tokenizer;
+
+/// Where the preview's own files live; no site path starts with it.
+const PREFIX: &str = "/__kohyo/";
+const RELOAD_JS: &str = include_str!("serve/reload.js");
+/// Quiet time after the last file event before a rebuild starts.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// Options of `kohyo serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Site root holding `kohyo.toml`.
+    pub root: PathBuf,
+    /// Address to listen on; loopback unless staff ask otherwise.
+    pub interface: String,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+}
+
+/// One content error as the overlay shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlayError {
+    /// `content/…/2023.toml:12:1`, or the file alone.
+    pub location: String,
+    /// The offending source line, if known.
+    pub line: Option<String>,
+    /// Spaces and carets under the offending part.
+    pub caret: Option<String>,
+    /// What is wrong, in English (as the CLI says it).
+    pub message: String,
+}
+
+impl OverlayError {
+    fn from_diagnostic(d: &Diagnostic) -> OverlayError {
+        OverlayError {
+            location: d.location(),
+            line: (d.line > 0).then(|| d.source_line.clone()),
+            caret: (d.line > 0).then(|| d.caret_line()),
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// What the server shows: the last good site, the current errors, and a counter that moves
+/// on every rebuild.
+#[derive(Default)]
+struct State {
+    files: BTreeMap<String, Arc<Vec<u8>>>,
+    errors: Vec<OverlayError>,
+    generation: u64,
+}
+
+type Shared = Arc<(Mutex<State>, Condvar)>;
+
+/// Build, serve and watch until interrupted. `ready` receives the URL once listening.
+pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), String> {
+    let root = options.root.clone();
+    let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
+    let mut builder = Rebuilder::new(&root)?;
+    builder.rebuild(&shared);
+    let server = Server::http((options.interface.as_str(), options.port)).map_err(|e| {
+        format!(
+            "cannot listen on {}:{}: {e}",
+            options.interface, options.port
+        )
+    })?;
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .ok_or("the server has no IP address")?;
+    let url = format!("http://{addr}/");
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading a file (as every build does) is no change.
+        if let Ok(event) = event
+            && !matches!(event.kind, EventKind::Access(_))
+            && event.paths.iter().any(|p| !is_ignored(p))
+        {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch the site: {e}"))?;
+    for path in [
+        root.join(CONTENT_DIR),
+        root.join("themes"),
+        root.join(CONFIG_FILE),
+    ] {
+        if path.exists() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+        }
+    }
+    let watched = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        while rx.recv().is_ok() {
+            // A save arrives as a burst (write, rename, metadata): wait until it is quiet for
+            // a moment, then rebuild once.
+            while rx.recv_timeout(DEBOUNCE).is_ok() {}
+            builder.rebuild(&watched);
+        }
+    });
+    ready(&url);
+    for request in server.incoming_requests() {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let _ = respond(request, &shared);
+        });
+    }
+    Ok(())
+}
+
+/// Editor swap and backup files do not change the site.
+fn is_ignored(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.starts_with(".#")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+}
+
+/// Rebuilds the site in memory, keeping the tokenizer between builds.
+struct Rebuilder {
+    root: PathBuf,
+    tokenizer: Option<(Option<String>, Tokenizer)>,
+}
+
+impl Rebuilder {
+    fn new(root: &Path) -> Result<Rebuilder, String> {
+        if !root.join(CONFIG_FILE).is_file() {
+            return Err(format!(
+                "{} has no {CONFIG_FILE}: run kohyo serve in a site folder or pass --root",
+                root.display()
+            ));
+        }
+        Ok(Rebuilder {
+            root: root.to_path_buf(),
+            tokenizer: None,
+        })
+    }
+
+    fn rebuild(&mut self, shared: &Shared) {
+        let started = Instant::now();
+        let result = self.build();
+        let (lock, changed) = &**shared;
+        let Ok(mut state) = lock.lock() else {
+            return;
+        };
+        match result {
+            Ok(files) => {
+                state.files = files;
+                state.errors.clear();
+                eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
+            }
+            Err(errors) => {
+                eprintln!(
+                    "{} problem(s); still serving the last good build",
+                    errors.len()
+                );
+                state.errors = errors;
+            }
+        }
+        state.generation += 1;
+        changed.notify_all();
+    }
+
+    fn build(&mut self) -> Result<BTreeMap<String, Arc<Vec<u8>>>, Vec<OverlayError>> {
+        let other = |message: String| {
+            vec![OverlayError {
+                location: String::new(),
+                line: None,
+                caret: None,
+                message,
+            }]
+        };
+        let site = load::load(&self.root).map_err(|diags| {
+            diags
+                .iter()
+                .map(OverlayError::from_diagnostic)
+                .collect::<Vec<_>>()
+        })?;
+        let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
+        if !same {
+            let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(other)?;
+            self.tokenizer = Some((site.user_dictionary.clone(), tokenizer));
+        }
+        let Some((_, tokenizer)) = &self.tokenizer else {
+            return Err(other("no tokenizer".into()));
+        };
+        let files = render_files_with(&site, tokenizer).map_err(|e| match e {
+            BuildError::Content(diags) => diags.iter().map(OverlayError::from_diagnostic).collect(),
+            BuildError::Other(message) => other(message),
+        })?;
+        Ok(files
+            .into_iter()
+            .map(|f| {
+                (
+                    f.path.to_string_lossy().replace('\\', "/"),
+                    Arc::new(f.contents),
+                )
+            })
+            .collect())
+    }
+}
+
+fn header(name: &str, value: &str) -> Option<Header> {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+/// A response with the given content type, never cached.
+fn typed<R: Read>(response: Response<R>, kind: &str) -> Response<R> {
+    let mut response = response;
+    for h in [
+        header("Content-Type", kind),
+        header("Cache-Control", "no-store"),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        response = response.with_header(h);
+    }
+    response
+}
+
+fn respond(request: Request, shared: &Shared) -> io::Result<()> {
+    let raw = request
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .to_string();
+    match raw.as_str() {
+        "/__kohyo/events" => return events(request, shared),
+        "/__kohyo/reload.js" => {
+            let response = Response::from_data(RELOAD_JS.as_bytes().to_vec());
+            return request.respond(typed(response, "text/javascript; charset=utf-8"));
+        }
+        "/__kohyo/errors" => {
+            let errors = shared
+                .0
+                .lock()
+                .map(|s| s.errors.clone())
+                .unwrap_or_default();
+            let body = serde_json::to_vec(&errors).unwrap_or_default();
+            let response = Response::from_data(body);
+            return request.respond(typed(response, "application/json; charset=utf-8"));
+        }
+        _ => {}
+    }
+    let (status, path, body) = {
+        let state = shared.0.lock().map_err(|_| io::Error::other("lock"))?;
+        let get = |key: &str| state.files.get(key).cloned().map(|b| (key.to_string(), b));
+        match site_path(&raw) {
+            None => (400, String::new(), None),
+            Some(path) => {
+                let found = if path.is_empty() || path.ends_with('/') {
+                    get(&format!("{path}index.html"))
+                } else {
+                    get(&path)
+                };
+                if found.is_none() && state.files.contains_key(&format!("{path}/index.html")) {
+                    // A folder without its slash: redirect, so relative links resolve.
+                    drop(state);
+                    let mut response = Response::empty(StatusCode(301));
+                    if let Some(h) = header("Location", &format!("{raw}/")) {
+                        response = response.with_header(h);
+                    }
+                    return request.respond(response);
+                }
+                match found {
+                    Some((key, bytes)) => (200, key, Some(bytes)),
+                    None => (
+                        404,
+                        "404.html".to_string(),
+                        state.files.get("404.html").cloned(),
+                    ),
+                }
+            }
+        }
+    };
+    let mut bytes = body
+        .map(|b| b.as_ref().clone())
+        .unwrap_or_else(|| match status {
+            400 => "400 Bad Request".into(),
+            _ => "404 Not Found".into(),
+        });
+    let kind = if status == 400 {
+        "text/plain; charset=utf-8"
+    } else {
+        content_type(&path)
+    };
+    if kind.starts_with("text/html") {
+        bytes = inject_reload(bytes);
+    }
+    let response = Response::from_data(bytes).with_status_code(StatusCode(status));
+    request.respond(typed(response, kind))
+}
+
+/// The site path a URL names, decoded, or `None` when it tries to leave the site: `..`
+/// segments, backslashes, NUL or invalid UTF-8, raw or percent-encoded.
+pub fn site_path(url_path: &str) -> Option<String> {
+    let decoded = percent_decode_str(url_path).decode_utf8().ok()?;
+    if decoded.contains(['\\', '\0']) || !decoded.starts_with('/') {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for segment in decoded[1..].split('/') {
+        match segment {
+            ".." => return None,
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    let mut path = parts.join("/");
+    if decoded.ends_with('/') && !path.is_empty() {
+        path.push('/');
+    }
+    Some(path)
+}
+
+/// Content type by extension, UTF-8 for every text format.
+pub fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json; charset=utf-8",
+        "jsonld" => "application/ld+json; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gz" => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Put the reload script before `</body>`.
+fn inject_reload(html: Vec<u8>) -> Vec<u8> {
+    let tag = format!("<script src=\"{PREFIX}reload.js\"></script>");
+    let text = String::from_utf8_lossy(&html);
+    match text.rfind("</body>") {
+        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]).into_bytes(),
+        None => format!("{text}{tag}").into_bytes(),
+    }
+}
+
+/// A server-sent event stream, written straight to the socket and flushed event by event:
+/// waits for the next rebuild, then sends `reload` (the build succeeded) or `errors` (with the
+/// overlay's JSON); a comment every 15 s keeps the connection open. Ends when the page goes.
+fn events(request: Request, shared: &Shared) -> io::Result<()> {
+    let (lock, changed) = &**shared;
+    let mut seen = lock
+        .lock()
+        .map_err(|_| io::Error::other("lock"))?
+        .generation;
+    let mut out = request.into_writer();
+    out.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: connected\n\n",
+    )?;
+    out.flush()?;
+    loop {
+        let message = {
+            let state = lock.lock().map_err(|_| io::Error::other("lock"))?;
+            let (state, _) = changed
+                .wait_timeout_while(state, Duration::from_secs(15), |s| s.generation == seen)
+                .map_err(|_| io::Error::other("lock"))?;
+            let message = if state.generation == seen {
+                ": ping\n\n".to_string()
+            } else if state.errors.is_empty() {
+                format!("event: reload\ndata: {}\n\n", state.generation)
+            } else {
+                let json = serde_json::to_string(&state.errors).unwrap_or_default();
+                format!("event: errors\ndata: {json}\n\n")
+            };
+            seen = state.generation;
+            message
+        };
+        out.write_all(message.as_bytes())?;
+        out.flush()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_site_are_refused() {
+        assert_eq!(site_path("/ueda/").as_deref(), Some("ueda/"));
+        assert_eq!(site_path("/style.css").as_deref(), Some("style.css"));
+        assert_eq!(site_path("/%E4%B8%8A/").as_deref(), Some("上/"));
+        for bad in [
+            "/../etc/passwd",
+            "/ueda/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E%2Fetc%2Fpasswd",
+            "/..%5c..%5cwindows",
+            "/a%00b",
+            "/%ff",
+        ] {
+            assert_eq!(site_path(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! `kohyo serve` over real HTTP, and `kohyo new`: what staff see while editing.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{copy_site, kohyo, node, sample_root, stderr};
+
+/// A running preview server on a free port, stopped when dropped.
+struct Preview {
+    child: Child,
+    addr: String,
+}
+
+impl Preview {
+    fn start(root: &Path) -> Preview {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kohyo"))
+            .args(["serve", "--port", "0", "--root", root.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let start = line.find("http://").expect("the URL is printed") + 7;
+        let addr = line[start..].split('/').next().unwrap().to_string();
+        Preview { child, addr }
+    }
+
+    /// GET a raw path: (status, headers, body).
+    fn get(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head, raw[split + 4..].to_vec())
+    }
+
+    fn text(&self, path: &str) -> String {
+        let (status, _, body) = self.get(path);
+        assert_eq!(status, 200, "{path}");
+        String::from_utf8(body).unwrap()
+    }
+
+    fn events(&self) -> Events {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            s,
+            "GET /__kohyo/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut events = Events {
+            reader: BufReader::new(s),
+        };
+        events.until(|l| l == ": connected");
+        events
+    }
+}
+
+impl Drop for Preview {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    /// Read lines until one satisfies `pred`; return it.
+    fn until(&mut self, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).expect("an event in time");
+            assert!(n > 0, "the event stream ended");
+            let line = line.trim_end().to_string();
+            if pred(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The next event's name and data.
+    fn next(&mut self) -> (String, String) {
+        let name = self.until(|l| l.starts_with("event: "));
+        let data = self.until(|l| l.starts_with("data: "));
+        (name[7..].to_string(), data[6..].to_string())
+    }
+}
+
+const EDITION: &str = "content/ueda/seisaku-kikaku/2023.toml";
+
+#[test]
+fn preview_reloads_on_save_and_overlays_errors_without_restarting() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let page = "/ueda/seisaku-kikaku/2023/";
+    let html = preview.text(page);
+    assert!(html.contains("スマートシティ推進計画に掲げる"));
+    assert!(html.contains("<script src=\"/__kohyo/reload.js\"></script></body>"));
+
+    let mut events = preview.events();
+    let file = site.path().join(EDITION);
+    let original = fs::read_to_string(&file).unwrap();
+    let saved = Instant::now();
+    fs::write(
+        &file,
+        original.replace(
+            "スマートシティ推進計画に掲げる",
+            "スマートシティ推進計画（改定版）に掲げる",
+        ),
+    )
+    .unwrap();
+    let (name, _) = events.next();
+    let latency = saved.elapsed();
+    assert_eq!(name, "reload");
+    assert!(latency < Duration::from_secs(2), "reload after {latency:?}");
+    assert!(
+        preview
+            .text(page)
+            .contains("スマートシティ推進計画（改定版）に掲げる")
+    );
+
+    // Broken: the errors event names the position; the last good page stays up.
+    let broken = original.replace("stage = \"plan\"", "stage = \"planned\"");
+    let line = broken
+        .lines()
+        .position(|l| l == "stage = \"planned\"")
+        .unwrap()
+        + 1;
+    fs::write(&file, &broken).unwrap();
+    let (name, data) = events.next();
+    assert_eq!(name, "errors");
+    let errors: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(errors[0]["location"], format!("{EDITION}:{line}:9"));
+    assert_eq!(errors[0]["line"], "stage = \"planned\"");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected one of `plan`")
+    );
+    let listed: Value = serde_json::from_str(&preview.text("/__kohyo/errors")).unwrap();
+    assert_eq!(listed, errors);
+    assert!(
+        preview
+            .text(page)
+            .contains("スマートシティ推進計画（改定版）に掲げる")
+    );
+
+    // Fixed: a reload, and no errors left.
+    fs::write(&file, &original).unwrap();
+    let (name, _) = events.next();
+    assert_eq!(name, "reload");
+    assert_eq!(preview.text("/__kohyo/errors"), "[]");
+    assert!(
+        preview
+            .text(page)
+            .contains("スマートシティ推進計画に掲げる")
+    );
+}
+
+#[test]
+fn preview_overlay_in_a_browser() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let file = site.path().join(EDITION);
+    let report: Value = serde_json::from_str(&node(
+        &[
+            "tests/js/serve-overlay.mjs",
+            &format!("http://{}/ueda/seisaku-kikaku/2023/", preview.addr),
+            file.to_str().unwrap(),
+        ],
+        "",
+    ))
+    .unwrap();
+    assert_eq!(report["reloaded_text"], true, "{report}");
+    let overlay = report["overlay"].as_str().unwrap();
+    assert!(
+        overlay.contains("内容にエラーがあります（1件）"),
+        "{overlay}"
+    );
+    assert!(overlay.contains(&format!("{EDITION}:")), "{overlay}");
+    assert!(overlay.contains("unknown variant `planned`"), "{overlay}");
+    assert_eq!(report["overlay_after_fix"], false, "{report}");
+}
+
+#[test]
+fn preview_serves_only_the_site() {
+    let site = copy_site(&sample_root());
+    fs::write(site.path().join("secret.txt"), "root:x:0:0").unwrap();
+    let preview = Preview::start(site.path());
+    for attack in [
+        "/../secret.txt",
+        "/../../../../etc/passwd",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/ueda/%2e%2e/%2e%2e/secret.txt",
+        "/..%5csecret.txt",
+        "/%00",
+    ] {
+        let (status, _, body) = preview.get(attack);
+        assert!(status == 400 || status == 404, "{attack}: {status}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("root:x"),
+            "{attack}"
+        );
+    }
+    let (status, _, body) = preview.get("/kohyo.toml");
+    assert_eq!(status, 404, "site sources are not served");
+    assert!(!String::from_utf8_lossy(&body).contains("base_url"));
+    let (status, head, _) = preview.get("/data/ueda/");
+    assert_eq!(status, 404, "no directory listing");
+    assert!(head.contains("text/html; charset=utf-8"));
+    let (status, head, _) = preview.get("/ueda");
+    assert_eq!(status, 301);
+    assert!(head.contains("Location: /ueda/"));
+    for (path, kind) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/data/kohyo.json", "application/json; charset=utf-8"),
+        ("/data/items.csv", "text/csv; charset=utf-8"),
+        ("/search/engine.js", "text/javascript; charset=utf-8"),
+    ] {
+        let (status, head, _) = preview.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            head.contains(&format!("Content-Type: {kind}")),
+            "{path}: {head}"
+        );
+    }
+    let (_, _, json) = preview.get("/data/kohyo.json");
+    assert!(
+        !String::from_utf8_lossy(&json).contains("reload.js"),
+        "scripts only in HTML"
+    );
+}
+
+#[test]
+fn new_edition_starts_from_the_latest_and_compares_clean() {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let out = kohyo(&[
+        "new",
+        "ueda/shimin-machizukuri",
+        "--year",
+        "2026",
+        "--root",
+        root,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("content/ueda/shimin-machizukuri/2026.toml"),
+        "{said}"
+    );
+    let text = fs::read_to_string(
+        site.path()
+            .join("content/ueda/shimin-machizukuri/2026.toml"),
+    )
+    .unwrap();
+    assert!(text.contains("title = \"令和8年度重点目標\""));
+    assert!(text.contains("stage = \"plan\"") && text.contains("fiscal_year = 2026"));
+    assert!(text.contains("id = \"bunken\""), "ids kept");
+    assert!(text.contains("targets = ["), "targets kept");
+    assert!(
+        !text.contains("progress =") && !text.contains("evaluation ="),
+        "cleared"
+    );
+
+    let check = kohyo(&["check", "--root", root]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let out = site.path().join("public");
+    let build = kohyo(&["build", "--root", root, "--output", out.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let changes: Value = serde_json::from_str(
+        &fs::read_to_string(out.join("ueda/shimin-machizukuri/compare/2025-2026/changes.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let total = &changes["summary"]["total"];
+    assert_eq!(total["reworded"], 0, "{total}");
+    assert_eq!(total["added"], 0);
+    assert_eq!(total["removed"], 0);
+    assert!(total["unchanged"].as_u64().unwrap() > 30);
+
+    let again = kohyo(&[
+        "new",
+        "ueda/shimin-machizukuri",
+        "--year",
+        "2026",
+        "--root",
+        root,
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("exists already; kohyo new never overwrites"));
+    let version = kohyo(&[
+        "new",
+        "kawanishi/sankaku-kyodo",
+        "--version",
+        "12月15日現在",
+        "--slug",
+        "dec15",
+        "--root",
+        root,
+    ]);
+    assert!(version.status.success(), "{}", stderr(&version));
+    let text = fs::read_to_string(
+        site.path()
+            .join("content/kawanishi/sankaku-kyodo/dec15.toml"),
+    )
+    .unwrap();
+    assert!(text.contains("version = \"12月15日現在\"") && text.contains("order = 3"));
+}

@@ -1,0 +1,36 @@
+// Edits a content file under a running `kohyo serve` with the page open in headless Chromium,
+// as staff would, and prints what the page showed as JSON for tests/it/serve.rs.
+//   node tests/js/serve-overlay.mjs PAGE_URL CONTENT_FILE
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [url, file] = process.argv.slice(2);
+const original = readFileSync(file, 'utf8');
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const report = {};
+try {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForTimeout(300);
+  // A save reloads the page with the new text.
+  writeFileSync(file, original.replace('スマートシティ推進計画に掲げる', 'スマートシティ推進計画（案）に掲げる'));
+  await page.waitForFunction(() => document.body.innerText.includes('スマートシティ推進計画（案）に掲げる'), null, { timeout: 5000 });
+  report.reloaded_text = true;
+  await page.waitForTimeout(300);
+  // A broken file: the overlay over the last good page.
+  writeFileSync(file, original.replace('stage = "plan"', 'stage = "planned"'));
+  const overlay = await page.waitForSelector('#kohyo-error-overlay', { timeout: 5000 });
+  report.overlay = await overlay.innerText();
+  // Fixed: the overlay goes.
+  writeFileSync(file, original);
+  await page.waitForFunction(() => !document.getElementById('kohyo-error-overlay'), null, { timeout: 5000 });
+  report.overlay_after_fix = false;
+} finally {
+  writeFileSync(file, original);
+  await browser.close();
+}
+console.log(JSON.stringify(report));
