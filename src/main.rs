@@ -147,24 +147,33 @@ fn main() -> ExitCode {
             root,
             output,
             base_url,
-        } => match kohyo::site::build(&BuildOptions {
-            root,
-            output,
-            base_url,
-        }) {
-            Ok(s) => {
-                println!(
-                    "built {} pages ({} editions, {} files) in {} ms into {}",
-                    s.pages,
-                    s.editions,
-                    s.files,
-                    s.elapsed.as_millis(),
-                    s.output.display()
-                );
-                ExitCode::SUCCESS
+        } => {
+            let progress = Progress::new();
+            let built = kohyo::site::build(
+                &BuildOptions {
+                    root,
+                    output,
+                    base_url,
+                },
+                &|stage| progress.stage(stage),
+            );
+            progress.finish();
+            match built {
+                Ok(s) => {
+                    println!(
+                        "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",
+                        s.pages,
+                        s.editions,
+                        s.records,
+                        s.files,
+                        s.elapsed.as_millis(),
+                        s.output.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, color),
             }
-            Err(e) => fail(e, color),
-        },
+        }
         Command::Check { root } => match kohyo::site::check(&root) {
             Ok(site) => {
                 println!(
@@ -303,6 +312,42 @@ fn main() -> ExitCode {
                 Err(message) => fail(BuildError::Other(message), color),
             }
         }
+    }
+}
+
+/// A spinner naming the build's stage, shown on a terminal once the build has taken longer
+/// than a moment; never on a pipe or a file.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: std::time::Instant,
+}
+
+impl Progress {
+    const AFTER: std::time::Duration = std::time::Duration::from_millis(400);
+
+    fn new() -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn stage(&self, name: &str) {
+        use std::io::IsTerminal;
+        if self.bar.is_hidden()
+            && self.started.elapsed() > Self::AFTER
+            && std::io::stderr().is_terminal()
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar
+                .enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        self.bar.set_message(format!("{name}…"));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 

@@ -205,17 +205,20 @@ impl Rebuilder {
         })?;
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
         if !same {
-            let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(other)?;
+            let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())
+                .map_err(other)?
+                .remembering();
             self.tokenizer = Some((site.user_dictionary.clone(), tokenizer));
         }
         let Some((_, tokenizer)) = &self.tokenizer else {
             return Err(other("no tokenizer".into()));
         };
-        let files = render_files_with(&site, tokenizer).map_err(|e| match e {
+        let files = render_files_with(&site, tokenizer, &|_| {}).map_err(|e| match e {
             BuildError::Content(diags) => diags.iter().map(OverlayError::from_diagnostic).collect(),
             BuildError::Other(message) => other(message),
         })?;
         Ok(files
+            .files
             .into_iter()
             .map(|f| {
                 (

@@ -27,6 +27,8 @@ pub enum BuildError {
 pub struct BuildSummary {
     /// Number of HTML pages written.
     pub pages: usize,
+    /// Number of records (pages, items, indicators, sections) in the search index.
+    pub records: usize,
     /// Number of files written in all.
     pub files: usize,
     /// Number of editions published.
@@ -52,16 +54,25 @@ pub struct BuildOptions {
 /// runs, so that theme errors are found too.
 pub fn check(root: &Path) -> Result<Site, BuildError> {
     let site = load::load(root).map_err(BuildError::Content)?;
-    render_files(&site)?;
+    render_files(&site, &|_| {})?;
     Ok(site)
+}
+
+/// The whole site in memory.
+pub struct SiteFiles {
+    /// Every file, sorted by path.
+    pub files: Vec<OutputFile>,
+    /// Records in the search index.
+    pub records: usize,
 }
 
 /// Render every file of the site in memory, in a deterministic order: the comparisons of
 /// consecutive editions, the open-data export, pages, the search index built from the
-/// rendered edition pages, the search client and the theme's files.
-pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
+/// rendered edition pages, the search client and the theme's files. `progress` hears the name
+/// of each stage as it starts.
+pub fn render_files(site: &Site, progress: &dyn Fn(&str)) -> Result<SiteFiles, BuildError> {
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    render_files_with(site, &tokenizer)
+    render_files_with(site, &tokenizer, progress)
 }
 
 /// [`render_files`] with a tokenizer already made (for the site's dictionary), as the preview
@@ -69,27 +80,32 @@ pub fn render_files(site: &Site) -> Result<Vec<OutputFile>, BuildError> {
 pub fn render_files_with(
     site: &Site,
     tokenizer: &Tokenizer,
-) -> Result<Vec<OutputFile>, BuildError> {
+    progress: &dyn Fn(&str),
+) -> Result<SiteFiles, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    progress("comparing editions");
     let comparisons = diff::compare_site(site, tokenizer).map_err(BuildError::Other)?;
+    progress("exporting open data");
     let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
+    progress("rendering pages");
     let rendered =
         render::render_site(site, &theme, &comparisons, &export).map_err(BuildError::Other)?;
     let mut files = rendered.files;
     files.extend(export.files);
-    files.extend(
-        search::index::build(&rendered.editions, &site.config.base(), tokenizer)
-            .map_err(BuildError::Other)?,
-    );
+    progress("indexing for search");
+    let (index, records) = search::index::build(&rendered.editions, &site.config.base(), tokenizer)
+        .map_err(BuildError::Other)?;
+    files.extend(index);
     files.extend(search::client_files());
     files.extend(theme.static_files().iter().cloned());
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(SiteFiles { files, records })
 }
 
-/// Build the site and swap it into the output folder.
-pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
+/// Build the site and swap it into the output folder; `progress` hears each stage's name.
+pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    progress("loading content");
     let mut site = load::load(&options.root).map_err(BuildError::Content)?;
     if let Some(base_url) = &options.base_url {
         site.config.base_url = base_url.clone();
@@ -99,7 +115,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
     guard_output(&options.root, &output)?;
-    let files = render_files(&site)?;
+    let SiteFiles { files, records } = render_files(&site, progress)?;
+    progress("writing files");
     output::write_site(&output, &files)
         .map_err(|e| BuildError::Other(format!("cannot write {}: {e}", output.display())))?;
     Ok(BuildSummary {
@@ -107,6 +124,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             .iter()
             .filter(|f| f.path.extension().is_some_and(|x| x == "html"))
             .count(),
+        records,
         files: files.len(),
         editions: site.editions().count(),
         elapsed: started.elapsed(),

@@ -1,7 +1,8 @@
 //! Japanese text shared by search and diffs: the one normalisation every index, query and
 //! comparison uses, kept identical to `normalize` in `src/search/engine.js`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use lindera::dictionary::{DictionaryBuilder, UserDictionary};
 use lindera::mode::Mode;
@@ -17,7 +18,28 @@ mod ipadic {
 /// one `surface,part_of_speech,reading` line per word).
 pub struct Tokenizer {
     segmenter: Segmenter,
+    /// Results by text, when the tokenizer lives across builds (the preview server).
+    cache: Option<Mutex<Cache>>,
 }
+
+/// What a remembering tokenizer has computed: a text is cut once however often it is asked.
+#[derive(Default)]
+struct Cache {
+    tokens: HashMap<String, Vec<String>>,
+    terms: HashMap<(String, Words), BTreeSet<String>>,
+}
+
+/// Which words [`Tokenizer::terms`] and [`Tokenizer::content_words`] keep.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Words {
+    /// All but symbols and white space.
+    Terms,
+    /// Also without particles and auxiliary verbs.
+    Content,
+}
+
+/// A remembering tokenizer forgets everything past this many texts, so memory stays bounded.
+const CACHE_LIMIT: usize = 1_000_000;
 
 impl Tokenizer {
     /// A tokenizer with the system dictionary and, if given, the site's user dictionary CSV.
@@ -37,7 +59,37 @@ impl Tokenizer {
         };
         Ok(Tokenizer {
             segmenter: Segmenter::new(Mode::Normal, dictionary, user),
+            cache: None,
         })
+    }
+
+    /// This tokenizer, remembering every text it cuts: a rebuild after a small edit then
+    /// tokenises only the text that changed.
+    pub fn remembering(mut self) -> Tokenizer {
+        self.cache = Some(Mutex::new(Cache::default()));
+        self
+    }
+
+    fn cached<T: Clone>(
+        &self,
+        get: impl FnOnce(&Cache) -> Option<T>,
+        compute: impl FnOnce() -> Result<T, String>,
+        put: impl FnOnce(&mut Cache, T),
+    ) -> Result<T, String> {
+        let Some(cache) = &self.cache else {
+            return compute();
+        };
+        if let Some(hit) = cache.lock().ok().and_then(|c| get(&c)) {
+            return Ok(hit);
+        }
+        let value = compute()?;
+        if let Ok(mut c) = cache.lock() {
+            if c.tokens.len() + c.terms.len() > CACHE_LIMIT {
+                *c = Cache::default();
+            }
+            put(&mut c, value.clone());
+        }
+        Ok(value)
     }
 
     fn segment<'a>(&'a self, text: &'a str) -> Result<Vec<lindera::token::Token<'a>>, String> {
@@ -49,6 +101,16 @@ impl Tokenizer {
     /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white
     /// space lindera skips kept as tokens of its own.
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
+        self.cached(
+            |c| c.tokens.get(text).cloned(),
+            || self.cut(text),
+            |c, v| {
+                c.tokens.insert(text.to_string(), v);
+            },
+        )
+    }
+
+    fn cut(&self, text: &str) -> Result<Vec<String>, String> {
         let tokens = self.segment(text)?;
         let mut out = Vec::with_capacity(tokens.len());
         let mut at = 0;
@@ -69,16 +131,31 @@ impl Tokenizer {
 
     /// The normalised content terms of `text`: every token but symbols and white space.
     pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        self.terms_except(text, &["記号"])
+        self.terms_except(text, Words::Terms)
     }
 
     /// The normalised words that carry meaning: [`Tokenizer::terms`] without particles and
     /// auxiliary verbs (の, を, です), which every sentence shares.
     pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        self.terms_except(text, &["記号", "助詞", "助動詞"])
+        self.terms_except(text, Words::Content)
     }
 
-    fn terms_except(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, String> {
+    fn terms_except(&self, text: &str, words: Words) -> Result<BTreeSet<String>, String> {
+        let skip: &[&str] = match words {
+            Words::Terms => &["記号"],
+            Words::Content => &["記号", "助詞", "助動詞"],
+        };
+        let key = (text.to_string(), words);
+        self.cached(
+            |c| c.terms.get(&key).cloned(),
+            || self.filter_terms(text, skip),
+            |c, v| {
+                c.terms.insert(key.clone(), v);
+            },
+        )
+    }
+
+    fn filter_terms(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, String> {
         let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
         for mut token in tokens {

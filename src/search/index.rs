@@ -128,13 +128,13 @@ impl Postings {
     }
 }
 
-/// Build every file of the search index.
+/// Build every file of the search index; also returns how many records it indexed.
 /// `base` is the site's base path (`/` or `/city/`), which every page URL starts with.
 pub fn build(
     pages: &[PageInput],
     base: &str,
     tokenizer: &text::Tokenizer,
-) -> Result<Vec<OutputFile>, String> {
+) -> Result<(Vec<OutputFile>, usize), String> {
     let mut municipalities: Vec<String> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     let mut page_entries = Vec::new();
@@ -215,7 +215,7 @@ pub fn build(
         "departments": departments,
     });
     files.push(json_file("meta.json".to_string(), &meta));
-    Ok(files)
+    Ok((files, record))
 }
 
 /// `[record delta, n title, n body, position deltas…]` per record, positions restarting at 0.
