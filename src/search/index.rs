@@ -12,7 +12,7 @@
 //! A query loads `meta.json`, the shards its characters and words hash to, and the record chunks
 //! of the results it shows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -76,16 +76,29 @@ fn shard_count(postings: usize) -> usize {
 /// Positions of an n-gram in one record: (title positions, body positions).
 type Positions = (Vec<u32>, Vec<u32>);
 
+/// Per key, the records holding it in ascending order with what the record holds.
+type Lists<K, T> = HashMap<K, Vec<(usize, T)>>;
+
+/// Postings gathered record by record. Keys are characters and small character arrays, and
+/// records arrive in order, so adding a record allocates only for new keys; keys become
+/// sorted strings once, when the shards are written.
 #[derive(Default)]
 struct Postings {
-    /// bigram → record → positions
-    bigrams: BTreeMap<String, BTreeMap<usize, Positions>>,
-    /// trigram → record → positions
-    trigrams: BTreeMap<String, BTreeMap<usize, Positions>>,
+    bigrams: Lists<[char; 2], Positions>,
+    trigrams: Lists<[char; 3], Positions>,
     /// char → record → (title count, body count)
-    unigrams: BTreeMap<String, BTreeMap<usize, (u32, u32)>>,
+    unigrams: Lists<char, (u32, u32)>,
     /// term → records
-    terms: BTreeMap<String, BTreeSet<usize>>,
+    terms: HashMap<String, Vec<usize>>,
+}
+
+/// The entry of `record` at the end of `list`, added if missing.
+fn last_for<T: Default>(list: &mut Vec<(usize, T)>, record: usize) -> &mut T {
+    if list.last().is_none_or(|(r, _)| *r != record) {
+        list.push((record, T::default()));
+    }
+    let last = list.len() - 1;
+    &mut list[last].1
 }
 
 impl Postings {
@@ -95,36 +108,67 @@ impl Postings {
         for (offset, field, is_title) in [(0, &title, true), (title.len(), &body, false)] {
             for (i, c) in field.iter().enumerate() {
                 let pos = (offset + i) as u32;
-                let count = self
-                    .unigrams
-                    .entry(c.to_string())
-                    .or_default()
-                    .entry(record)
-                    .or_default();
+                let count = last_for(self.unigrams.entry(*c).or_default(), record);
                 if is_title {
                     count.0 += 1
                 } else {
                     count.1 += 1
                 }
-                for (n, map) in [(2, &mut self.bigrams), (3, &mut self.trigrams)] {
-                    if let Some(gram) = field.get(i..i + n) {
-                        let at = map
-                            .entry(gram.iter().collect())
-                            .or_default()
-                            .entry(record)
-                            .or_default();
-                        if is_title {
-                            at.0.push(pos)
-                        } else {
-                            at.1.push(pos)
-                        }
+                let put = |at: &mut Positions| {
+                    if is_title {
+                        at.0.push(pos)
+                    } else {
+                        at.1.push(pos)
                     }
+                };
+                if let Some(&[a, b]) = field.get(i..i + 2) {
+                    put(last_for(self.bigrams.entry([a, b]).or_default(), record));
+                }
+                if let Some(&[a, b, c]) = field.get(i..i + 3) {
+                    put(last_for(
+                        self.trigrams.entry([a, b, c]).or_default(),
+                        record,
+                    ));
                 }
             }
         }
         for term in terms {
-            self.terms.entry(term.clone()).or_default().insert(record);
+            let list = self.terms.entry(term.clone()).or_default();
+            if list.last() != Some(&record) {
+                list.push(record);
+            }
         }
+    }
+}
+
+/// Lists keyed by their string form, sorted.
+fn sorted<K: Iterator<Item = char> + Clone, T>(
+    map: HashMap<impl IntoChars<Chars = K>, T>,
+) -> BTreeMap<String, T> {
+    map.into_iter()
+        .map(|(k, v)| (k.into_chars().collect(), v))
+        .collect()
+}
+
+/// A key made of characters.
+trait IntoChars {
+    /// Its characters.
+    type Chars: Iterator<Item = char> + Clone;
+    /// The characters, in order.
+    fn into_chars(self) -> Self::Chars;
+}
+
+impl<const N: usize> IntoChars for [char; N] {
+    type Chars = std::array::IntoIter<char, N>;
+    fn into_chars(self) -> Self::Chars {
+        self.into_iter()
+    }
+}
+
+impl IntoChars for char {
+    type Chars = std::iter::Once<char>;
+    fn into_chars(self) -> Self::Chars {
+        std::iter::once(self)
     }
 }
 
@@ -170,9 +214,14 @@ pub fn build(
         }
     }
     let mut files = Vec::new();
-    let b = write_shards(&mut files, "b", &postings.bigrams, encode_positions);
-    let g = write_shards(&mut files, "g", &postings.trigrams, encode_positions);
-    let u = write_shards(&mut files, "u", &postings.unigrams, |list| {
+    let b = write_shards(&mut files, "b", &sorted(postings.bigrams), encode_positions);
+    let g = write_shards(
+        &mut files,
+        "g",
+        &sorted(postings.trigrams),
+        encode_positions,
+    );
+    let u = write_shards(&mut files, "u", &sorted(postings.unigrams), |list| {
         let mut out = Vec::new();
         let mut prev = 0;
         for (rec, (t, b)) in list {
@@ -181,7 +230,8 @@ pub fn build(
         }
         out
     });
-    let t = write_shards(&mut files, "t", &postings.terms, |set| {
+    let terms: BTreeMap<String, Vec<usize>> = postings.terms.into_iter().collect();
+    let t = write_shards(&mut files, "t", &terms, |set| {
         let mut prev = 0;
         set.iter()
             .map(|rec| {
@@ -219,7 +269,7 @@ pub fn build(
 }
 
 /// `[record delta, n title, n body, position deltas…]` per record, positions restarting at 0.
-fn encode_positions(list: &BTreeMap<usize, Positions>) -> Vec<u64> {
+fn encode_positions(list: &Vec<(usize, Positions)>) -> Vec<u64> {
     let mut out = Vec::new();
     let mut prev = 0;
     for (rec, (title, body)) in list {
