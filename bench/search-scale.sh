@@ -9,15 +9,8 @@ n=${1:-100}
 work=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "site kept in $work" || trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet
-cp kohyo.toml "$work/"
-cp -r content "$work/content"
-for dir in content/*/; do
-  slug=$(basename "$dir")
-  for i in $(seq 2 "$n"); do
-    cp -r "$dir" "$work/content/$slug$i"
-    sed -i "s/^name = \"\(.*\)\"/name = \"\1（$i）\"/" "$work/content/$slug$i/_municipality.toml"
-  done
-done
+. bench/scaled-site.sh
+scaled_site "$n" "$work"
 ./target/release/kohyo build --root "$work"
 echo "raw bytes of the index: $(du -sb "$work/public/search" | cut -f1)"
 ./target/release/kohyo search-eval tests/eval/queries.txt --root "$work"

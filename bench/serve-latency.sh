@@ -10,15 +10,8 @@ n=${1:-1}
 work=$(mktemp -d)
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet
-cp kohyo.toml "$work/"
-cp -r content "$work/content"
-for dir in content/*/; do
-  slug=$(basename "$dir")
-  for i in $(seq 2 "$n"); do
-    cp -r "$dir" "$work/content/$slug$i"
-    sed -i "s/^name = \"\(.*\)\"/name = \"\1（$i）\"/" "$work/content/$slug$i/_municipality.toml"
-  done
-done
+. bench/scaled-site.sh
+scaled_site "$n" "$work"
 ./target/release/kohyo serve --root "$work" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 until grep -q http "$work/serve.out" 2>/dev/null; do sleep 0.2; done

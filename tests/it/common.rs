@@ -34,24 +34,29 @@ pub fn built_sample() -> &'static Path {
     BUILT
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("temp dir");
-            let out = dir.path().join("public");
-            let result = kohyo(&[
-                "build",
-                "--root",
-                sample_root().to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ]);
-            assert!(
-                result.status.success(),
-                "sample build failed: {}",
-                stderr(&result)
-            );
+            build_into(&sample_root(), &dir.path().join("public"));
             dir
         })
         .path()
         .join("public")
         .leak()
+}
+
+/// Build the site at `root` into `out` with the kohyo binary; the build must succeed.
+pub fn build_into(root: &Path, out: &Path) {
+    let result = kohyo(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "build of {} failed: {}",
+        root.display(),
+        stderr(&result)
+    );
 }
 
 /// A page of the built sample site, as HTML.

@@ -10,7 +10,9 @@ use kohyo::text::Tokenizer;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::common::{built_sample, copy_site, kohyo, sample_root, stderr, visible_text};
+use crate::common::{
+    build_into, built_sample, copy_site, kohyo, sample_root, stderr, visible_text,
+};
 
 /// The sample site built from a copy whose content has no `id` at all.
 fn built_without_ids() -> &'static Path {
@@ -29,15 +31,7 @@ fn built_without_ids() -> &'static Path {
                     fs::write(entry.path(), kept.join("\n")).unwrap();
                 }
             }
-            let out = site.path().join("public");
-            let result = kohyo(&[
-                "build",
-                "--root",
-                site.path().to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ]);
-            assert!(result.status.success(), "{}", stderr(&result));
+            build_into(site.path(), &site.path().join("public"));
             site
         })
         .path()

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{built_sample, copy_site, kohyo, node, page, sample_root, stderr};
+use crate::common::{build_into, built_sample, copy_site, node, page, sample_root};
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}")))
@@ -443,14 +443,7 @@ fn hostile_text_survives_the_round_trip_and_is_no_formula() {
     );
     fs::write(&file, text).unwrap();
     let out = site.path().join("public");
-    let result = kohyo(&[
-        "build",
-        "--root",
-        site.path().to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    build_into(site.path(), &out);
     let row = read_csv(&out.join("data/items.csv"))
         .into_iter()
         .find(|r| r["id"] == "ueda/seisaku-kikaku/2023#sdgs")

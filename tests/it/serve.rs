@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{copy_site, kohyo, node, sample_root, stderr};
+use crate::common::{build_into, copy_site, kohyo, node, sample_root, stderr};
 
 /// A running preview server on a free port, stopped when dropped.
 struct Preview {
@@ -291,8 +291,7 @@ fn new_edition_starts_from_the_latest_and_compares_clean() {
     let check = kohyo(&["check", "--root", root]);
     assert!(check.status.success(), "{}", stderr(&check));
     let out = site.path().join("public");
-    let build = kohyo(&["build", "--root", root, "--output", out.to_str().unwrap()]);
-    assert!(build.status.success(), "{}", stderr(&build));
+    build_into(site.path(), &out);
     let changes: Value = serde_json::from_str(
         &fs::read_to_string(out.join("ueda/shimin-machizukuri/compare/2025-2026/changes.json"))
             .unwrap(),
