@@ -42,6 +42,26 @@ pub struct Site {
 }
 
 impl Site {
+    /// The series at `municipality/series` (folder names), as `kohyo diff` and `kohyo new`
+    /// name it.
+    pub fn series(&self, path: &str) -> Option<(&Municipality, &Series)> {
+        let (m, s) = path.trim_matches('/').split_once('/')?;
+        let m = self.municipalities.iter().find(|x| x.slug == m)?;
+        Some((m, m.series.iter().find(|x| x.slug == s)?))
+    }
+
+    /// Every series as `municipality/series`, in site order.
+    pub fn series_paths(&self) -> Vec<String> {
+        self.municipalities
+            .iter()
+            .flat_map(|m| {
+                m.series
+                    .iter()
+                    .map(move |s| format!("{}/{}", m.slug, s.slug))
+            })
+            .collect()
+    }
+
     /// Every edition with its series and municipality, in site order.
     pub fn editions(&self) -> impl Iterator<Item = (&Municipality, &Series, &Edition)> {
         self.municipalities.iter().flat_map(|m| {

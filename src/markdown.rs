@@ -14,6 +14,16 @@ pub fn to_html(markdown: &str) -> String {
     markdown_to_html(markdown, &options)
 }
 
+/// Markdown source cut into its non-blank lines, as written: how diffs and the texts table
+/// hold a body.
+pub fn source_lines(markdown: &str) -> Vec<String> {
+    markdown
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::to_html;

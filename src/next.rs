@@ -50,10 +50,7 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
         )
     })?;
     let (_, s) = site
-        .municipalities
-        .iter()
-        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
-        .find(|(m, s)| format!("{}/{}", m.slug, s.slug) == series.trim_matches('/'))
+        .series(series)
         .ok_or_else(|| format!("no series `{series}` under {CONTENT_DIR}/"))?;
     let latest = s
         .editions

@@ -26,16 +26,14 @@ pub struct Tokenizer {
 #[derive(Default)]
 struct Cache {
     tokens: HashMap<String, Vec<String>>,
-    terms: HashMap<(String, Words), BTreeSet<String>>,
+    terms: HashMap<String, BTreeSet<String>>,
+    content_words: HashMap<String, BTreeSet<String>>,
 }
 
-/// Which words [`Tokenizer::terms`] and [`Tokenizer::content_words`] keep.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Words {
-    /// All but symbols and white space.
-    Terms,
-    /// Also without particles and auxiliary verbs.
-    Content,
+impl Cache {
+    fn len(&self) -> usize {
+        self.tokens.len() + self.terms.len() + self.content_words.len()
+    }
 }
 
 /// A remembering tokenizer forgets everything past this many texts, so memory stays bounded.
@@ -70,24 +68,29 @@ impl Tokenizer {
         self
     }
 
+    /// `compute(text)`, looked up in and stored into the map `of` picks when remembering.
     fn cached<T: Clone>(
         &self,
-        get: impl FnOnce(&Cache) -> Option<T>,
+        text: &str,
+        of: fn(&mut Cache) -> &mut HashMap<String, T>,
         compute: impl FnOnce() -> Result<T, String>,
-        put: impl FnOnce(&mut Cache, T),
     ) -> Result<T, String> {
         let Some(cache) = &self.cache else {
             return compute();
         };
-        if let Some(hit) = cache.lock().ok().and_then(|c| get(&c)) {
+        if let Some(hit) = cache
+            .lock()
+            .ok()
+            .and_then(|mut c| of(&mut c).get(text).cloned())
+        {
             return Ok(hit);
         }
         let value = compute()?;
         if let Ok(mut c) = cache.lock() {
-            if c.tokens.len() + c.terms.len() > CACHE_LIMIT {
+            if c.len() > CACHE_LIMIT {
                 *c = Cache::default();
             }
-            put(&mut c, value.clone());
+            of(&mut c).insert(text.to_string(), value.clone());
         }
         Ok(value)
     }
@@ -101,13 +104,7 @@ impl Tokenizer {
     /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white
     /// space lindera skips kept as tokens of its own.
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
-        self.cached(
-            |c| c.tokens.get(text).cloned(),
-            || self.cut(text),
-            |c, v| {
-                c.tokens.insert(text.to_string(), v);
-            },
-        )
+        self.cached(text, |c| &mut c.tokens, || self.cut(text))
     }
 
     fn cut(&self, text: &str) -> Result<Vec<String>, String> {
@@ -131,27 +128,20 @@ impl Tokenizer {
 
     /// The normalised content terms of `text`: every token but symbols and white space.
     pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        self.terms_except(text, Words::Terms)
+        self.cached(
+            text,
+            |c| &mut c.terms,
+            || self.filter_terms(text, &["記号"]),
+        )
     }
 
     /// The normalised words that carry meaning: [`Tokenizer::terms`] without particles and
     /// auxiliary verbs (の, を, です), which every sentence shares.
     pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        self.terms_except(text, Words::Content)
-    }
-
-    fn terms_except(&self, text: &str, words: Words) -> Result<BTreeSet<String>, String> {
-        let skip: &[&str] = match words {
-            Words::Terms => &["記号"],
-            Words::Content => &["記号", "助詞", "助動詞"],
-        };
-        let key = (text.to_string(), words);
         self.cached(
-            |c| c.terms.get(&key).cloned(),
-            || self.filter_terms(text, skip),
-            |c, v| {
-                c.terms.insert(key.clone(), v);
-            },
+            text,
+            |c| &mut c.content_words,
+            || self.filter_terms(text, &["記号", "助詞", "助動詞"]),
         )
     }
 

@@ -144,6 +144,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The English name in the data and the terminal (`added`, …), as serialised.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Moved => "moved",
+            Status::Reworded => "reworded",
+            Status::Unchanged => "unchanged",
+        }
+    }
+
     /// The Japanese word shown on pages.
     pub fn label(self) -> &'static str {
         match self {
@@ -259,13 +270,28 @@ pub struct FieldChange {
     pub diff: Vec<Change>,
 }
 
+/// Comparisons grouped by series path (`municipality/series`), each group oldest first.
+pub fn by_series(comparisons: &[Comparison]) -> HashMap<&str, Vec<&Comparison>> {
+    let mut groups: HashMap<&str, Vec<&Comparison>> = HashMap::new();
+    for c in comparisons {
+        groups.entry(c.series.path.as_str()).or_default().push(c);
+    }
+    groups
+}
+
 /// Compare every pair of consecutive editions of every series.
 pub fn compare_site(site: &Site, tokenizer: &Tokenizer) -> Result<Vec<Comparison>, String> {
     let mut out = Vec::new();
     for m in &site.municipalities {
         for s in &m.series {
-            for pair in s.editions.windows(2) {
-                let mut c = compare(tokenizer, m, s, &pair[0], &pair[1])?;
+            // Each edition is flattened and tokenised once, for both pairs it belongs to.
+            let prepared = s
+                .editions
+                .iter()
+                .map(|e| Prepared::new(tokenizer, s, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            for pair in prepared.windows(2) {
+                let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
                 c.license = site.config.license.clone();
                 out.push(c);
             }
@@ -283,21 +309,12 @@ pub fn compare_named(
     from: &str,
     to: &str,
 ) -> Result<Comparison, String> {
-    let all: Vec<String> = site
-        .municipalities
-        .iter()
-        .flat_map(|m| {
-            m.series
-                .iter()
-                .map(move |s| format!("{}/{}", m.slug, s.slug))
-        })
-        .collect();
-    let (m, s) = site
-        .municipalities
-        .iter()
-        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
-        .find(|(m, s)| format!("{}/{}", m.slug, s.slug) == series.trim_matches('/'))
-        .ok_or_else(|| format!("no series `{series}`: expected one of {}", all.join(", ")))?;
+    let (m, s) = site.series(series).ok_or_else(|| {
+        format!(
+            "no series `{series}`: expected one of {}",
+            site.series_paths().join(", ")
+        )
+    })?;
     let edition = |slug: &str| {
         s.editions.iter().find(|e| e.slug == slug).ok_or_else(|| {
             let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
@@ -320,17 +337,44 @@ pub fn compare(
     old: &Edition,
     new: &Edition,
 ) -> Result<Comparison, String> {
-    let (old_tree, new_tree) = (tree::tree(s, old), tree::tree(s, new));
-    let alignment = align::align(
-        &old_tree,
-        &new_tree,
-        &align::Words::of(&old_tree, tokenizer)?,
-        &align::Words::of(&new_tree, tokenizer)?,
-    );
+    let old = Prepared::new(tokenizer, s, old)?;
+    let new = Prepared::new(tokenizer, s, new)?;
+    compare_prepared(tokenizer, m, s, &old, &new)
+}
+
+/// An edition flattened and its words counted, ready to compare with its neighbours.
+struct Prepared<'a> {
+    edition: &'a Edition,
+    tree: Tree,
+    words: align::Words,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(tokenizer: &Tokenizer, s: &Series, edition: &'a Edition) -> Result<Self, String> {
+        let tree = tree::tree(s, edition);
+        let words = align::Words::of(&tree, tokenizer)?;
+        Ok(Prepared {
+            edition,
+            tree,
+            words,
+        })
+    }
+}
+
+fn compare_prepared(
+    tokenizer: &Tokenizer,
+    m: &Municipality,
+    s: &Series,
+    old: &Prepared,
+    new: &Prepared,
+) -> Result<Comparison, String> {
+    let (old_tree, new_tree) = (&old.tree, &new.tree);
+    let alignment = align::align(old_tree, new_tree, &old.words, &new.words);
+    let (old, new) = (old.edition, new.edition);
     let merger = Merger {
         tokenizer,
-        old: &old_tree,
-        new: &new_tree,
+        old: old_tree,
+        new: new_tree,
         a: &alignment,
     };
     let entries = merger.children(&old_tree.roots, &new_tree.roots)?;

@@ -61,7 +61,7 @@ pub fn render(c: &Comparison, color: bool) -> String {
         let _ = writeln!(
             out,
             "\n{indent}{} {}",
-            paint(code, &format!("{mark} {:<9}", status_word(e.status))),
+            paint(code, &format!("{mark} {:<9}", e.status.name())),
             heading(e, &paint)
         );
         if e.status == Status::Moved {
@@ -92,16 +92,6 @@ pub fn render(c: &Comparison, color: bool) -> String {
     out
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Added => "added",
-        Status::Removed => "removed",
-        Status::Moved => "moved",
-        Status::Reworded => "reworded",
-        Status::Unchanged => "unchanged",
-    }
-}
-
 /// `重点目標 1 title`, the title as a diff when it changed.
 fn heading(e: &Entry, paint: &dyn Fn(&str, &str) -> String) -> String {
     let side = e.new.as_ref().or(e.old.as_ref());
@@ -120,7 +110,7 @@ fn heading(e: &Entry, paint: &dyn Fn(&str, &str) -> String) -> String {
         Some(ch) => inline(&ch.diff, paint),
         None => side
             .and_then(|s| s.title.clone())
-            .unwrap_or_else(|| "（タイトル記載なし）".to_string()),
+            .unwrap_or_else(|| super::tree::NO_TITLE.to_string()),
     };
     format!("{}{number} {title}", e.level)
 }

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
+use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Labels, Section, Series};
-use crate::render::format_number;
+use crate::render::with_unit;
 use crate::wareki;
 
 /// What a node is.
@@ -17,6 +18,17 @@ pub enum Kind {
     Item,
     /// An indicator of an item or of the edition.
     Indicator,
+}
+
+impl Kind {
+    /// The name in the data (`section`, `item`, `indicator`), as serialised.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Section => "section",
+            Kind::Item => "item",
+            Kind::Indicator => "indicator",
+        }
+    }
 }
 
 /// One labelled field of a node, as lines of text.
@@ -58,12 +70,7 @@ pub struct Node {
 impl Node {
     /// `重点目標 1 タイトル`: how lists and the terminal name the node.
     pub fn heading(&self) -> String {
-        let mut parts = vec![self.level.as_str()];
-        if let Some(n) = self.number.as_deref().filter(|n| !n.is_empty()) {
-            parts.push(n);
-        }
-        parts.push(self.title.as_deref().unwrap_or("（タイトル記載なし）"));
-        parts.join(" ")
+        heading(&self.level, self.number.as_deref(), self.title.as_deref())
     }
 
     /// What the node is, as text, for telling nodes apart: its title, body and actions (or
@@ -88,6 +95,20 @@ impl Node {
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }
+}
+
+/// How a missing title is named in headings.
+pub const NO_TITLE: &str = "（タイトル記載なし）";
+
+/// `level number title`, the number left out where none is printed and a missing title named
+/// as such.
+pub fn heading(level: &str, number: Option<&str>, title: Option<&str>) -> String {
+    let mut parts = vec![level];
+    if let Some(n) = number.filter(|n| !n.is_empty()) {
+        parts.push(n);
+    }
+    parts.push(title.unwrap_or(NO_TITLE));
+    parts.join(" ")
 }
 
 /// The nodes of one edition: sections, then items, then edition-level indicators, each tree
@@ -149,7 +170,11 @@ impl Builder<'_> {
             &mut fields,
             "body",
             self.label(&self.labels.body),
-            section.body.as_deref().map(lines).unwrap_or_default(),
+            section
+                .body
+                .as_deref()
+                .map(markdown::source_lines)
+                .unwrap_or_default(),
         );
         let i = self.push(Node {
             kind: Kind::Section,
@@ -172,7 +197,11 @@ impl Builder<'_> {
     fn item(&mut self, item: &Item, depth: usize, parent: Option<usize>) -> usize {
         let l = self.labels;
         let mut fields = Vec::new();
-        let body = item.body.as_deref().map(lines).unwrap_or_default();
+        let body = item
+            .body
+            .as_deref()
+            .map(markdown::source_lines)
+            .unwrap_or_default();
         push_field(&mut fields, "body", self.label(&l.body), body);
         for (key, label, entries) in [
             ("actions", &l.actions, &item.actions),
@@ -236,10 +265,7 @@ impl Builder<'_> {
     }
 
     fn indicator(&mut self, ind: &Indicator, parent: Option<usize>) -> usize {
-        let value = |v: f64| {
-            let n = format_number(v, ind.decimals);
-            format!("{n}{}", ind.unit.as_deref().unwrap_or(""))
-        };
+        let value = |v: f64| with_unit(v, ind);
         let point = |p: &crate::model::Point| -> Vec<String> {
             let when = p.year.map(|y| wareki::fiscal_year_label(y.0));
             let text = [when, p.value.map(value)]
@@ -294,13 +320,4 @@ fn push_field(fields: &mut Vec<Field>, key: &'static str, label: String, lines: 
     if !lines.is_empty() {
         fields.push(Field { key, label, lines });
     }
-}
-
-/// Markdown source cut into its lines, blank lines dropped.
-fn lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect()
 }

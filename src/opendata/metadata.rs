@@ -1,6 +1,8 @@
 //! Descriptions of the export for data tools and portals: a Frictionless Data Package for the
 //! CSV tables, a DCAT catalogue in JSON-LD, and schema.org `Dataset` JSON-LD for the data page.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::records::EditionRecord;
@@ -85,12 +87,17 @@ pub fn catalog(
             "dct:license": license,
         })
     };
+    let mut editions_of: HashMap<&str, Vec<&EditionRecord>> = HashMap::new();
+    for e in editions {
+        editions_of.entry(e.series.id.as_str()).or_default().push(e);
+    }
+    let compares_of = crate::diff::by_series(comparisons);
     let mut datasets = Vec::new();
     for m in &site.municipalities {
         for s in &m.series {
             let id = format!("{}/{}", m.slug, s.slug);
             let mut dists = Vec::new();
-            for e in editions.iter().filter(|e| e.series.id == id) {
+            for e in editions_of.get(id.as_str()).into_iter().flatten() {
                 let [json_path, items_path, texts_path] = super::edition_paths(&e.id);
                 dists.push(distribution(
                     format!("{} JSON", e.when),
@@ -108,7 +115,7 @@ pub fn catalog(
                     "text/csv",
                 ));
             }
-            for c in comparisons.iter().filter(|c| c.series.path == id) {
+            for c in compares_of.get(id.as_str()).into_iter().flatten() {
                 let dir = format!("{base}{}", c.path());
                 let title = format!("{} → {} の比較", c.old.when, c.new.when);
                 dists.push(distribution(

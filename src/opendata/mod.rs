@@ -137,6 +137,10 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
         metadata::catalog(site, &editions, comparisons)?,
     );
     let by_name = |name: &str| tables.iter().find(|t| t.name == name);
+    let per_edition: Vec<_> = [("items", "項目"), ("texts", "記載内容")]
+        .into_iter()
+        .filter_map(|(name, what)| by_name(name).map(|t| (t, what, t.rows_by("edition_id"))))
+        .collect();
     for e in &editions {
         let [json_path, items_path, texts_path] = edition_paths(&e.id);
         let label = if e.series.title.contains(&e.municipality.name) {
@@ -150,18 +154,15 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
             "JSON",
             json(vec![e])?,
         );
-        for (path, name, what) in [
-            (items_path, "items", "項目"),
-            (texts_path, "texts", "記載内容"),
-        ] {
-            if let Some(t) = by_name(name) {
-                add(
-                    path,
-                    format!("{label}の{what}（CSV）"),
-                    "CSV",
-                    t.filtered("edition_id", &e.id).csv()?,
-                );
-            }
+        for (path, (table, what, groups)) in [items_path, texts_path].into_iter().zip(&per_edition)
+        {
+            let rows = groups.get(e.id.as_str()).into_iter().flatten().copied();
+            add(
+                path,
+                format!("{label}の{what}（CSV）"),
+                "CSV",
+                tables::write_csv(table.columns, rows)?,
+            );
         }
     }
     for c in comparisons {

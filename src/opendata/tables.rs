@@ -2,9 +2,11 @@
 //! 4180, UTF-8 with BOM, CRLF, one header row, one table per file, plain numbers, ISO dates, no
 //! blank rows. Text that a spreadsheet would run as a formula is prefixed with `'`.
 
+use std::collections::HashMap;
+
 use super::records::{EditionRecord, ItemRecord};
-use crate::diff::tree::Kind;
 use crate::diff::{Comparison, Side, Status};
+use crate::markdown;
 
 /// Data type of a column, as Frictionless Table Schema names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,18 +70,15 @@ impl Table {
         write_csv(self.columns, self.rows.iter())
     }
 
-    /// The rows whose `column` equals `value`, as a table of the same shape.
-    pub fn filtered(&self, column: &str, value: &str) -> Table {
-        let i = self.columns.iter().position(|c| c.name == column);
-        Table {
-            rows: self
-                .rows
-                .iter()
-                .filter(|r| i.is_some_and(|i| r[i] == value))
-                .cloned()
-                .collect(),
-            ..*self
+    /// The rows grouped by the value of `column`, in one pass.
+    pub fn rows_by(&self, column: &str) -> HashMap<&str, Vec<&Vec<String>>> {
+        let mut groups: HashMap<&str, Vec<&Vec<String>>> = HashMap::new();
+        if let Some(i) = self.columns.iter().position(|c| c.name == column) {
+            for row in &self.rows {
+                groups.entry(row[i].as_str()).or_default().push(row);
+            }
         }
+        groups
     }
 }
 
@@ -175,8 +174,8 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
                 format!("{}/{}-{}", c.series.path, c.old.slug, c.new.slug),
                 old_id.clone(),
                 new_id.clone(),
-                status_name(e.status).to_string(),
-                kind_name(e.kind).to_string(),
+                e.status.name().to_string(),
+                e.kind.name().to_string(),
                 e.level.clone(),
                 record(&e.old, &old_id),
                 record(&e.new, &new_id),
@@ -196,24 +195,6 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
         }
     }
     rows
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Added => "added",
-        Status::Removed => "removed",
-        Status::Moved => "moved",
-        Status::Reworded => "reworded",
-        Status::Unchanged => "unchanged",
-    }
-}
-
-fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Section => "section",
-        Kind::Item => "item",
-        Kind::Indicator => "indicator",
-    }
 }
 
 /// Every table of the export, from the edition records and the comparisons.
@@ -254,11 +235,30 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                 opt(&s.number),
                 s.title.clone(),
             ]);
-            push_lines(&mut texts, &s.id, &e.id, "body", &body_lines(&s.body));
+            push_lines(
+                &mut texts,
+                &s.id,
+                &e.id,
+                "body",
+                &s.body
+                    .as_deref()
+                    .map(markdown::source_lines)
+                    .unwrap_or_default(),
+            );
         }
         for item in &e.items {
             items.push(item_row(e, item));
-            push_lines(&mut texts, &item.id, &e.id, "body", &body_lines(&item.body));
+            push_lines(
+                &mut texts,
+                &item.id,
+                &e.id,
+                "body",
+                &item
+                    .body
+                    .as_deref()
+                    .map(markdown::source_lines)
+                    .unwrap_or_default(),
+            );
             for (field, lines) in [
                 ("actions", &item.actions),
                 ("targets", &item.targets),
@@ -308,7 +308,7 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                     measure.to_string(),
                     position.to_string(),
                     opt(&year),
-                    opt(&as_of.clone()),
+                    opt(as_of),
                     v.to_string(),
                     opt(&ind.unit),
                 ]);
@@ -440,18 +440,6 @@ fn push_lines(out: &mut Vec<Vec<String>>, id: &str, edition: &str, field: &str, 
             line.clone(),
         ]);
     }
-}
-
-/// Markdown body cut into its non-blank lines.
-fn body_lines(body: &Option<String>) -> Vec<String> {
-    body.as_deref()
-        .map(|b| {
-            b.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The serde name of a unit enum variant (`plan`, `final`, `up`).

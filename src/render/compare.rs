@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::diff::text::Change;
-use crate::diff::tree::Field;
+use crate::diff::tree::{self, Field};
 use crate::diff::{Comparison, Counts, EditionRef, Entry, Side, Status};
 use crate::theme::escape_html;
 
@@ -234,16 +234,11 @@ fn entry_view(
     *counter += 1;
     let anchor = format!("c{counter}");
     let side = e.new.as_ref().or(e.old.as_ref());
-    let number = side
-        .and_then(|s| s.number.as_deref())
-        .filter(|n| !n.is_empty());
-    let title = side
-        .and_then(|s| s.title.as_deref())
-        .unwrap_or("（タイトル記載なし）");
-    let heading = match number {
-        Some(n) => format!("{} {n} {title}", e.level),
-        None => format!("{} {title}", e.level),
-    };
+    let heading = tree::heading(
+        &e.level,
+        side.and_then(|s| s.number.as_deref()),
+        side.and_then(|s| s.title.as_deref()),
+    );
     let renumbered = match (&e.old, &e.new) {
         (Some(a), Some(b)) if a.number != b.number => Some(format!(
             "{} → {}",

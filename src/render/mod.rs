@@ -5,7 +5,7 @@
 //! value; only the Markdown HTML and the indicator SVG, both built here from escaped text, are
 //! marked safe in the templates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -15,7 +15,7 @@ use toml::Spanned;
 pub mod compare;
 
 use crate::config::Config;
-use crate::diff::Comparison;
+use crate::diff::{self, Comparison};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -48,6 +48,7 @@ pub fn render_site(
 ) -> Result<Rendered, String> {
     let tera = theme.tera()?;
     let base = site.config.base();
+    let by_series = diff::by_series(comparisons);
     let renderer = Renderer {
         tera: &tera,
         config: &site.config,
@@ -58,7 +59,7 @@ pub fn render_site(
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
         .iter()
-        .map(|m| municipality_view(m, &base, comparisons))
+        .map(|m| municipality_view(m, &base, &by_series))
         .collect();
     let mut ctx = Context::new();
     ctx.insert("municipalities", &municipalities);
@@ -124,10 +125,8 @@ pub fn render_site(
                 });
                 files.push(file);
             }
-            for c in comparisons
-                .iter()
-                .filter(|c| c.series.path == format!("{}/{}", m.slug, s.slug))
-            {
+            let path = format!("{}/{}", m.slug, s.slug);
+            for c in by_series.get(path.as_str()).into_iter().flatten() {
                 let view = compare::compare_page(c, &base);
                 let mut ctx = Context::new();
                 ctx.insert("municipality", mv);
@@ -263,7 +262,10 @@ pub struct EditionSummary {
     pub url: String,
 }
 
-fn municipality_view(m: &Municipality, base: &str, comparisons: &[Comparison]) -> MunicipalityView {
+/// Comparisons by series path, as [`diff::by_series`] groups them.
+type BySeries<'a> = HashMap<&'a str, Vec<&'a Comparison>>;
+
+fn municipality_view(m: &Municipality, base: &str, by_series: &BySeries) -> MunicipalityView {
     MunicipalityView {
         name: m.name.clone(),
         prefecture: m.prefecture.clone(),
@@ -272,12 +274,12 @@ fn municipality_view(m: &Municipality, base: &str, comparisons: &[Comparison]) -
         series: m
             .series
             .iter()
-            .map(|s| series_view(m, s, base, comparisons))
+            .map(|s| series_view(m, s, base, by_series))
             .collect(),
     }
 }
 
-fn series_view(m: &Municipality, s: &Series, base: &str, comparisons: &[Comparison]) -> SeriesView {
+fn series_view(m: &Municipality, s: &Series, base: &str, by_series: &BySeries) -> SeriesView {
     let path = format!("{}/{}", m.slug, s.slug);
     let editions: Vec<EditionSummary> = s
         .editions
@@ -296,9 +298,10 @@ fn series_view(m: &Municipality, s: &Series, base: &str, comparisons: &[Comparis
             .or_else(|| s.department.clone()),
         url: format!("{base}{}/{}/", m.slug, s.slug),
         editions,
-        compares: comparisons
-            .iter()
-            .filter(|c| c.series.path == path)
+        compares: by_series
+            .get(path.as_str())
+            .into_iter()
+            .flatten()
             .map(|c| CompareLink {
                 title: format!("{} → {}", c.old.when, c.new.when),
                 url: format!("{base}{}", c.path()),
@@ -988,7 +991,8 @@ pub fn format_number(value: f64, decimals: Option<u8>) -> String {
     }
 }
 
-fn with_unit(value: f64, ind: &Indicator) -> String {
+/// A value of an indicator as printed: grouped digits, the source's decimals, the unit.
+pub fn with_unit(value: f64, ind: &Indicator) -> String {
     let number = format_number(value, ind.decimals);
     match &ind.unit {
         Some(u) => format!("{number}{u}"),

@@ -142,34 +142,8 @@ impl Postings {
 }
 
 /// Lists keyed by their string form, sorted.
-fn sorted<K: Iterator<Item = char> + Clone, T>(
-    map: HashMap<impl IntoChars<Chars = K>, T>,
-) -> BTreeMap<String, T> {
-    map.into_iter()
-        .map(|(k, v)| (k.into_chars().collect(), v))
-        .collect()
-}
-
-/// A key made of characters.
-trait IntoChars {
-    /// Its characters.
-    type Chars: Iterator<Item = char> + Clone;
-    /// The characters, in order.
-    fn into_chars(self) -> Self::Chars;
-}
-
-impl<const N: usize> IntoChars for [char; N] {
-    type Chars = std::array::IntoIter<char, N>;
-    fn into_chars(self) -> Self::Chars {
-        self.into_iter()
-    }
-}
-
-impl IntoChars for char {
-    type Chars = std::iter::Once<char>;
-    fn into_chars(self) -> Self::Chars {
-        std::iter::once(self)
-    }
+fn sorted<K, T>(map: HashMap<K, T>, key: impl Fn(K) -> String) -> BTreeMap<String, T> {
+    map.into_iter().map(|(k, v)| (key(k), v)).collect()
 }
 
 /// Build every file of the search index; also returns how many records it indexed.
@@ -214,22 +188,32 @@ pub fn build(
         }
     }
     let mut files = Vec::new();
-    let b = write_shards(&mut files, "b", &sorted(postings.bigrams), encode_positions);
+    let b = write_shards(
+        &mut files,
+        "b",
+        &sorted(postings.bigrams, String::from_iter),
+        encode_positions,
+    );
     let g = write_shards(
         &mut files,
         "g",
-        &sorted(postings.trigrams),
+        &sorted(postings.trigrams, String::from_iter),
         encode_positions,
     );
-    let u = write_shards(&mut files, "u", &sorted(postings.unigrams), |list| {
-        let mut out = Vec::new();
-        let mut prev = 0;
-        for (rec, (t, b)) in list {
-            out.extend([(rec - prev) as u64, *t as u64, *b as u64]);
-            prev = *rec;
-        }
-        out
-    });
+    let u = write_shards(
+        &mut files,
+        "u",
+        &sorted(postings.unigrams, String::from),
+        |list| {
+            let mut out = Vec::new();
+            let mut prev = 0;
+            for (rec, (t, b)) in list {
+                out.extend([(rec - prev) as u64, *t as u64, *b as u64]);
+                prev = *rec;
+            }
+            out
+        },
+    );
     let terms: BTreeMap<String, Vec<usize>> = postings.terms.into_iter().collect();
     let t = write_shards(&mut files, "t", &terms, |set| {
         let mut prev = 0;
