@@ -21,7 +21,7 @@ use tiny_http::{Header, Request, Response, Server, StatusCode};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, CONFIG_FILE, CONTENT_DIR};
-use crate::site::{BuildError, render_files_with};
+use crate::site::{BuildError, Memo, render_files_with};
 use crate::text::Tokenizer;
 
 /// Where the preview's own files live; no site path starts with it.
@@ -143,10 +143,11 @@ fn is_ignored(path: &Path) -> bool {
         || name.ends_with(".tmp")
 }
 
-/// Rebuilds the site in memory, keeping the tokenizer between builds.
+/// Rebuilds the site in memory, keeping the tokenizer and the [`Memo`] between builds.
 struct Rebuilder {
     root: PathBuf,
     tokenizer: Option<(Option<String>, Tokenizer)>,
+    memo: Memo,
 }
 
 impl Rebuilder {
@@ -160,6 +161,7 @@ impl Rebuilder {
         Ok(Rebuilder {
             root: root.to_path_buf(),
             tokenizer: None,
+            memo: Memo::default(),
         })
     }
 
@@ -174,7 +176,12 @@ impl Rebuilder {
             Ok(files) => {
                 state.files = files;
                 state.errors.clear();
-                eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
+                eprintln!(
+                    "rebuilt in {} ms ({} pages rendered, {} indexed)",
+                    started.elapsed().as_millis(),
+                    self.memo.pages.rendered().len(),
+                    self.memo.index.indexed().len()
+                );
             }
             Err(errors) => {
                 eprintln!(
@@ -213,10 +220,14 @@ impl Rebuilder {
         let Some((_, tokenizer)) = &self.tokenizer else {
             return Err(other("no tokenizer".into()));
         };
-        let files = render_files_with(&site, tokenizer, &|_| {}).map_err(|e| match e {
-            BuildError::Content(diags) => diags.iter().map(OverlayError::from_diagnostic).collect(),
-            BuildError::Other(message) => other(message),
-        })?;
+        let files = render_files_with(&site, tokenizer, Some(&mut self.memo), &|_| {}).map_err(
+            |e| match e {
+                BuildError::Content(diags) => {
+                    diags.iter().map(OverlayError::from_diagnostic).collect()
+                }
+                BuildError::Other(message) => other(message),
+            },
+        )?;
         Ok(files
             .files
             .into_iter()

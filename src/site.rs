@@ -72,14 +72,25 @@ pub struct SiteFiles {
 /// of each stage as it starts.
 pub fn render_files(site: &Site, progress: &dyn Fn(&str)) -> Result<SiteFiles, BuildError> {
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    render_files_with(site, &tokenizer, progress)
+    render_files_with(site, &tokenizer, None, progress)
 }
 
-/// [`render_files`] with a tokenizer already made (for the site's dictionary), as the preview
-/// server keeps one across rebuilds.
+/// What the preview keeps between rebuilds so that a change renders and indexes again only
+/// the pages it touches: pages by the hash of their context, search records by page.
+#[derive(Default)]
+pub struct Memo {
+    /// Rendered pages.
+    pub pages: render::PageMemo,
+    /// Indexed pages.
+    pub index: search::index::IndexMemo,
+}
+
+/// [`render_files`] with a tokenizer already made (for the site's dictionary) and, in the
+/// preview, the [`Memo`] of the previous build.
 pub fn render_files_with(
     site: &Site,
     tokenizer: &Tokenizer,
+    mut memo: Option<&mut Memo>,
     progress: &dyn Fn(&str),
 ) -> Result<SiteFiles, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
@@ -88,13 +99,16 @@ pub fn render_files_with(
     progress("exporting open data");
     let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
     progress("rendering pages");
-    let rendered =
-        render::render_site(site, &theme, &comparisons, &export).map_err(BuildError::Other)?;
+    let pages = memo.as_mut().map(|m| &mut m.pages);
+    let rendered = render::render_site(site, &theme, &comparisons, &export, pages)
+        .map_err(BuildError::Other)?;
     let mut files = rendered.files;
     files.extend(export.files);
     progress("indexing for search");
-    let (index, records) = search::index::build(&rendered.editions, &site.config.base(), tokenizer)
-        .map_err(BuildError::Other)?;
+    let index = memo.map(|m| &mut m.index);
+    let (index, records) =
+        search::index::build(&rendered.editions, &site.config.base(), tokenizer, index)
+            .map_err(BuildError::Other)?;
     files.extend(index);
     files.extend(search::client_files());
     files.extend(theme.static_files().iter().cloned());

@@ -124,6 +124,13 @@ impl Theme {
     }
 
     /// Static files to copy to the output root.
+    /// A hash of the templates: equal for the same theme within one run.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&self.templates, &mut hasher);
+        std::hash::Hasher::finish(&hasher)
+    }
+
     pub fn static_files(&self) -> &[OutputFile] {
         &self.static_files
     }

@@ -6,6 +6,8 @@
 //! marked safe in the templates.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -39,20 +41,39 @@ pub struct Rendered {
     pub editions: Vec<PageInput>,
 }
 
-/// Render every page of the site, the compare pages of `comparisons` included.
+/// Pages rendered by an earlier build, kept by output path with a hash of the theme's
+/// templates and the page's context: a page whose context did not change is not rendered again.
+#[derive(Default)]
+pub struct PageMemo {
+    pages: HashMap<String, (u64, Vec<u8>)>,
+    rendered: Vec<String>,
+}
+
+impl PageMemo {
+    /// Output paths of the pages the last build had to render, in build order.
+    pub fn rendered(&self) -> &[String] {
+        &self.rendered
+    }
+}
+
+/// Render every page of the site, the compare pages of `comparisons` included, reusing the
+/// pages of `memo` whose context is unchanged.
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     comparisons: &[Comparison],
     export: &Export,
+    memo: Option<&mut PageMemo>,
 ) -> Result<Rendered, String> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
-    let renderer = Renderer {
+    let mut renderer = Renderer {
         tera: &tera,
         config: &site.config,
         base: &base,
+        theme_hash: theme.fingerprint(),
+        memo: memo.map(|memo| (std::mem::take(memo), memo)),
     };
     let mut files = Vec::new();
     let mut editions = Vec::new();
@@ -158,11 +179,29 @@ struct Renderer<'a> {
     tera: &'a Tera,
     config: &'a Config,
     base: &'a str,
+    /// Hash of the theme's templates: a changed template renders every page again.
+    theme_hash: u64,
+    /// The previous build's pages, and where this build's go (only pages that still exist
+    /// are kept).
+    memo: Option<(PageMemo, &'a mut PageMemo)>,
+}
+
+/// Feeds what serde_json writes into a hasher.
+struct HashWriter<'a>(&'a mut DefaultHasher);
+
+impl io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Renderer<'_> {
     fn page(
-        &self,
+        &mut self,
         template: &str,
         path: &str,
         crumbs: &[Crumb],
@@ -172,14 +211,53 @@ impl Renderer<'_> {
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
         ctx.insert("page_path", path.trim_end_matches("index.html"));
-        let html = self
-            .tera
-            .render(template, &ctx)
-            .map_err(|e| format!("template {template} failed for {path}: {}", error_chain(&e)))?;
+        if self.memo.is_none() {
+            return Ok(OutputFile {
+                path: PathBuf::from(path),
+                contents: self.render(template, path, &ctx)?,
+            });
+        }
+        let (hash, ctx) = self.hash(template, path, ctx)?;
+        let kept = self
+            .memo
+            .as_mut()
+            .and_then(|(old, _)| old.pages.remove(path))
+            .filter(|(was, _)| *was == hash);
+        let rendered = kept.is_none();
+        let contents = match kept {
+            Some((_, contents)) => contents,
+            None => self.render(template, path, &ctx)?,
+        };
+        if let Some((_, new)) = &mut self.memo {
+            if rendered {
+                new.rendered.push(path.to_string());
+            }
+            new.pages.insert(path.to_string(), (hash, contents.clone()));
+        }
         Ok(OutputFile {
             path: PathBuf::from(path),
-            contents: html.into_bytes(),
+            contents,
         })
+    }
+
+    /// The page's hash over the theme, the template and the context (equal contexts
+    /// serialise to equal bytes: fields and inserts come in a fixed order).
+    fn hash(&self, template: &str, path: &str, ctx: Context) -> Result<(u64, Context), String> {
+        let mut hasher = DefaultHasher::new();
+        (self.theme_hash, template).hash(&mut hasher);
+        let json = ctx.into_json();
+        let failed = |e: &dyn std::fmt::Display| format!("cannot hash the context of {path}: {e}");
+        serde_json::to_writer(HashWriter(&mut hasher), &json).map_err(|e| failed(&e))?;
+        let ctx = Context::from_value(json).map_err(|e| failed(&e))?;
+        Ok((hasher.finish(), ctx))
+    }
+
+    fn render(&self, template: &str, path: &str, ctx: &Context) -> Result<Vec<u8>, String> {
+        let html = self
+            .tera
+            .render(template, ctx)
+            .map_err(|e| format!("template {template} failed for {path}: {}", error_chain(&e)))?;
+        Ok(html.into_bytes())
     }
 }
 

@@ -13,10 +13,12 @@
 //! of the results it shows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::output::OutputFile;
 use crate::search::extract::{self, RecordText};
@@ -73,93 +75,203 @@ fn shard_count(postings: usize) -> usize {
     (postings / POSTINGS_PER_SHARD).max(1).next_power_of_two()
 }
 
-/// Positions of an n-gram in one record: (title positions, body positions).
-type Positions = (Vec<u32>, Vec<u32>);
-
-/// Per key, the records holding it in ascending order with what the record holds.
-type Lists<K, T> = HashMap<K, Vec<(usize, T)>>;
-
-/// Postings gathered record by record. Keys are characters and small character arrays, and
-/// records arrive in order, so adding a record allocates only for new keys; keys become
-/// sorted strings once, when the shards are written.
+/// One key's postings, already in the shard encoding: per record `[record delta, …]`.
 #[derive(Default)]
-struct Postings {
-    bigrams: Lists<[char; 2], Positions>,
-    trigrams: Lists<[char; 3], Positions>,
-    /// char → record → (title count, body count)
-    unigrams: Lists<char, (u32, u32)>,
-    /// term → records
-    terms: HashMap<String, Vec<usize>>,
+struct List {
+    /// Record of the last entry, for the next delta.
+    last: usize,
+    encoded: Vec<u32>,
 }
 
-/// The entry of `record` at the end of `list`, added if missing.
-fn last_for<T: Default>(list: &mut Vec<(usize, T)>, record: usize) -> &mut T {
-    if list.last().is_none_or(|(r, _)| *r != record) {
-        list.push((record, T::default()));
+impl List {
+    /// Start the entry of `record` (after every earlier record's).
+    fn start(&mut self, record: usize) -> &mut Vec<u32> {
+        self.encoded.push((record - self.last) as u32);
+        self.last = record;
+        &mut self.encoded
     }
-    let last = list.len() - 1;
-    &mut list[last].1
+
+    /// Append a page's list, whose records count from 0, for records counted from `first`.
+    fn append(&mut self, page: &List, first: usize) {
+        if let Some((head, rest)) = page.encoded.split_first() {
+            self.start(first + *head as usize);
+            self.encoded.extend_from_slice(rest);
+            self.last = first + page.last;
+        }
+    }
+}
+
+/// Append every list of a page's `from` to `into`, records counted from `first`.
+fn append_lists<K: Clone + Eq + std::hash::Hash>(
+    into: &mut FxHashMap<K, List>,
+    from: &FxHashMap<K, List>,
+    first: usize,
+) {
+    for (key, list) in from {
+        match into.get_mut(key) {
+            Some(into) => into.append(list, first),
+            None => into.entry(key.clone()).or_default().append(list, first),
+        }
+    }
+}
+
+/// Postings gathered record by record, each key's list encoded as its records arrive, so a
+/// key costs one allocation however many records hold it. Keys are characters and small
+/// character arrays until the shards are written.
+#[derive(Default)]
+struct Postings {
+    bigrams: FxHashMap<[char; 2], List>,
+    trigrams: FxHashMap<[char; 3], List>,
+    unigrams: FxHashMap<char, List>,
+    terms: FxHashMap<String, List>,
+}
+
+/// Append to each key's list its entry for `record`: `[delta, n title, n body, position
+/// deltas…]`. `grams` holds (key, position) in text order, title positions before
+/// `title_len` and body positions after.
+fn add_positions<K: Copy + Ord + std::hash::Hash>(
+    lists: &mut FxHashMap<K, List>,
+    record: usize,
+    title_len: u32,
+    grams: &mut [(K, u32)],
+) {
+    grams.sort_by_key(|(key, _)| *key);
+    for group in grams.chunk_by(|a, b| a.0 == b.0) {
+        let in_title = group.iter().filter(|(_, p)| *p < title_len).count();
+        let out = lists.entry(group[0].0).or_default().start(record);
+        out.extend([in_title as u32, (group.len() - in_title) as u32]);
+        let mut last = 0;
+        for (_, p) in group {
+            out.push(p - last);
+            last = *p;
+        }
+    }
 }
 
 impl Postings {
     fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeSet<String>) {
-        let title: Vec<char> = text::normalize(&rec.title).chars().collect();
-        let body: Vec<char> = text::normalize(&rec.body).chars().collect();
-        for (offset, field, is_title) in [(0, &title, true), (title.len(), &body, false)] {
-            for (i, c) in field.iter().enumerate() {
-                let pos = (offset + i) as u32;
-                let count = last_for(self.unigrams.entry(*c).or_default(), record);
-                if is_title {
-                    count.0 += 1
-                } else {
-                    count.1 += 1
-                }
-                let put = |at: &mut Positions| {
-                    if is_title {
-                        at.0.push(pos)
-                    } else {
-                        at.1.push(pos)
-                    }
-                };
-                if let Some(&[a, b]) = field.get(i..i + 2) {
-                    put(last_for(self.bigrams.entry([a, b]).or_default(), record));
-                }
-                if let Some(&[a, b, c]) = field.get(i..i + 3) {
-                    put(last_for(
-                        self.trigrams.entry([a, b, c]).or_default(),
-                        record,
-                    ));
-                }
-            }
+        let text: Vec<char> = text::normalize(&rec.title)
+            .chars()
+            .chain(text::normalize(&rec.body).chars())
+            .collect();
+        let title_len = text::normalize(&rec.title).chars().count();
+        let positions = |n: usize| {
+            let field_end = |i: usize| if i < title_len { title_len } else { text.len() };
+            (0..text.len()).filter(move |&i| i + n <= field_end(i))
+        };
+        let mut bigrams: Vec<_> = positions(2)
+            .map(|i| ([text[i], text[i + 1]], i as u32))
+            .collect();
+        add_positions(&mut self.bigrams, record, title_len as u32, &mut bigrams);
+        let mut trigrams: Vec<_> = positions(3)
+            .map(|i| ([text[i], text[i + 1], text[i + 2]], i as u32))
+            .collect();
+        add_positions(&mut self.trigrams, record, title_len as u32, &mut trigrams);
+        // Characters keep only their counts: `[delta, n title, n body]`.
+        let mut chars: Vec<(char, bool)> = text
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, i >= title_len))
+            .collect();
+        chars.sort_unstable();
+        for group in chars.chunk_by(|a, b| a.0 == b.0) {
+            let in_body = group.iter().filter(|(_, body)| *body).count();
+            let out = self.unigrams.entry(group[0].0).or_default().start(record);
+            out.extend([(group.len() - in_body) as u32, in_body as u32]);
         }
         for term in terms {
-            let list = self.terms.entry(term.clone()).or_default();
-            if list.last() != Some(&record) {
-                list.push(record);
-            }
+            match self.terms.get_mut(term.as_str()) {
+                Some(list) => list.start(record),
+                None => self.terms.entry(term.clone()).or_default().start(record),
+            };
         }
+    }
+
+    /// Append a page's postings, its records counted from `first`.
+    fn append(&mut self, page: &Postings, first: usize) {
+        append_lists(&mut self.bigrams, &page.bigrams, first);
+        append_lists(&mut self.trigrams, &page.trigrams, first);
+        append_lists(&mut self.unigrams, &page.unigrams, first);
+        append_lists(&mut self.terms, &page.terms, first);
     }
 }
 
-/// Lists keyed by their string form, sorted.
-fn sorted<K, T>(map: HashMap<K, T>, key: impl Fn(K) -> String) -> BTreeMap<String, T> {
-    map.into_iter().map(|(k, v)| (key(k), v)).collect()
+/// One page indexed on its own, records counted from 0: what the memo keeps.
+struct PageIndex {
+    /// Hash of the page's HTML.
+    hash: u64,
+    records: Vec<RecordText>,
+    postings: Postings,
+}
+
+fn index_page(html: &str, hash: u64, tokenizer: &text::Tokenizer) -> Result<PageIndex, String> {
+    let records = extract::records(html);
+    let mut postings = Postings::default();
+    for (i, rec) in records.iter().enumerate() {
+        let terms = tokenizer.terms(&format!("{}\n{}", rec.title, rec.body))?;
+        postings.add(i, rec, &terms);
+    }
+    Ok(PageIndex {
+        hash,
+        records,
+        postings,
+    })
+}
+
+/// Pages indexed by an earlier build, by URL: a page whose HTML did not change is not
+/// extracted and tokenised again.
+#[derive(Default)]
+pub struct IndexMemo {
+    pages: HashMap<String, PageIndex>,
+    indexed: Vec<String>,
+}
+
+impl IndexMemo {
+    /// URLs of the pages the last build had to index, in build order.
+    pub fn indexed(&self) -> &[String] {
+        &self.indexed
+    }
+}
+
+/// Encoded lists keyed by their string form, sorted.
+fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<String, Vec<u32>> {
+    map.into_iter().map(|(k, v)| (key(k), v.encoded)).collect()
 }
 
 /// Build every file of the search index; also returns how many records it indexed.
 /// `base` is the site's base path (`/` or `/city/`), which every page URL starts with.
+/// Each page is indexed on its own (or taken from `memo` when its HTML is unchanged) and the
+/// pages' postings are appended in page order.
 pub fn build(
     pages: &[PageInput],
     base: &str,
     tokenizer: &text::Tokenizer,
+    mut memo: Option<&mut IndexMemo>,
 ) -> Result<(Vec<OutputFile>, usize), String> {
+    let mut old = memo
+        .as_mut()
+        .map(|m| std::mem::take(*m))
+        .unwrap_or_default();
+    let mut indexed = Vec::with_capacity(pages.len());
+    let mut fresh = Vec::new();
+    for page in pages {
+        let mut hasher = DefaultHasher::new();
+        page.html.hash(&mut hasher);
+        let hash = hasher.finish();
+        match old.pages.remove(&page.url) {
+            Some(kept) if kept.hash == hash => indexed.push(kept),
+            _ => {
+                fresh.push(page.url.clone());
+                indexed.push(index_page(&page.html, hash, tokenizer)?);
+            }
+        }
+    }
     let mut municipalities: Vec<String> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     let mut page_entries = Vec::new();
-    let mut chunks: Vec<Value> = Vec::new();
     let mut postings = Postings::default();
     let mut record = 0usize;
-    for (page_index, page) in pages.iter().enumerate() {
+    for (page, index) in pages.iter().zip(&indexed) {
         let m = index_of(&mut municipalities, &page.municipality);
         let d = page
             .department
@@ -174,62 +286,33 @@ pub fn build(
             page.fiscal_year,
             record,
         ));
-        for rec in extract::records(&page.html) {
-            let terms = tokenizer.terms(&format!("{}\n{}", rec.title, rec.body))?;
-            postings.add(record, &rec, &terms);
-            chunks.push(json!([
-                page_index,
-                rec.anchor,
-                rec.title,
-                rec.body,
-                rec.ancestor_title
-            ]));
-            record += 1;
-        }
+        postings.append(&index.postings, record);
+        record += index.records.len();
     }
     let mut files = Vec::new();
     let b = write_shards(
         &mut files,
         "b",
         &sorted(postings.bigrams, String::from_iter),
-        encode_positions,
     );
     let g = write_shards(
         &mut files,
         "g",
         &sorted(postings.trigrams, String::from_iter),
-        encode_positions,
     );
-    let u = write_shards(
-        &mut files,
-        "u",
-        &sorted(postings.unigrams, String::from),
-        |list| {
-            let mut out = Vec::new();
-            let mut prev = 0;
-            for (rec, (t, b)) in list {
-                out.extend([(rec - prev) as u64, *t as u64, *b as u64]);
-                prev = *rec;
-            }
-            out
-        },
-    );
-    let terms: BTreeMap<String, Vec<usize>> = postings.terms.into_iter().collect();
-    let t = write_shards(&mut files, "t", &terms, |set| {
-        let mut prev = 0;
-        set.iter()
-            .map(|rec| {
-                let d = (rec - prev) as u64;
-                prev = *rec;
-                d
-            })
-            .collect()
-    });
+    let u = write_shards(&mut files, "u", &sorted(postings.unigrams, String::from));
+    let t = write_shards(&mut files, "t", &sorted(postings.terms, |k| k));
+    let chunks: Vec<(usize, &RecordText)> = indexed
+        .iter()
+        .enumerate()
+        .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
+        .collect();
     for (i, chunk) in chunks.chunks(CHUNK).enumerate() {
-        files.push(json_file(
-            format!("r/{i}.json"),
-            &Value::Array(chunk.to_vec()),
-        ));
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
+            .collect();
+        files.push(json_file(format!("r/{i}.json"), &rows));
     }
     let years: BTreeSet<i32> = pages.iter().filter_map(|p| p.fiscal_year).collect();
     let years: Vec<(i32, String)> = years
@@ -249,23 +332,15 @@ pub fn build(
         "departments": departments,
     });
     files.push(json_file("meta.json".to_string(), &meta));
-    Ok((files, record))
-}
-
-/// `[record delta, n title, n body, position deltas…]` per record, positions restarting at 0.
-fn encode_positions(list: &Vec<(usize, Positions)>) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut prev = 0;
-    for (rec, (title, body)) in list {
-        out.extend([(rec - prev) as u64, title.len() as u64, body.len() as u64]);
-        let mut last = 0;
-        for p in title.iter().chain(body) {
-            out.push(u64::from(p - last));
-            last = *p;
-        }
-        prev = *rec;
+    if let Some(memo) = memo {
+        memo.indexed = fresh;
+        memo.pages = pages
+            .iter()
+            .zip(indexed)
+            .map(|(page, index)| (page.url.clone(), index))
+            .collect();
     }
-    out
+    Ok((files, record))
 }
 
 fn index_of(list: &mut Vec<String>, value: &str) -> usize {
@@ -278,27 +353,25 @@ fn index_of(list: &mut Vec<String>, value: &str) -> usize {
     }
 }
 
-/// Write `map` as shard files `dir/N.json`; returns the shard count.
-fn write_shards<T>(
+/// Write `lists` as shard files `dir/N.json`; returns the shard count.
+fn write_shards(
     files: &mut Vec<OutputFile>,
     dir: &str,
-    map: &BTreeMap<String, T>,
-    encode: impl Fn(&T) -> Vec<u64>,
+    lists: &BTreeMap<String, Vec<u32>>,
 ) -> usize {
-    let encoded: Vec<(&String, Vec<u64>)> = map.iter().map(|(k, v)| (k, encode(v))).collect();
-    let total: usize = encoded.iter().map(|(_, v)| v.len()).sum();
+    let total: usize = lists.values().map(Vec::len).sum();
     let count = shard_count(total);
-    let mut shards: Vec<BTreeMap<&str, &Vec<u64>>> = vec![BTreeMap::new(); count];
-    for (key, list) in &encoded {
+    let mut shards: Vec<BTreeMap<&str, &Vec<u32>>> = vec![BTreeMap::new(); count];
+    for (key, list) in lists {
         shards[fnv1a(key) as usize % count].insert(key.as_str(), list);
     }
     for (i, shard) in shards.iter().enumerate() {
-        files.push(json_file(format!("{dir}/{i}.json"), &json!(shard)));
+        files.push(json_file(format!("{dir}/{i}.json"), shard));
     }
     count
 }
 
-fn json_file(path: String, value: &Value) -> OutputFile {
+fn json_file(path: String, value: &impl Serialize) -> OutputFile {
     OutputFile {
         path: PathBuf::from("search").join(path),
         contents: serde_json::to_vec(value).unwrap_or_default(),

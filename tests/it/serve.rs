@@ -1,5 +1,6 @@
 //! `kohyo serve` over real HTTP, and `kohyo new`: what staff see while editing.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -7,6 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use kohyo::site::{Memo, render_files_with};
+use kohyo::text::Tokenizer;
 use serde_json::Value;
 
 use crate::common::{build_into, copy_site, kohyo, node, sample_root, stderr};
@@ -330,4 +333,133 @@ fn new_edition_starts_from_the_latest_and_compares_clean() {
     )
     .unwrap();
     assert!(text.contains("version = \"12月15日現在\"") && text.contains("order = 3"));
+}
+
+/// Every file as path → bytes.
+fn by_path(files: &kohyo::site::SiteFiles) -> BTreeMap<String, &[u8]> {
+    files
+        .files
+        .iter()
+        .map(|f| (f.path.to_string_lossy().replace('\\', "/"), &f.contents[..]))
+        .collect()
+}
+
+/// What the preview keeps between rebuilds: after one goal of one edition is reworded, only
+/// the pages that show that goal are rendered again and only that edition is indexed again,
+/// the files that change are that edition's, and the result equals a fresh build.
+#[test]
+fn one_edition_change_renders_and_indexes_only_what_shows_it() {
+    let dir = copy_site(&sample_root());
+    let root = dir.path();
+    let site = kohyo::load::load(root).unwrap();
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).unwrap();
+    let mut memo = Memo::default();
+    let first = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    let pages = by_path(&first)
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .count();
+    assert_eq!(
+        memo.pages.rendered().len(),
+        pages,
+        "a first build renders every page"
+    );
+    assert_eq!(memo.index.indexed().len(), site.editions().count());
+
+    let same = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    assert!(
+        memo.pages.rendered().is_empty(),
+        "{:?}",
+        memo.pages.rendered()
+    );
+    assert!(
+        memo.index.indexed().is_empty(),
+        "{:?}",
+        memo.index.indexed()
+    );
+    assert_eq!(by_path(&same), by_path(&first));
+
+    let file = root.join("content/ueda/seisaku-kikaku/2023.toml");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replace("SDGsの着実な推進", "SDGsの着実かつ計画的な推進"),
+    )
+    .unwrap();
+    let site = kohyo::load::load(root).unwrap();
+    let after = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    assert_eq!(
+        memo.pages.rendered(),
+        [
+            "ueda/seisaku-kikaku/2023/index.html",
+            "ueda/seisaku-kikaku/compare/2022-2023/index.html",
+            // The data page gives each file's size, and the site-wide tables grew.
+            "data/index.html",
+        ]
+    );
+    assert_eq!(memo.index.indexed(), ["/ueda/seisaku-kikaku/2023/"]);
+    let (before, after_files) = (by_path(&same), by_path(&after));
+    let changed: Vec<&str> = after_files
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(bytes))
+        .map(|(path, _)| path.as_str())
+        .filter(|path| !path.starts_with("search/"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "data/changes.csv",
+            "data/index.html",
+            "data/items.csv",
+            "data/kohyo.json",
+            "data/ueda/seisaku-kikaku/2023.items.csv",
+            "data/ueda/seisaku-kikaku/2023.json",
+            "ueda/seisaku-kikaku/2023/index.html",
+            "ueda/seisaku-kikaku/compare/2022-2023/changes.csv",
+            "ueda/seisaku-kikaku/compare/2022-2023/changes.json",
+            "ueda/seisaku-kikaku/compare/2022-2023/index.html",
+        ]
+    );
+    // Search: the one record chunk holding the goal, and the shards of the keys its record
+    // holds (its positions moved); the page table and the other records stay as they were.
+    let search: Vec<&str> = after_files
+        .iter()
+        .filter(|(path, bytes)| path.starts_with("search/") && before.get(*path) != Some(bytes))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    let chunks: Vec<&&str> = search
+        .iter()
+        .filter(|p| p.starts_with("search/r/"))
+        .collect();
+    assert_eq!(chunks.len(), 1, "{chunks:?}");
+    let chunk = String::from_utf8_lossy(after_files[*chunks[0]]);
+    assert!(chunk.contains("SDGsの着実かつ計画的な推進"), "{chunk}");
+    let shard = |p: &&&str| {
+        ["b", "g", "u", "t"]
+            .iter()
+            .any(|k| p.starts_with(&format!("search/{k}/")))
+    };
+    assert!(
+        search
+            .iter()
+            .filter(|p| !p.starts_with("search/r/"))
+            .all(|p| shard(&p)),
+        "{search:?}"
+    );
+    let all = after_files
+        .keys()
+        .filter(|p| p.starts_with("search/"))
+        .count();
+    assert!(
+        search.len() * 2 < all,
+        "{} of {all} search files changed",
+        search.len()
+    );
+
+    let fresh = kohyo::site::render_files(&site, &|_| {}).unwrap();
+    assert_eq!(
+        by_path(&after),
+        by_path(&fresh),
+        "the memo gives what a fresh build gives"
+    );
 }
