@@ -337,7 +337,7 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             .unwrap()
             .contains("SDGsの着実な推進")
     );
-    assert_eq!(followed["inView"], true);
+    assert_eq!(followed["inView"], true, "{followed}");
     assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
     // Without JavaScript the page says what to do.
     assert!(

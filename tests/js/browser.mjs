@@ -85,7 +85,8 @@ try {
       url: location.pathname + location.hash,
       target: target ? target.tagName.toLowerCase() : null,
       heading: target ? target.querySelector('h1,h2,h3,h4,h5,h6')?.textContent ?? '' : '',
-      inView: rect !== null && rect.top >= 0 && rect.top < window.innerHeight,
+      // Within a pixel of the top counts: the browser scrolls by fractions of a pixel.
+      inView: rect !== null && rect.top > -1 && rect.top < window.innerHeight,
     };
   });
   report.errors = errors;
