@@ -95,9 +95,20 @@ pub fn render_site(
             &crumbs[..0],
             ctx,
         )?);
+        // Pages below the municipality get its name and URL only, and pages below a series the
+        // series' title and URL only: with the whole views, every page of a municipality would
+        // depend on every edition title in it (and the preview would render them all again).
+        let municipality_link = MunicipalityLink {
+            name: &mv.name,
+            url: &mv.url,
+        };
         for (s, sv) in m.series.iter().zip(&mv.series) {
+            let series_link = SeriesLink {
+                title: &sv.title,
+                url: &sv.url,
+            };
             let mut ctx = Context::new();
-            ctx.insert("municipality", mv);
+            ctx.insert("municipality", &municipality_link);
             ctx.insert("series", sv);
             ctx.insert(
                 "description_html",
@@ -113,8 +124,8 @@ pub fn render_site(
             for (i, e) in s.editions.iter().enumerate() {
                 let view = edition_page(m, s, e, &base);
                 let mut ctx = Context::new();
-                ctx.insert("municipality", mv);
-                ctx.insert("series", sv);
+                ctx.insert("municipality", &municipality_link);
+                ctx.insert("series", &series_link);
                 ctx.insert("edition", &view);
                 ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
                 ctx.insert("next", &sv.editions.get(i + 1));
@@ -150,8 +161,8 @@ pub fn render_site(
             for c in by_series.get(path.as_str()).into_iter().flatten() {
                 let view = compare::compare_page(c, &base);
                 let mut ctx = Context::new();
-                ctx.insert("municipality", mv);
-                ctx.insert("series", sv);
+                ctx.insert("municipality", &municipality_link);
+                ctx.insert("series", &series_link);
                 ctx.insert("compare", &view);
                 files.push(renderer.page(
                     "compare.html",
@@ -259,6 +270,20 @@ impl Renderer<'_> {
             .map_err(|e| format!("template {template} failed for {path}: {}", error_chain(&e)))?;
         Ok(html.into_bytes())
     }
+}
+
+/// A municipality as the pages below it see it.
+#[derive(Serialize)]
+struct MunicipalityLink<'a> {
+    name: &'a str,
+    url: &'a str,
+}
+
+/// A series as the pages below it see it.
+#[derive(Serialize)]
+struct SeriesLink<'a> {
+    title: &'a str,
+    url: &'a str,
 }
 
 /// A link in the breadcrumb trail.
