@@ -102,7 +102,7 @@ impl List {
 }
 
 /// Append every list of a page's `from` to `into`, records counted from `first`.
-fn append_lists<K: Clone + Eq + std::hash::Hash>(
+fn append_lists<K: Clone + Eq + Hash>(
     into: &mut FxHashMap<K, List>,
     from: &FxHashMap<K, List>,
     first: usize,
@@ -129,7 +129,7 @@ struct Postings {
 /// Append to each key's list its entry for `record`: `[delta, n title, n body, position
 /// deltas…]`. `grams` holds (key, position) in text order, title positions before
 /// `title_len` and body positions after.
-fn add_positions<K: Copy + Ord + std::hash::Hash>(
+fn add_positions<K: Copy + Ord + Hash>(
     lists: &mut FxHashMap<K, List>,
     record: usize,
     title_len: u32,
@@ -150,11 +150,12 @@ fn add_positions<K: Copy + Ord + std::hash::Hash>(
 
 impl Postings {
     fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeSet<String>) {
-        let text: Vec<char> = text::normalize(&rec.title)
+        let title = text::normalize(&rec.title);
+        let title_len = title.chars().count();
+        let text: Vec<char> = title
             .chars()
             .chain(text::normalize(&rec.body).chars())
             .collect();
-        let title_len = text::normalize(&rec.title).chars().count();
         let positions = |n: usize| {
             let field_end = |i: usize| if i < title_len { title_len } else { text.len() };
             (0..text.len()).filter(move |&i| i + n <= field_end(i))
