@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the browser and JavaScript tests need, when missing:
-# Debian's chromium and nodejs, and the npm packages pinned in package-lock.json.
+# Debian's chromium, a Japanese font (so pages are laid out and screenshotted as readers see
+# them) and nodejs, and the npm packages pinned in package-lock.json.
 #
 #   bash scripts/test.sh [cargo test arguments]
 set -euo pipefail
@@ -9,6 +10,7 @@ need=()
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -n "$(fc-list :lang=ja 2>/dev/null)" ] || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -16,5 +18,5 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-{ [ -d node_modules/playwright-core ] && [ -d node_modules/ajv ]; } || npm ci --no-audit --no-fund
+{ [ -d node_modules/playwright-core ] && [ -d node_modules/ajv ] && [ -d node_modules/axe-core ]; } || npm ci --no-audit --no-fund
 cargo test --locked "$@"

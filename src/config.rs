@@ -22,6 +22,9 @@ pub struct Config {
     /// Licence of the published content and data.
     #[serde(default)]
     pub license: License,
+    /// What the accessibility statement (ウェブアクセシビリティ方針) says.
+    #[serde(default)]
+    pub accessibility: Accessibility,
     /// Free-form values for the theme (`config.extra` in templates).
     #[serde(default)]
     pub extra: toml::Table,
@@ -37,6 +40,31 @@ pub struct License {
     pub url: String,
     /// How to credit the source.
     pub attribution: Option<String>,
+}
+
+/// The site's accessibility commitment, published at `accessibility/`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accessibility {
+    /// Conformance level of JIS X 8341-3:2016 aimed at: `A`, `AA` (the default) or `AAA`.
+    #[serde(default)]
+    pub level: Level,
+    /// Who publishes the site and answers for it, e.g. 〇〇市 総務部 広報課.
+    pub organisation: Option<String>,
+    /// How to report a problem: an address or a sentence.
+    pub contact: Option<String>,
+}
+
+/// A WCAG / JIS X 8341-3 conformance level.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Level {
+    /// Level A.
+    A,
+    /// Level AA, what 総務省's guideline asks of public bodies.
+    #[default]
+    AA,
+    /// Level AAA.
+    AAA,
 }
 
 impl Default for License {

@@ -1,17 +1,36 @@
 //! Markdown to HTML with comrak: GFM tables, strikethrough and autolinks; raw HTML is never passed
-//! through but shown as text, and unsafe link schemes (`javascript:`) are dropped.
+//! through but shown as text, and unsafe link schemes (`javascript:`) are dropped. Tables get a
+//! caption (the title of what the text belongs to) and column-scoped header cells, which
+//! Markdown cannot express and screen readers need.
 
 use comrak::{Options, markdown_to_html};
 
-/// Render staff-written Markdown to HTML that is safe to insert into a page.
-pub fn to_html(markdown: &str) -> String {
+use crate::theme::escape_html;
+
+/// Render staff-written Markdown to HTML that is safe to insert into a page; `title` (of the
+/// section or item the text belongs to) captions its tables.
+pub fn to_html(markdown: &str, title: &str) -> String {
     let mut options = Options::default();
     options.extension.table = true;
     options.extension.strikethrough = true;
     options.extension.autolink = true;
     options.render.r#unsafe = false;
     options.render.escape = true;
-    markdown_to_html(markdown, &options)
+    let html = markdown_to_html(markdown, &options);
+    // Every `<table>` and `<th` here is comrak's own markup: text from the content is escaped.
+    let tables = html.matches("<table>").count();
+    let mut parts = html.split("<table>");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for (i, part) in parts.enumerate() {
+        let caption = match tables {
+            1 => escape_html(title),
+            _ => format!("{}（表{}）", escape_html(title), i + 1),
+        };
+        out.push_str(&format!("<table>\n<caption>{caption}</caption>"));
+        out.push_str(part);
+    }
+    out.replace("<th>", "<th scope=\"col\">")
+        .replace("<th align=", "<th scope=\"col\" align=")
 }
 
 /// Markdown source cut into its non-blank lines, as written: how diffs and the texts table
@@ -26,7 +45,11 @@ pub fn source_lines(markdown: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::to_html;
+    use super::to_html as render;
+
+    fn to_html(markdown: &str) -> String {
+        render(markdown, "表題")
+    }
 
     #[test]
     fn raw_html_is_shown_as_text() {
@@ -46,9 +69,23 @@ mod tests {
     }
 
     #[test]
-    fn tables_render_with_header_cells() {
+    fn tables_render_with_caption_and_scoped_header_cells() {
         let html = to_html("| 年度 | 内容 |\n| --- | --- |\n| 平成 22 年度 | 策定 |\n");
-        assert!(html.contains("<th>年度</th>"), "{html}");
+        assert!(html.contains("<caption>表題</caption>"), "{html}");
+        assert!(html.contains("<th scope=\"col\">年度</th>"), "{html}");
         assert!(html.contains("<td>平成 22 年度</td>"), "{html}");
+        let two = render("| a |\n| :-- |\n| 1 |\n\n| b |\n| --- |\n| 2 |\n", "<役割>");
+        assert!(
+            two.contains("<caption>&lt;役割&gt;（表1）</caption>"),
+            "{two}"
+        );
+        assert!(
+            two.contains("<caption>&lt;役割&gt;（表2）</caption>"),
+            "{two}"
+        );
+        assert!(
+            two.contains("<th scope=\"col\" align=\"left\">a</th>"),
+            "{two}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use walkdir::WalkDir;
 use crate::output::OutputFile;
 
 /// Templates every theme provides.
-pub const TEMPLATES: [&str; 10] = [
+pub const TEMPLATES: [&str; 11] = [
     "base.html",
     "macros.html",
     "index.html",
@@ -20,6 +20,7 @@ pub const TEMPLATES: [&str; 10] = [
     "compare.html",
     "data.html",
     "search.html",
+    "accessibility.html",
     "404.html",
 ];
 
@@ -30,7 +31,7 @@ macro_rules! builtin {
 }
 
 /// The default theme, compiled in.
-const DEFAULT_THEME: [(&str, &str); 11] = builtin![
+const DEFAULT_THEME: [(&str, &str); 13] = builtin![
     "templates/base.html",
     "templates/macros.html",
     "templates/index.html",
@@ -40,8 +41,10 @@ const DEFAULT_THEME: [(&str, &str); 11] = builtin![
     "templates/compare.html",
     "templates/data.html",
     "templates/search.html",
+    "templates/accessibility.html",
     "templates/404.html",
     "static/style.css",
+    "static/favicon.svg",
 ];
 
 /// A theme's templates (name, source) and static files (relative path, bytes).

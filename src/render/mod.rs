@@ -112,7 +112,9 @@ pub fn render_site(
             ctx.insert("series", sv);
             ctx.insert(
                 "description_html",
-                &s.description.as_deref().map(markdown::to_html),
+                &s.description
+                    .as_deref()
+                    .map(|d| markdown::to_html(d, &sv.title)),
             );
             files.push(renderer.page(
                 "series.html",
@@ -182,6 +184,12 @@ pub fn render_site(
     );
     files.push(renderer.page("data.html", "data/index.html", &[], ctx)?);
     files.push(renderer.page("search.html", "search/index.html", &[], Context::new())?);
+    files.push(renderer.page(
+        "accessibility.html",
+        "accessibility/index.html",
+        &[],
+        Context::new(),
+    )?);
     files.push(renderer.page("404.html", "404.html", &[], Context::new())?);
     Ok(Rendered { files, editions })
 }
@@ -812,7 +820,10 @@ fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView
         anchor: sec.anchor.clone(),
         heading: join_number(sec.number.as_deref(), &sec.title),
         level: level.min(6),
-        body_html: sec.body.as_deref().map(markdown::to_html),
+        body_html: sec
+            .body
+            .as_deref()
+            .map(|b| markdown::to_html(b, &sec.title)),
         indicators: match include {
             Some(Include::Indicators) => holder.indicators.take(),
             _ => None,
@@ -949,7 +960,10 @@ fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> It
         title: item.title.clone().unwrap_or_else(|| NOT_STATED.to_string()),
         title_missing: item.title.is_none(),
         level: level.min(6),
-        body_html: item.body.as_deref().map(markdown::to_html),
+        body_html: item
+            .body
+            .as_deref()
+            .map(|b| markdown::to_html(b, item.title.as_deref().unwrap_or(NOT_STATED))),
         fields,
         facts,
         see,

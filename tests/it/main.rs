@@ -1,6 +1,7 @@
 //! Integration tests: build the sample site and real broken copies of it with the kohyo binary,
 //! and check what readers and staff see. One test binary, so the library links once.
 
+mod accessibility;
 mod bad_input;
 mod cli;
 mod common;

@@ -2,15 +2,11 @@
 // as staff would, and prints what the page showed as JSON for tests/it/serve.rs.
 //   node tests/js/serve-overlay.mjs PAGE_URL CONTENT_FILE
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './harness.mjs';
 
 const [url, file] = process.argv.slice(2);
 const original = readFileSync(file, 'utf8');
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const report = {};
 try {
   const page = await browser.newPage();
