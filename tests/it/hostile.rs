@@ -1,0 +1,200 @@
+//! Hostile content: whatever a department types into a TOML file — markup, script, `javascript:`
+//! links, Markdown with raw HTML, template syntax, bidirectional and zero-width characters, very
+//! long words, a 10,000-item list — builds, shows as text, runs nothing in a real browser, and
+//! reaches the search index and the data files unchanged.
+
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::common::{build_into, kohyo, node};
+
+const SCRIPT_TITLE: &str = "<script>window.__pwned=1</script>計画";
+const ATTRIBUTE_BREAK: &str = "\"><img src=x onerror=\"window.__pwned=2\">目標";
+const TEMPLATE: &str = "{{ config.title }}{% for x in [1] %}繰り返し{% endfor %}";
+const BIDI: &str = "右から左\u{202E}txt.exe\u{202C}と幅のない\u{200B}空白\u{200D}";
+const FORMULA: &str = "=HYPERLINK(\"javascript:window.__pwned=3\",\"開く\")";
+
+/// A 5,000-character word with no place to break.
+fn long_word() -> String {
+    "長".repeat(2500) + &"x".repeat(2500)
+}
+
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// A site whose every text field holds something hostile, and a second edition with 10,000
+/// items.
+fn hostile_site(root: &Path) {
+    let content = root.join("content/kougeki");
+    fs::create_dir_all(content.join("keikaku")).unwrap();
+    fs::write(
+        root.join("kohyo.toml"),
+        format!("title = {}\n", quoted("<b>敵対的</b>な内容の試験")),
+    )
+    .unwrap();
+    fs::write(
+        content.join("_municipality.toml"),
+        format!(
+            "name = {}\nprefecture = \"見本県\"\ncode = \"999997\"\n",
+            quoted("<i>見本</i>市")
+        ),
+    )
+    .unwrap();
+    fs::write(
+        content.join("keikaku/_series.toml"),
+        format!(
+            "title = {}\nkind = \"priority_goals\"\ndepartment = {}\nlevels = [\"重点目標\", \"重点取組項目\"]\ndescription = {}\n",
+            quoted(SCRIPT_TITLE),
+            quoted(ATTRIBUTE_BREAK),
+            quoted("<script>window.__pwned=4</script> [押す](javascript:window.__pwned=5)"),
+        ),
+    )
+    .unwrap();
+    let body = format!(
+        "生のHTML：<script>window.__pwned=6</script> <img src=x onerror=\"window.__pwned=7\">\n\n\
+         [リンク](javascript:window.__pwned=8) <a href=\"javascript:window.__pwned=10\">a要素</a>\n\n\
+         {TEMPLATE}\n\n{BIDI}\n\n{}\n",
+        long_word()
+    );
+    fs::write(
+        content.join("keikaku/2024.toml"),
+        format!(
+            "title = {}\nfiscal_year = 2024\nstage = \"plan\"\n\n\
+             [[items]]\nid = \"g1\"\nnumber = \"1\"\ntitle = {}\nbody = {}\n\n\
+             [[items.items]]\nid = \"g1-1\"\nnumber = \"①\"\ntitle = {}\nactions = [{}, {}]\ntargets = [{}]\n",
+            quoted(SCRIPT_TITLE),
+            quoted(ATTRIBUTE_BREAK),
+            quoted(&body),
+            quoted(TEMPLATE),
+            quoted(BIDI),
+            quoted(FORMULA),
+            quoted(&long_word()),
+        ),
+    )
+    .unwrap();
+    let mut many =
+        String::from("title = \"令和7年度重点目標\"\nfiscal_year = 2025\nstage = \"plan\"\n");
+    for n in 0..10_000 {
+        many.push_str(&format!(
+            "\n[[items]]\nid = \"i{n}\"\nnumber = \"{n}\"\ntitle = \"項目{n}：<b>太字</b>ではない\"\n"
+        ));
+    }
+    fs::write(content.join("keikaku/2025.toml"), many).unwrap();
+}
+
+/// Every string in a JSON value.
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(list) => list.iter().flat_map(strings).collect(),
+        Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn hostile_content_builds_shows_as_text_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_site(dir.path());
+    let out = dir.path().join("public");
+    let started = Instant::now();
+    build_into(dir.path(), &out);
+    println!("hostile site built in {:?}", started.elapsed());
+    let check = kohyo(&["check", "--root", dir.path().to_str().unwrap()]);
+    assert!(check.status.success());
+
+    // The HTML carries the text escaped, never as markup or links.
+    let edition = fs::read_to_string(out.join("kougeki/keikaku/2024/index.html")).unwrap();
+    assert!(edition.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;計画"));
+    assert!(
+        edition.contains("&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;目標")
+    );
+    assert!(edition.contains("&lt;script&gt;window.__pwned=6&lt;/script&gt;"));
+    assert!(
+        edition.contains(TEMPLATE),
+        "template syntax is text, not evaluated"
+    );
+    assert!(
+        edition.contains(BIDI),
+        "bidirectional and zero-width characters are kept"
+    );
+    assert!(edition.contains(&long_word()));
+    for page in walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+    {
+        let html = fs::read_to_string(page.path()).unwrap();
+        let path = page.path().display();
+        assert!(!html.contains("<script>window"), "{path}");
+        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(!html.contains("href=\"javascript:"), "{path}");
+        assert!(!html.contains("<b>"), "{path}");
+    }
+    let many = fs::read_to_string(out.join("kougeki/keikaku/2025/index.html")).unwrap();
+    assert!(
+        many.contains("id=\"i9999\""),
+        "all 10,000 items are on the page"
+    );
+
+    // Data files and the search index keep the text exactly as written.
+    let data: Value = serde_json::from_str(
+        &fs::read_to_string(out.join("data/kougeki/keikaku/2024.json")).unwrap(),
+    )
+    .unwrap();
+    let values = strings(&data);
+    for hostile in [SCRIPT_TITLE, ATTRIBUTE_BREAK, TEMPLATE, BIDI, FORMULA] {
+        assert!(
+            values.iter().any(|v| v == hostile),
+            "{hostile} in the edition's JSON"
+        );
+    }
+    let texts_csv = fs::read_to_string(out.join("data/texts.csv")).unwrap();
+    assert!(
+        texts_csv.contains("'=HYPERLINK("),
+        "a formula is neutralised in CSV"
+    );
+    let meta: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("search/meta.json")).unwrap()).unwrap();
+    assert!(meta["records"].as_u64().unwrap() > 10_000);
+    let found = kohyo(&[
+        "search",
+        "--root",
+        dir.path().to_str().unwrap(),
+        "__pwned=2",
+    ]);
+    let found = String::from_utf8_lossy(&found.stdout);
+    assert!(found.contains("onerror"), "search finds the text: {found}");
+
+    // In the browser: no dialog, no script run, nothing injected, no sideways scroll.
+    let shown = [
+        "<script>window.__pwned=1</script>計画",
+        "{{ config.title }}",
+    ];
+    let mut args = vec!["tests/js/hostile.mjs", out.to_str().unwrap()];
+    args.extend(shown);
+    let report: Value = serde_json::from_str(&node(&args, "")).unwrap();
+    let pages = report["pages"].as_array().unwrap();
+    assert!(pages.len() >= 9, "{}", pages.len());
+    for p in pages {
+        let url = p["url"].as_str().unwrap();
+        assert_eq!(p["dialogs"], serde_json::json!([]), "{url}");
+        assert_eq!(p["errors"], serde_json::json!([]), "{url}");
+        assert_eq!(p["pwned"], Value::Null, "{url}: the content's script ran");
+        assert_eq!(p["handlers"], serde_json::json!([]), "{url}");
+        assert_eq!(p["inlineScripts"], 0, "{url}");
+        assert_eq!(p["scriptLinks"], 0, "{url}");
+        assert_eq!(p["images"], 0, "{url}");
+        assert_eq!(p["overflow"], 0, "{url}: scrolls sideways at 360 px");
+    }
+    let page = |url: &str| pages.iter().find(|p| p["url"] == url).unwrap();
+    assert_eq!(
+        page("kougeki/keikaku/2024/")["shown"],
+        serde_json::json!(shown)
+    );
+    assert!(page("search/?q=__pwned")["results"].as_u64().unwrap() > 0);
+}
