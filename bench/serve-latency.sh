@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# Save-to-reload latency of `kohyo serve`: edits one edition file and times until the preview
-# sends the reload event to the open page, five times. With N > 1 the site is N times the
-# sample (every municipality copied N times, as bench/search-scale.sh does).
+# Save-to-reload latency of `kohyo serve`: edits one edition's title and times until the
+# preview sends the reload event to the open page, five times. With N > 1 the site is N times
+# the sample (every municipality copied N times, as bench/search-scale.sh does); given a
+# folder, that site is served and its first edition edited.
 #
-#   bash bench/serve-latency.sh [N]      (default 1)
+#   bash bench/serve-latency.sh [N | SITE_DIR]      (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1}
 work=$(mktemp -d)
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build --release --quiet
-. bench/scaled-site.sh
-scaled_site "$n" "$work"
+cargo build --release --quiet --bin kohyo
+if [ -d "$n" ]; then
+  cp -r "$n/kohyo.toml" "$n/content" "$work/"
+  file=$(find "$work/content" -name '*.toml' ! -name '_*' | sort | head -1)
+else
+  . bench/scaled-site.sh
+  scaled_site "$n" "$work"
+  file="$work/content/ueda/seisaku-kikaku/2023.toml"
+fi
 ./target/release/kohyo serve --root "$work" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 until grep -q http "$work/serve.out" 2>/dev/null; do sleep 0.2; done
 url=$(grep -o 'http://[0-9.:]*/' "$work/serve.out")
 echo "site: $(find "$work/content" -name '*.toml' ! -name '_*' | wc -l) editions; serving $url"
-file="$work/content/ueda/seisaku-kikaku/2023.toml"
 exec 3< <(curl -sN "${url}__kohyo/events")
 read -r _ <&3
 for run in 1 2 3 4 5; do
   sleep 1
   start=$(date +%s%N)
-  sed -i "s/^title = \"令和5年度重点目標.*\"/title = \"令和5年度重点目標（${run}）\"/" "$file"
+  sed -i "0,/^title = \"/s/^title = \"\([^\"（]*\).*\"/title = \"\1（${run}）\"/" "$file"
   while read -r line <&3; do [ "$line" = "event: reload" ] && break; done
   end=$(date +%s%N)
   echo "run $run: $(( (end - start) / 1000000 )) ms from save to reload event"

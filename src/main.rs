@@ -29,6 +29,9 @@ enum Command {
         /// Base URL the site will be published at (overrides kohyo.toml).
         #[arg(long)]
         base_url: Option<String>,
+        /// Also print how long each stage took and the time spent cutting Japanese text.
+        #[arg(long)]
+        timings: bool,
     },
     /// Validate the content and report every problem; writes nothing.
     Check {
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
             root,
             output,
             base_url,
+            timings,
         } => {
             let progress = Progress::new();
             let built = kohyo::site::build(
@@ -169,6 +173,17 @@ fn main() -> ExitCode {
                         s.elapsed.as_millis(),
                         s.output.display()
                     );
+                    if timings {
+                        for (stage, took) in &s.stages {
+                            println!("  {stage:<22} {:>7} ms", took.as_millis());
+                        }
+                        println!(
+                            "  {:<22} {:>7} ms ({:.0}% of the build, summed over threads)",
+                            "lindera segmentation",
+                            s.segmenting.as_millis(),
+                            100.0 * s.segmenting.as_secs_f64() / s.elapsed.as_secs_f64()
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e, color),

@@ -6,6 +6,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// A file to write, relative to the output root.
 #[derive(Debug, Clone)]
 pub struct OutputFile {
@@ -25,7 +27,7 @@ pub fn write_site(output: &Path, files: &[OutputFile]) -> io::Result<()> {
     let staging = tempfile::Builder::new()
         .prefix(".kohyo-build-")
         .tempdir_in(&parent)?;
-    for file in files {
+    files.par_iter().try_for_each(|file| {
         if file.path.is_absolute()
             || file
                 .path
@@ -44,8 +46,8 @@ pub fn write_site(output: &Path, files: &[OutputFile]) -> io::Result<()> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
-        fs::write(&path, &file.contents)?;
-    }
+        fs::write(&path, &file.contents)
+    })?;
     let staged = staging.keep();
     if output.exists() {
         let old = tempfile::Builder::new()

@@ -1,5 +1,6 @@
 //! Orchestration of a build: load → render → write, and the summary the CLI prints.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,10 @@ pub struct BuildSummary {
     pub editions: usize,
     /// Wall time of the build.
     pub elapsed: Duration,
+    /// Wall time of each stage, in order.
+    pub stages: Vec<(String, Duration)>,
+    /// Time spent inside lindera cutting text, summed over threads.
+    pub segmenting: Duration,
     /// Where the site was written.
     pub output: PathBuf,
 }
@@ -64,6 +69,9 @@ pub struct SiteFiles {
     pub files: Vec<OutputFile>,
     /// Records in the search index.
     pub records: usize,
+    /// Time the tokenizer has spent inside lindera cutting text (in the preview, since it
+    /// was made).
+    pub segmenting: Duration,
 }
 
 /// Render every file of the site in memory, in a deterministic order: the comparisons of
@@ -113,12 +121,23 @@ pub fn render_files_with(
     files.extend(search::client_files());
     files.extend(theme.static_files().iter().cloned());
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(SiteFiles { files, records })
+    Ok(SiteFiles {
+        files,
+        records,
+        segmenting: tokenizer.segmenting_time(),
+    })
 }
 
 /// Build the site and swap it into the output folder; `progress` hears each stage's name.
 pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    let starts: RefCell<Vec<(String, Instant)>> = RefCell::default();
+    let progress = &|stage: &str| {
+        starts
+            .borrow_mut()
+            .push((stage.to_string(), Instant::now()));
+        progress(stage);
+    };
     progress("loading content");
     let mut site = load::load(&options.root).map_err(BuildError::Content)?;
     if let Some(base_url) = &options.base_url {
@@ -129,10 +148,24 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
     guard_output(&options.root, &output)?;
-    let SiteFiles { files, records } = render_files(&site, progress)?;
+    let SiteFiles {
+        files,
+        records,
+        segmenting,
+    } = render_files(&site, progress)?;
     progress("writing files");
     output::write_site(&output, &files)
         .map_err(|e| BuildError::Other(format!("cannot write {}: {e}", output.display())))?;
+    let ended = Instant::now();
+    let starts = starts.into_inner();
+    let stages = starts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, start))| {
+            let end = starts.get(i + 1).map_or(ended, |(_, next)| *next);
+            (name.clone(), end - *start)
+        })
+        .collect();
     Ok(BuildSummary {
         pages: files
             .iter()
@@ -142,6 +175,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         files: files.len(),
         editions: site.editions().count(),
         elapsed: started.elapsed(),
+        stages,
+        segmenting,
         output,
     })
 }

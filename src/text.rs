@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use lindera::dictionary::{DictionaryBuilder, UserDictionary};
 use lindera::mode::Mode;
@@ -20,6 +22,8 @@ pub struct Tokenizer {
     segmenter: Segmenter,
     /// Results by text, when the tokenizer lives across builds (the preview server).
     cache: Option<Mutex<Cache>>,
+    /// Nanoseconds spent inside lindera, summed over threads.
+    segmenting: AtomicU64,
 }
 
 /// What a remembering tokenizer has computed: a text is cut once however often it is asked.
@@ -58,6 +62,7 @@ impl Tokenizer {
         Ok(Tokenizer {
             segmenter: Segmenter::new(Mode::Normal, dictionary, user),
             cache: None,
+            segmenting: AtomicU64::new(0),
         })
     }
 
@@ -96,9 +101,19 @@ impl Tokenizer {
     }
 
     fn segment<'a>(&'a self, text: &'a str) -> Result<Vec<lindera::token::Token<'a>>, String> {
-        self.segmenter
+        let started = Instant::now();
+        let tokens = self
+            .segmenter
             .segment(text.into())
-            .map_err(|e| format!("tokenizer failed: {e}"))
+            .map_err(|e| format!("tokenizer failed: {e}"));
+        let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.segmenting.fetch_add(spent, Ordering::Relaxed);
+        tokens
+    }
+
+    /// Time spent inside lindera so far, summed over threads: the floor of a build's time.
+    pub fn segmenting_time(&self) -> Duration {
+        Duration::from_nanos(self.segmenting.load(Ordering::Relaxed))
     }
 
     /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white

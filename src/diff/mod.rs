@@ -13,6 +13,7 @@ pub mod tree;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::License;
@@ -281,23 +282,32 @@ pub fn by_series(comparisons: &[Comparison]) -> HashMap<&str, Vec<&Comparison>> 
 
 /// Compare every pair of consecutive editions of every series.
 pub fn compare_site(site: &Site, tokenizer: &Tokenizer) -> Result<Vec<Comparison>, String> {
-    let mut out = Vec::new();
-    for m in &site.municipalities {
-        for s in &m.series {
+    let series: Vec<_> = site
+        .municipalities
+        .iter()
+        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
+        .collect();
+    // Series are independent: compared in parallel, collected in site order.
+    let per_series = series
+        .into_par_iter()
+        .map(|(m, s)| {
             // Each edition is flattened and tokenised once, for both pairs it belongs to.
             let prepared = s
                 .editions
                 .iter()
                 .map(|e| Prepared::new(tokenizer, s, e))
                 .collect::<Result<Vec<_>, _>>()?;
-            for pair in prepared.windows(2) {
-                let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
-                c.license = site.config.license.clone();
-                out.push(c);
-            }
-        }
-    }
-    Ok(out)
+            prepared
+                .windows(2)
+                .map(|pair| {
+                    let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
+                    c.license = site.config.license.clone();
+                    Ok(c)
+                })
+                .collect::<Result<Vec<_>, String>>()
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(per_series.into_iter().flatten().collect())
 }
 
 /// Compare two editions named as `kohyo diff` takes them: `municipality/series`, and the

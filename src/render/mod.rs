@@ -10,6 +10,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 use toml::Spanned;
@@ -74,8 +75,8 @@ pub fn render_site(
         base: &base,
         theme_hash: theme.fingerprint(),
         memo: memo.map(|memo| (std::mem::take(memo), memo)),
+        jobs: Vec::new(),
     };
-    let mut files = Vec::new();
     let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
@@ -84,17 +85,17 @@ pub fn render_site(
         .collect();
     let mut ctx = Context::new();
     ctx.insert("municipalities", &municipalities);
-    files.push(renderer.page("index.html", "index.html", &[], ctx)?);
+    renderer.page("index.html", "index.html", &[], ctx);
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         let crumbs = vec![crumb(&m.name, &mv.url)];
         let mut ctx = Context::new();
         ctx.insert("municipality", mv);
-        files.push(renderer.page(
+        renderer.page(
             "municipality.html",
             &format!("{}/index.html", m.slug),
             &crumbs[..0],
             ctx,
-        )?);
+        );
         // Pages below the municipality get its name and URL only, and pages below a series the
         // series' title and URL only: with the whole views, every page of a municipality would
         // depend on every edition title in it (and the preview would render them all again).
@@ -116,12 +117,12 @@ pub fn render_site(
                     .as_deref()
                     .map(|d| markdown::to_html(d, &sv.title)),
             );
-            files.push(renderer.page(
+            renderer.page(
                 "series.html",
                 &format!("{}/{}/index.html", m.slug, s.slug),
                 &crumbs,
                 ctx,
-            )?);
+            );
             let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
             for (i, e) in s.editions.iter().enumerate() {
                 let view = edition_page(m, s, e, &base);
@@ -142,22 +143,24 @@ pub fn render_site(
                         .map(|p| format!("{base}data/{p}"))
                         .collect();
                 ctx.insert("data_urls", &data);
-                let file = renderer.page(
+                let page = renderer.page(
                     "edition.html",
                     &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
                     &series_crumbs,
                     ctx,
-                )?;
-                editions.push(PageInput {
-                    url: view.summary.url.clone(),
-                    title: view.summary.title.clone(),
-                    when: view.summary.when.clone(),
-                    municipality: m.name.clone(),
-                    department: view.summary.department.clone(),
-                    fiscal_year: edition_year(e),
-                    html: String::from_utf8_lossy(&file.contents).into_owned(),
-                });
-                files.push(file);
+                );
+                editions.push((
+                    page,
+                    PageInput {
+                        url: view.summary.url.clone(),
+                        title: view.summary.title.clone(),
+                        when: view.summary.when.clone(),
+                        municipality: m.name.clone(),
+                        department: view.summary.department.clone(),
+                        fiscal_year: edition_year(e),
+                        html: String::new(),
+                    },
+                ));
             }
             let path = format!("{}/{}", m.slug, s.slug);
             for c in by_series.get(path.as_str()).into_iter().flatten() {
@@ -166,12 +169,12 @@ pub fn render_site(
                 ctx.insert("municipality", &municipality_link);
                 ctx.insert("series", &series_link);
                 ctx.insert("compare", &view);
-                files.push(renderer.page(
+                renderer.page(
                     "compare.html",
                     &format!("{}index.html", c.path()),
                     &series_crumbs,
                     ctx,
-                )?);
+                );
             }
         }
     }
@@ -182,15 +185,23 @@ pub fn render_site(
         "dataset_jsonld",
         &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
     );
-    files.push(renderer.page("data.html", "data/index.html", &[], ctx)?);
-    files.push(renderer.page("search.html", "search/index.html", &[], Context::new())?);
-    files.push(renderer.page(
+    renderer.page("data.html", "data/index.html", &[], ctx);
+    renderer.page("search.html", "search/index.html", &[], Context::new());
+    renderer.page(
         "accessibility.html",
         "accessibility/index.html",
         &[],
         Context::new(),
-    )?);
-    files.push(renderer.page("404.html", "404.html", &[], Context::new())?);
+    );
+    renderer.page("404.html", "404.html", &[], Context::new());
+    let files = renderer.finish()?;
+    let editions = editions
+        .into_iter()
+        .map(|(page, input)| PageInput {
+            html: String::from_utf8_lossy(&files[page].contents).into_owned(),
+            ..input
+        })
+        .collect();
     Ok(Rendered { files, editions })
 }
 
@@ -203,6 +214,15 @@ struct Renderer<'a> {
     /// The previous build's pages, and where this build's go (only pages that still exist
     /// are kept).
     memo: Option<(PageMemo, &'a mut PageMemo)>,
+    /// Pages queued by [`Renderer::page`], in site order.
+    jobs: Vec<Job>,
+}
+
+/// A page to render: its template, output path and whole context as JSON.
+struct Job {
+    template: &'static str,
+    path: String,
+    context: serde_json::Value,
 }
 
 /// Feeds what serde_json writes into a hasher.
@@ -219,65 +239,106 @@ impl io::Write for HashWriter<'_> {
 }
 
 impl Renderer<'_> {
+    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path);
+    /// returns its position among the rendered files.
     fn page(
         &mut self,
-        template: &str,
+        template: &'static str,
         path: &str,
         crumbs: &[Crumb],
         mut ctx: Context,
-    ) -> Result<OutputFile, String> {
+    ) -> usize {
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
         ctx.insert("page_path", path.trim_end_matches("index.html"));
-        if self.memo.is_none() {
-            return Ok(OutputFile {
+        self.jobs.push(Job {
+            template,
+            path: path.to_string(),
+            context: ctx.into_json(),
+        });
+        self.jobs.len() - 1
+    }
+
+    /// Render every queued page, in parallel, in queue order; in the preview a page whose hash
+    /// is the memo's is taken from it instead.
+    fn finish(self) -> Result<Vec<OutputFile>, String> {
+        let Renderer {
+            tera,
+            theme_hash,
+            memo,
+            jobs,
+            ..
+        } = self;
+        let Some((mut old, new)) = memo else {
+            return jobs
+                .into_par_iter()
+                .map(|job| {
+                    Ok(OutputFile {
+                        contents: render(tera, job.template, &job.path, job.context)?,
+                        path: PathBuf::from(job.path),
+                    })
+                })
+                .collect();
+        };
+        let hashed: Vec<(Job, u64)> = jobs
+            .into_par_iter()
+            .map(|job| {
+                let hash = hash(theme_hash, &job)?;
+                Ok((job, hash))
+            })
+            .collect::<Result<_, String>>()?;
+        let work: Vec<_> = hashed
+            .into_iter()
+            .map(|(job, hash)| {
+                let kept = old.pages.remove(&job.path).filter(|(was, _)| *was == hash);
+                (job, hash, kept.map(|(_, contents)| contents))
+            })
+            .collect();
+        let done: Vec<(String, u64, bool, Vec<u8>)> = work
+            .into_par_iter()
+            .map(|(job, hash, kept)| match kept {
+                Some(contents) => Ok((job.path, hash, false, contents)),
+                None => render(tera, job.template, &job.path, job.context)
+                    .map(|contents| (job.path, hash, true, contents)),
+            })
+            .collect::<Result<_, String>>()?;
+        let mut files = Vec::with_capacity(done.len());
+        for (path, hash, rendered, contents) in done {
+            if rendered {
+                new.rendered.push(path.clone());
+            }
+            new.pages.insert(path.clone(), (hash, contents.clone()));
+            files.push(OutputFile {
                 path: PathBuf::from(path),
-                contents: self.render(template, path, &ctx)?,
+                contents,
             });
         }
-        let (hash, ctx) = self.hash(template, path, ctx)?;
-        let kept = self
-            .memo
-            .as_mut()
-            .and_then(|(old, _)| old.pages.remove(path))
-            .filter(|(was, _)| *was == hash);
-        let rendered = kept.is_none();
-        let contents = match kept {
-            Some((_, contents)) => contents,
-            None => self.render(template, path, &ctx)?,
-        };
-        if let Some((_, new)) = &mut self.memo {
-            if rendered {
-                new.rendered.push(path.to_string());
-            }
-            new.pages.insert(path.to_string(), (hash, contents.clone()));
-        }
-        Ok(OutputFile {
-            path: PathBuf::from(path),
-            contents,
-        })
+        Ok(files)
     }
+}
 
-    /// The page's hash over the theme, the template and the context (equal contexts
-    /// serialise to equal bytes: fields and inserts come in a fixed order).
-    fn hash(&self, template: &str, path: &str, ctx: Context) -> Result<(u64, Context), String> {
-        let mut hasher = DefaultHasher::new();
-        (self.theme_hash, template).hash(&mut hasher);
-        let json = ctx.into_json();
-        let failed = |e: &dyn std::fmt::Display| format!("cannot hash the context of {path}: {e}");
-        serde_json::to_writer(HashWriter(&mut hasher), &json).map_err(|e| failed(&e))?;
-        let ctx = Context::from_value(json).map_err(|e| failed(&e))?;
-        Ok((hasher.finish(), ctx))
-    }
+/// A page's hash over the theme, the template and the context (equal contexts serialise to
+/// equal bytes: fields and inserts come in a fixed order).
+fn hash(theme_hash: u64, job: &Job) -> Result<u64, String> {
+    let mut hasher = DefaultHasher::new();
+    (theme_hash, job.template).hash(&mut hasher);
+    serde_json::to_writer(HashWriter(&mut hasher), &job.context)
+        .map_err(|e| format!("cannot hash the context of {}: {e}", job.path))?;
+    Ok(hasher.finish())
+}
 
-    fn render(&self, template: &str, path: &str, ctx: &Context) -> Result<Vec<u8>, String> {
-        let html = self
-            .tera
-            .render(template, ctx)
-            .map_err(|e| format!("template {template} failed for {path}: {}", error_chain(&e)))?;
-        Ok(html.into_bytes())
-    }
+fn render(
+    tera: &Tera,
+    template: &str,
+    path: &str,
+    context: serde_json::Value,
+) -> Result<Vec<u8>, String> {
+    let failed =
+        |e: tera::Error| format!("template {template} failed for {path}: {}", error_chain(&e));
+    let ctx = Context::from_value(context).map_err(failed)?;
+    let html = tera.render(template, &ctx).map_err(failed)?;
+    Ok(html.into_bytes())
 }
 
 /// A municipality as the pages below it see it.

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -253,20 +254,34 @@ pub fn build(
         .as_mut()
         .map(|m| std::mem::take(*m))
         .unwrap_or_default();
-    let mut indexed = Vec::with_capacity(pages.len());
-    let mut fresh = Vec::new();
-    for page in pages {
-        let mut hasher = DefaultHasher::new();
-        page.html.hash(&mut hasher);
-        let hash = hasher.finish();
-        match old.pages.remove(&page.url) {
-            Some(kept) if kept.hash == hash => indexed.push(kept),
-            _ => {
-                fresh.push(page.url.clone());
-                indexed.push(index_page(&page.html, hash, tokenizer)?);
+    // The preview's memo keeps a page whose HTML is unchanged; the others are indexed, each on
+    // its own and so in parallel.
+    let jobs: Vec<_> = pages
+        .iter()
+        .map(|page| {
+            let mut hasher = DefaultHasher::new();
+            if memo.is_some() {
+                page.html.hash(&mut hasher);
             }
-        }
-    }
+            let hash = hasher.finish();
+            let kept = old.pages.remove(&page.url).filter(|kept| kept.hash == hash);
+            (page, hash, kept)
+        })
+        .collect();
+    let indexed: Vec<(bool, PageIndex)> = jobs
+        .into_par_iter()
+        .map(|(page, hash, kept)| match kept {
+            Some(kept) => Ok((false, kept)),
+            None => index_page(&page.html, hash, tokenizer).map(|index| (true, index)),
+        })
+        .collect::<Result<_, String>>()?;
+    let fresh: Vec<String> = pages
+        .iter()
+        .zip(&indexed)
+        .filter(|(_, (fresh, _))| *fresh)
+        .map(|(page, _)| page.url.clone())
+        .collect();
+    let indexed: Vec<PageIndex> = indexed.into_iter().map(|(_, index)| index).collect();
     let mut municipalities: Vec<String> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     let mut page_entries = Vec::new();
