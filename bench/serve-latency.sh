@@ -13,7 +13,7 @@ trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet --bin kohyo
 if [ -d "$n" ]; then
   cp -r "$n/kohyo.toml" "$n/content" "$work/"
-  file=$(find "$work/content" -name '*.toml' ! -name '_*' | sort | head -1)
+  file=$(find "$work/content" -name '*.toml' ! -name '_*' | sort | sed -n 1p)
 else
   . bench/scaled-site.sh
   scaled_site "$n" "$work"
