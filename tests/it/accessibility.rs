@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{build_into, built_sample, copy_site, node, page, sample_root, visible_text};
+use crate::common::{
+    build_into, built_sample, copy_site, node, page, require_chromium, sample_root, visible_text,
+};
 
 /// Where the screenshots and the A4 PDF are kept after the test: `target/tmp/a11y/`.
 fn artefacts() -> PathBuf {
@@ -28,10 +30,7 @@ fn png_width(path: &Path) -> u32 {
 
 #[test]
 fn every_page_passes_the_browser_accessibility_checks() {
-    assert!(
-        Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
-        "Chromium is needed: run scripts/test.sh, which installs Debian's chromium"
-    );
+    require_chromium();
     let output = built_sample().canonicalize().unwrap();
     let _ = fs::remove_dir_all(artefacts());
     let report: Value = serde_json::from_str(&node(

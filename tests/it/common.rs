@@ -178,3 +178,11 @@ pub fn node(args: &[&str], stdin: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Fail with what to do when Debian's Chromium (or `$CHROMIUM`) is missing.
+pub fn require_chromium() {
+    assert!(
+        Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
+        "Chromium is needed: run scripts/test.sh, which installs Debian's chromium"
+    );
+}

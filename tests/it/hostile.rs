@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::common::{build_into, kohyo, node};
+use crate::common::{build_into, kohyo, node, require_chromium};
 
 const SCRIPT_TITLE: &str = "<script>window.__pwned=1</script>計画";
 const ATTRIBUTE_BREAK: &str = "\"><img src=x onerror=\"window.__pwned=2\">目標";
@@ -171,6 +171,7 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
     assert!(found.contains("onerror"), "search finds the text: {found}");
 
     // In the browser: no dialog, no script run, nothing injected, no sideways scroll.
+    require_chromium();
     let shown = [
         "<script>window.__pwned=1</script>計画",
         "{{ config.title }}",

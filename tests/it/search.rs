@@ -2,13 +2,12 @@
 //! browser's engine (node), and the search page in headless Chromium.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::text::normalize;
 use serde_json::Value;
 
-use crate::common::{built_sample, kohyo, node, page, sample_root, visible_text};
+use crate::common::{built_sample, kohyo, node, page, require_chromium, sample_root, visible_text};
 
 /// The edition pages (URL → normalised text of `<main>`), read from the built HTML.
 fn edition_texts() -> Vec<(String, String)> {
@@ -276,10 +275,7 @@ fn javascript_and_rust_engines_return_the_same_ranked_results() {
 
 #[test]
 fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
-    assert!(
-        Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
-        "Chromium is needed: run scripts/test.sh, which installs Debian's chromium"
-    );
+    require_chromium();
     let output = built_sample().canonicalize().unwrap();
     let report: Value = serde_json::from_str(&node(
         &[

@@ -7,10 +7,10 @@
 // or at 200% zoom; the print layout (A4) keeps tables on the paper; the Content-Security-Policy
 // allows no inline script and the page logs no error. Screenshots of an edition page and a
 // compare page at 360 px and 1280 px, and the edition page as an A4 PDF, go to ARTEFACT_DIR.
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
-import { launchChromium, serveSite } from './harness.mjs';
+import { join } from 'node:path';
+import { launchChromium, serveSite, sitePages } from './harness.mjs';
 
 const [output, artefacts] = process.argv.slice(2);
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -20,18 +20,8 @@ const A4_PRINTABLE = Math.floor(((210 - 30) / 25.4) * 96);
 const TAB_STOPS = 40;
 const SHOTS = ['ueda/seisaku-kikaku/2023/', 'ueda/seisaku-kikaku/compare/2022-2023/'];
 
-function htmlPages(dir) {
-  const found = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...htmlPages(path));
-    else if (name === 'index.html') found.push(relative(output, dir) === '' ? '' : `${relative(output, dir)}/`);
-  }
-  return found;
-}
-
 // Every page the site has, the search page again with results, and a missing page (404).
-const urls = [...htmlPages(output), 'search/?q=SDGs', 'no-such-page/'];
+const urls = [...sitePages(output), 'search/?q=SDGs', 'no-such-page/'];
 const server = await serveSite(output);
 const browser = await launchChromium();
 mkdirSync(artefacts, { recursive: true });

@@ -1,8 +1,8 @@
 // What the browser tests share: a static server for a built site (real HTTP, the content types
 // a web server sends) and Debian's Chromium, headless, launched through playwright-core.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, relative } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const TYPES = {
@@ -44,4 +44,15 @@ export function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
       '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** The URL path (without the leading slash) of every `index.html` page under `root`, sorted. */
+export function sitePages(root, dir = root) {
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...sitePages(root, path));
+    else if (name === 'index.html') found.push(relative(root, dir) === '' ? '' : `${relative(root, dir)}/`);
+  }
+  return found;
 }

@@ -3,24 +3,12 @@
 // content's script ran (it sets window.__pwned), elements or attributes that could run script,
 // sideways scrolling at 360 px, and whether the hostile text shows as text.
 //   node tests/js/hostile.mjs PUBLIC_DIR [TEXT ...]
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { launchChromium, serveSite } from './harness.mjs';
+import { launchChromium, serveSite, sitePages } from './harness.mjs';
 
 const [output, ...texts] = process.argv.slice(2);
 
-function htmlPages(dir) {
-  const found = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...htmlPages(path));
-    else if (name === 'index.html') found.push(relative(output, dir) === '' ? '' : `${relative(output, dir)}/`);
-  }
-  return found;
-}
-
 const urls = [
-  ...htmlPages(output),
+  ...sitePages(output),
   // The search page finding the hostile text, and given hostile text as the query itself.
   `search/?q=${encodeURIComponent('__pwned')}`,
   `search/?q=${encodeURIComponent('"><img src=x onerror="window.__pwned=9">')}`,
