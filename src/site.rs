@@ -114,9 +114,14 @@ pub fn render_files_with(
     files.extend(export.files);
     progress("indexing for search");
     let index = memo.map(|m| &mut m.index);
-    let (index, records) =
-        search::index::build(&rendered.editions, &site.config.base(), tokenizer, index)
-            .map_err(BuildError::Other)?;
+    let (index, records) = search::index::build(
+        &rendered.editions,
+        &files,
+        &site.config.base(),
+        tokenizer,
+        index,
+    )
+    .map_err(BuildError::Other)?;
     files.extend(index);
     files.extend(search::client_files());
     files.extend(theme.static_files().iter().cloned());

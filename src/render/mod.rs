@@ -38,7 +38,8 @@ pub const NOT_STATED: &str = "記載なし";
 pub struct Rendered {
     /// Every HTML page.
     pub files: Vec<OutputFile>,
-    /// The edition pages with what search shows and filters by.
+    /// The edition pages with what search shows and filters by; each names its page among
+    /// `files`.
     pub editions: Vec<PageInput>,
 }
 
@@ -76,6 +77,7 @@ pub fn render_site(
         theme_hash: theme.fingerprint(),
         memo: memo.map(|memo| (std::mem::take(memo), memo)),
         jobs: Vec::new(),
+        files: Vec::new(),
     };
     let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
@@ -85,7 +87,7 @@ pub fn render_site(
         .collect();
     let mut ctx = Context::new();
     ctx.insert("municipalities", &municipalities);
-    renderer.page("index.html", "index.html", &[], ctx);
+    renderer.page("index.html", "index.html", &[], ctx)?;
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         let crumbs = vec![crumb(&m.name, &mv.url)];
         let mut ctx = Context::new();
@@ -95,7 +97,7 @@ pub fn render_site(
             &format!("{}/index.html", m.slug),
             &crumbs[..0],
             ctx,
-        );
+        )?;
         // Pages below the municipality get its name and URL only, and pages below a series the
         // series' title and URL only: with the whole views, every page of a municipality would
         // depend on every edition title in it (and the preview would render them all again).
@@ -122,7 +124,7 @@ pub fn render_site(
                 &format!("{}/{}/index.html", m.slug, s.slug),
                 &crumbs,
                 ctx,
-            );
+            )?;
             let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
             for (i, e) in s.editions.iter().enumerate() {
                 let view = edition_page(m, s, e, &base);
@@ -148,19 +150,16 @@ pub fn render_site(
                     &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
                     &series_crumbs,
                     ctx,
-                );
-                editions.push((
-                    page,
-                    PageInput {
-                        url: view.summary.url.clone(),
-                        title: view.summary.title.clone(),
-                        when: view.summary.when.clone(),
-                        municipality: m.name.clone(),
-                        department: view.summary.department.clone(),
-                        fiscal_year: edition_year(e),
-                        html: String::new(),
-                    },
-                ));
+                )?;
+                editions.push(PageInput {
+                    url: view.summary.url.clone(),
+                    title: view.summary.title.clone(),
+                    when: view.summary.when.clone(),
+                    municipality: m.name.clone(),
+                    department: view.summary.department.clone(),
+                    fiscal_year: edition_year(e),
+                    file: page,
+                });
             }
             let path = format!("{}/{}", m.slug, s.slug);
             for c in by_series.get(path.as_str()).into_iter().flatten() {
@@ -174,7 +173,7 @@ pub fn render_site(
                     &format!("{}index.html", c.path()),
                     &series_crumbs,
                     ctx,
-                );
+                )?;
             }
         }
     }
@@ -185,23 +184,16 @@ pub fn render_site(
         "dataset_jsonld",
         &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
     );
-    renderer.page("data.html", "data/index.html", &[], ctx);
-    renderer.page("search.html", "search/index.html", &[], Context::new());
+    renderer.page("data.html", "data/index.html", &[], ctx)?;
+    renderer.page("search.html", "search/index.html", &[], Context::new())?;
     renderer.page(
         "accessibility.html",
         "accessibility/index.html",
         &[],
         Context::new(),
-    );
-    renderer.page("404.html", "404.html", &[], Context::new());
+    )?;
+    renderer.page("404.html", "404.html", &[], Context::new())?;
     let files = renderer.finish()?;
-    let editions = editions
-        .into_iter()
-        .map(|(page, input)| PageInput {
-            html: String::from_utf8_lossy(&files[page].contents).into_owned(),
-            ..input
-        })
-        .collect();
     Ok(Rendered { files, editions })
 }
 
@@ -214,9 +206,15 @@ struct Renderer<'a> {
     /// The previous build's pages, and where this build's go (only pages that still exist
     /// are kept).
     memo: Option<(PageMemo, &'a mut PageMemo)>,
-    /// Pages queued by [`Renderer::page`], in site order.
+    /// Pages queued by [`Renderer::page`], in site order, rendered a batch at a time so that
+    /// only a batch of contexts is held at once.
     jobs: Vec<Job>,
+    /// Pages rendered so far, in site order.
+    files: Vec<OutputFile>,
 }
+
+/// Pages rendered together, in parallel.
+const BATCH: usize = 256;
 
 /// A page to render: its template, output path and whole context as JSON.
 struct Job {
@@ -239,15 +237,15 @@ impl io::Write for HashWriter<'_> {
 }
 
 impl Renderer<'_> {
-    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path);
-    /// returns its position among the rendered files.
+    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path),
+    /// rendering the queue once it holds a batch; returns its position among the files.
     fn page(
         &mut self,
         template: &'static str,
         path: &str,
         crumbs: &[Crumb],
         mut ctx: Context,
-    ) -> usize {
+    ) -> Result<usize, String> {
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
@@ -257,21 +255,20 @@ impl Renderer<'_> {
             path: path.to_string(),
             context: ctx.into_json(),
         });
-        self.jobs.len() - 1
+        let position = self.files.len() + self.jobs.len() - 1;
+        if self.jobs.len() == BATCH {
+            self.flush()?;
+        }
+        Ok(position)
     }
 
-    /// Render every queued page, in parallel, in queue order; in the preview a page whose hash
-    /// is the memo's is taken from it instead.
-    fn finish(self) -> Result<Vec<OutputFile>, String> {
-        let Renderer {
-            tera,
-            theme_hash,
-            memo,
-            jobs,
-            ..
-        } = self;
-        let Some((mut old, new)) = memo else {
-            return jobs
+    /// Render the queued pages, in parallel, in queue order, onto `files`; in the preview a
+    /// page whose hash is the memo's is taken from it instead.
+    fn flush(&mut self) -> Result<(), String> {
+        let jobs = std::mem::take(&mut self.jobs);
+        let (tera, theme_hash) = (self.tera, self.theme_hash);
+        let Some((old, new)) = &mut self.memo else {
+            let files: Vec<OutputFile> = jobs
                 .into_par_iter()
                 .map(|job| {
                     Ok(OutputFile {
@@ -279,7 +276,9 @@ impl Renderer<'_> {
                         path: PathBuf::from(job.path),
                     })
                 })
-                .collect();
+                .collect::<Result<_, String>>()?;
+            self.files.extend(files);
+            return Ok(());
         };
         let hashed: Vec<(Job, u64)> = jobs
             .into_par_iter()
@@ -303,18 +302,23 @@ impl Renderer<'_> {
                     .map(|contents| (job.path, hash, true, contents)),
             })
             .collect::<Result<_, String>>()?;
-        let mut files = Vec::with_capacity(done.len());
         for (path, hash, rendered, contents) in done {
             if rendered {
                 new.rendered.push(path.clone());
             }
             new.pages.insert(path.clone(), (hash, contents.clone()));
-            files.push(OutputFile {
+            self.files.push(OutputFile {
                 path: PathBuf::from(path),
                 contents,
             });
         }
-        Ok(files)
+        Ok(())
+    }
+
+    /// Every page, rendered.
+    fn finish(mut self) -> Result<Vec<OutputFile>, String> {
+        self.flush()?;
+        Ok(self.files)
     }
 }
 

@@ -29,6 +29,8 @@ use crate::text;
 pub const FORMAT_VERSION: u32 = 1;
 /// Records per snippet chunk.
 pub const CHUNK: usize = 4;
+/// Pages indexed together, in parallel.
+const INDEX_BATCH: usize = 128;
 /// Postings aimed for per shard; the shard count grows with the site.
 const POSTINGS_PER_SHARD: usize = 1500;
 
@@ -47,8 +49,8 @@ pub struct PageInput {
     pub department: Option<String>,
     /// Fiscal year (or first year of the period), if any.
     pub fiscal_year: Option<i32>,
-    /// The rendered HTML.
-    pub html: String,
+    /// Where the rendered page is among the site's files.
+    pub file: usize,
 }
 
 /// One page in `meta.json`, written as an array: URL, title, 和暦 label, municipality index,
@@ -246,6 +248,7 @@ fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<Str
 /// pages' postings are appended in page order.
 pub fn build(
     pages: &[PageInput],
+    files: &[OutputFile],
     base: &str,
     tokenizer: &text::Tokenizer,
     mut memo: Option<&mut IndexMemo>,
@@ -256,54 +259,66 @@ pub fn build(
         .unwrap_or_default();
     // The preview's memo keeps a page whose HTML is unchanged; the others are indexed, each on
     // its own and so in parallel.
+    let html = |page: &PageInput| String::from_utf8_lossy(&files[page.file].contents);
     let jobs: Vec<_> = pages
         .iter()
         .map(|page| {
             let mut hasher = DefaultHasher::new();
             if memo.is_some() {
-                page.html.hash(&mut hasher);
+                html(page).hash(&mut hasher);
             }
             let hash = hasher.finish();
             let kept = old.pages.remove(&page.url).filter(|kept| kept.hash == hash);
             (page, hash, kept)
         })
         .collect();
-    let indexed: Vec<(bool, PageIndex)> = jobs
-        .into_par_iter()
-        .map(|(page, hash, kept)| match kept {
-            Some(kept) => Ok((false, kept)),
-            None => index_page(&page.html, hash, tokenizer).map(|index| (true, index)),
-        })
-        .collect::<Result<_, String>>()?;
-    let fresh: Vec<String> = pages
-        .iter()
-        .zip(&indexed)
-        .filter(|(_, (fresh, _))| *fresh)
-        .map(|(page, _)| page.url.clone())
-        .collect();
-    let indexed: Vec<PageIndex> = indexed.into_iter().map(|(_, index)| index).collect();
     let mut municipalities: Vec<String> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     let mut page_entries = Vec::new();
     let mut postings = Postings::default();
     let mut record = 0usize;
-    for (page, index) in pages.iter().zip(&indexed) {
-        let m = index_of(&mut municipalities, &page.municipality);
-        let d = page
-            .department
-            .as_ref()
-            .map_or(-1, |d| index_of(&mut departments, d) as i64);
-        page_entries.push(PageEntry(
-            page.url.clone(),
-            page.title.clone(),
-            page.when.clone(),
-            m,
-            d,
-            page.fiscal_year,
-            record,
-        ));
-        postings.append(&index.postings, record);
-        record += index.records.len();
+    let mut indexed: Vec<PageIndex> = Vec::with_capacity(pages.len());
+    let mut fresh: Vec<String> = Vec::new();
+    // A batch of pages is indexed in parallel, then appended in order; outside the preview a
+    // page's own postings are dropped once appended, so only a batch of them is held at once.
+    let mut jobs = jobs.into_iter();
+    loop {
+        let batch: Vec<_> = jobs.by_ref().take(INDEX_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let done: Vec<(&PageInput, bool, PageIndex)> = batch
+            .into_par_iter()
+            .map(|(page, hash, kept)| match kept {
+                Some(kept) => Ok((page, false, kept)),
+                None => index_page(&html(page), hash, tokenizer).map(|index| (page, true, index)),
+            })
+            .collect::<Result<_, String>>()?;
+        for (page, is_fresh, mut index) in done {
+            if is_fresh {
+                fresh.push(page.url.clone());
+            }
+            let m = index_of(&mut municipalities, &page.municipality);
+            let d = page
+                .department
+                .as_ref()
+                .map_or(-1, |d| index_of(&mut departments, d) as i64);
+            page_entries.push(PageEntry(
+                page.url.clone(),
+                page.title.clone(),
+                page.when.clone(),
+                m,
+                d,
+                page.fiscal_year,
+                record,
+            ));
+            postings.append(&index.postings, record);
+            record += index.records.len();
+            if memo.is_none() {
+                index.postings = Postings::default();
+            }
+            indexed.push(index);
+        }
     }
     let mut files = Vec::new();
     let b = write_shards(
