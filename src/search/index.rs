@@ -272,8 +272,8 @@ pub fn build(
             (page, hash, kept)
         })
         .collect();
-    let mut municipalities: Vec<String> = Vec::new();
-    let mut departments: Vec<String> = Vec::new();
+    let mut municipalities = Names::default();
+    let mut departments = Names::default();
     let mut page_entries = Vec::new();
     let mut postings = Postings::default();
     let mut record = 0usize;
@@ -298,11 +298,11 @@ pub fn build(
             if is_fresh {
                 fresh.push(page.url.clone());
             }
-            let m = index_of(&mut municipalities, &page.municipality);
+            let m = municipalities.index(&page.municipality);
             let d = page
                 .department
                 .as_ref()
-                .map_or(-1, |d| index_of(&mut departments, d) as i64);
+                .map_or(-1, |d| departments.index(d) as i64);
             page_entries.push(PageEntry(
                 page.url.clone(),
                 page.title.clone(),
@@ -359,8 +359,8 @@ pub fn build(
         "chunk": CHUNK,
         "records": record,
         "pages": page_entries,
-        "municipalities": municipalities,
-        "departments": departments,
+        "municipalities": municipalities.list,
+        "departments": departments.list,
     });
     files.push(json_file("meta.json".to_string(), &meta));
     if let Some(memo) = memo {
@@ -374,13 +374,22 @@ pub fn build(
     Ok((files, record))
 }
 
-fn index_of(list: &mut Vec<String>, value: &str) -> usize {
-    match list.iter().position(|v| v == value) {
-        Some(i) => i,
-        None => {
-            list.push(value.to_string());
-            list.len() - 1
+/// Names in order of first appearance, each with its position in `meta.json`'s list.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    positions: HashMap<String, usize>,
+}
+
+impl Names {
+    /// The position of `name`, added at the end when new.
+    fn index(&mut self, name: &str) -> usize {
+        if let Some(&at) = self.positions.get(name) {
+            return at;
         }
+        self.list.push(name.to_string());
+        self.positions.insert(name.to_string(), self.list.len() - 1);
+        self.list.len() - 1
     }
 }
 
