@@ -18,6 +18,7 @@ pub mod output;
 pub mod render;
 pub mod search;
 pub mod serve;
+pub mod shortcode;
 pub mod site;
 pub mod text;
 pub mod theme;

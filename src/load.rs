@@ -16,6 +16,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
+use crate::shortcode;
 use crate::wareki;
 
 /// Name of the site configuration file at the site root.
@@ -39,6 +40,8 @@ pub struct Site {
     /// `content/_dictionary.csv` as lindera user-dictionary CSV (comments and blank lines
     /// removed), if the site has one.
     pub user_dictionary: Option<String>,
+    /// Files copied from `content/` as they are (images that figures show), by output path.
+    pub assets: Vec<crate::output::OutputFile>,
 }
 
 impl Site {
@@ -96,19 +99,29 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     let municipalities = load_content(root, &mut diags);
     check_links(root, &municipalities, &mut diags);
     let user_dictionary = load_dictionary(root, &mut diags);
-    match config {
-        Some(config) if diags.is_empty() => Ok(Site {
+    let mut site = match config {
+        Some(config) if diags.is_empty() => Site {
             root: root.to_path_buf(),
             config,
             municipalities,
             user_dictionary,
-        }),
-        _ => {
-            diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-            diags.dedup();
-            Err(diags)
-        }
+            assets: Vec::new(),
+        },
+        _ => return Err(sorted(diags)),
+    };
+    // Shortcodes run once the whole site is known, so `ref` can point at any edition.
+    let diags = shortcode::expand_site(&mut site);
+    match diags.is_empty() {
+        true => Ok(site),
+        false => Err(sorted(diags)),
     }
+}
+
+/// Problems in file and position order, each once.
+fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    diags.dedup();
+    diags
 }
 
 /// Read `content/_dictionary.csv`: one `surface,part_of_speech,reading` line per word, `#`
@@ -655,8 +668,7 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
     for m in municipalities {
         for s in &m.series {
             for e in &s.editions {
-                let mut anchors = HashSet::new();
-                collect_anchors(e, &mut anchors);
+                let anchors = anchor_titles(e).into_iter().map(|(a, _)| a).collect();
                 targets.insert(format!("{}/{}/{}", m.slug, s.slug, e.slug), anchors);
             }
         }
@@ -702,24 +714,39 @@ pub fn split_link(link: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn collect_anchors(edition: &Edition, out: &mut HashSet<String>) {
-    fn sections(list: &[Section], out: &mut HashSet<String>) {
+/// Every anchor of an edition (sections, items, indicators) with the title a link to it shows.
+pub fn anchor_titles(edition: &Edition) -> Vec<(String, String)> {
+    fn titled(number: Option<&str>, title: &str) -> String {
+        match number {
+            Some(n) if !n.is_empty() => format!("{n} {title}"),
+            _ => title.to_string(),
+        }
+    }
+    fn indicators(list: &[Indicator], out: &mut Vec<(String, String)>) {
+        for i in list {
+            out.push((i.anchor.clone(), titled(i.number.as_deref(), &i.name)));
+        }
+    }
+    fn sections(list: &[Section], out: &mut Vec<(String, String)>) {
         for s in list {
-            out.insert(s.anchor.clone());
+            out.push((s.anchor.clone(), titled(s.number.as_deref(), &s.title)));
             sections(&s.sections, out);
         }
     }
-    fn items(list: &[Spanned<Item>], out: &mut HashSet<String>) {
+    fn items(list: &[Spanned<Item>], out: &mut Vec<(String, String)>) {
         for item in list {
             let item = item.get_ref();
-            out.insert(item.anchor.clone());
-            out.extend(item.indicators.iter().map(|i| i.anchor.clone()));
+            let title = item.title.as_deref().unwrap_or_default();
+            out.push((item.anchor.clone(), titled(item.number.as_deref(), title)));
+            indicators(&item.indicators, out);
             items(&item.items, out);
         }
     }
-    sections(&edition.sections, out);
-    out.extend(edition.indicators.iter().map(|i| i.anchor.clone()));
-    items(&edition.items, out);
+    let mut out = Vec::new();
+    sections(&edition.sections, &mut out);
+    indicators(&edition.indicators, &mut out);
+    items(&edition.items, &mut out);
+    out
 }
 
 fn collect_links<'a>(items: &'a [Spanned<Item>], out: &mut Vec<&'a Spanned<String>>) {

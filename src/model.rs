@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::shortcode::Expanded;
 use crate::wareki;
 
 /// `content/<slug>/_municipality.toml`: a city, town or village.
@@ -243,8 +244,8 @@ pub struct Section {
     pub number: Option<String>,
     /// Heading.
     pub title: String,
-    /// Markdown body.
-    pub body: Option<String>,
+    /// Markdown body; may call shortcodes.
+    pub body: Option<Spanned<String>>,
     /// Show the edition's indicators or items after this section's body.
     pub include: Option<Spanned<Include>>,
     /// Sub-sections.
@@ -253,6 +254,16 @@ pub struct Section {
     /// Anchor on the page (the id, or one derived from the position).
     #[serde(skip)]
     pub anchor: String,
+    /// The body with its shortcodes expanded, when it calls any.
+    #[serde(skip)]
+    pub body_shortcodes: Option<Expanded>,
+}
+
+impl Section {
+    /// The Markdown body as written.
+    pub fn body_text(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.get_ref().as_str())
+    }
 }
 
 /// A goal, policy, measure or project at any depth of the plan.
@@ -265,8 +276,8 @@ pub struct Item {
     pub number: Option<String>,
     /// Title as printed; left out where the source has none.
     pub title: Option<String>,
-    /// Markdown description (内容).
-    pub body: Option<String>,
+    /// Markdown description (内容); may call shortcodes.
+    pub body: Option<Spanned<String>>,
     /// The (1)(2) list of concrete actions, each entry as printed.
     #[serde(default)]
     pub actions: Vec<String>,
@@ -307,6 +318,16 @@ pub struct Item {
     /// Schedule with keys resolved to fiscal years, in order.
     #[serde(skip)]
     pub schedule_years: Vec<(i32, String)>,
+    /// The body with its shortcodes expanded, when it calls any.
+    #[serde(skip)]
+    pub body_shortcodes: Option<Expanded>,
+}
+
+impl Item {
+    /// The Markdown body as written.
+    pub fn body_text(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.get_ref().as_str())
+    }
 }
 
 /// A cross reference printed in the source, optionally linked to another edition's item.

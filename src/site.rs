@@ -124,6 +124,7 @@ pub fn render_files_with(
     .map_err(BuildError::Other)?;
     files.extend(index);
     files.extend(search::client_files());
+    files.extend(site.assets.iter().cloned());
     files.extend(theme.static_files().iter().cloned());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(SiteFiles {

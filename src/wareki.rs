@@ -68,6 +68,19 @@ pub fn fiscal_year_full(fiscal_year: i32) -> String {
     format!("{}（{fiscal_year}年度）", fiscal_year_label(fiscal_year))
 }
 
+/// 令和6年 for a calendar year, named by the era in force at its end (2019 is 令和元年).
+pub fn year_label(year: i32) -> String {
+    match era_of_date(year, 12, 31) {
+        Some((era, n)) => format!("{}{}年", era.name, year_number(n)),
+        None => format!("{year}年"),
+    }
+}
+
+/// Whether year, month and day name a day of the calendar.
+pub fn is_date(year: i32, month: u32, day: u32) -> bool {
+    (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+}
+
 /// 令和6年3月 for a year and month.
 pub fn month_label(year: i32, month: u32) -> String {
     match era_of_date(year, month, days_in_month(year, month)) {

@@ -171,8 +171,7 @@ impl Builder<'_> {
             "body",
             self.label(&self.labels.body),
             section
-                .body
-                .as_deref()
+                .body_text()
                 .map(markdown::source_lines)
                 .unwrap_or_default(),
         );
@@ -198,8 +197,7 @@ impl Builder<'_> {
         let l = self.labels;
         let mut fields = Vec::new();
         let body = item
-            .body
-            .as_deref()
+            .body_text()
             .map(markdown::source_lines)
             .unwrap_or_default();
         push_field(&mut fields, "body", self.label(&l.body), body);

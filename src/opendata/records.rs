@@ -355,7 +355,7 @@ impl Builder<'_> {
             anchor: s.anchor.clone(),
             number: s.number.clone(),
             title: s.title.clone(),
-            body: s.body.clone(),
+            body: s.body_text().map(str::to_string),
             include: s.include.as_ref().map(|i| match i.get_ref() {
                 Include::Indicators => "indicators",
                 Include::Items => "items",
@@ -377,7 +377,7 @@ impl Builder<'_> {
             level_name: self.levels.get(depth).cloned().unwrap_or_default(),
             number: item.number.clone(),
             title: item.title.clone(),
-            body: item.body.clone(),
+            body: item.body_text().map(str::to_string),
             actions: item.actions.clone(),
             targets: item.targets.clone(),
             progress: item.progress.clone(),

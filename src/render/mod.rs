@@ -28,6 +28,7 @@ use crate::model::{
 use crate::opendata::{self, Export};
 use crate::output::OutputFile;
 use crate::search::index::PageInput;
+use crate::shortcode;
 use crate::theme::{Theme, error_chain};
 use crate::wareki;
 
@@ -886,9 +887,8 @@ fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView
         heading: join_number(sec.number.as_deref(), &sec.title),
         level: level.min(6),
         body_html: sec
-            .body
-            .as_deref()
-            .map(|b| markdown::to_html(b, &sec.title)),
+            .body_text()
+            .map(|b| shortcode::body_html(b, sec.body_shortcodes.as_ref(), &sec.title)),
         indicators: match include {
             Some(Include::Indicators) => holder.indicators.take(),
             _ => None,
@@ -1025,10 +1025,13 @@ fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> It
         title: item.title.clone().unwrap_or_else(|| NOT_STATED.to_string()),
         title_missing: item.title.is_none(),
         level: level.min(6),
-        body_html: item
-            .body
-            .as_deref()
-            .map(|b| markdown::to_html(b, item.title.as_deref().unwrap_or(NOT_STATED))),
+        body_html: item.body_text().map(|b| {
+            shortcode::body_html(
+                b,
+                item.body_shortcodes.as_ref(),
+                item.title.as_deref().unwrap_or(NOT_STATED),
+            )
+        }),
         fields,
         facts,
         see,
@@ -1207,6 +1210,30 @@ fn indicator_view(ind: &Indicator) -> IndicatorView {
         note: ind.note.clone(),
         chart_svg: indicator_svg(ind),
     }
+}
+
+/// An indicator as a shortcode places it in prose: its name, the same chart as the edition's
+/// indicator table and the same numbers, as a figure.
+pub fn indicator_figure(ind: &Indicator) -> String {
+    let view = indicator_view(ind);
+    let e = crate::theme::escape_html;
+    let shown = |p: &PointView| match &p.when {
+        Some(when) => format!("{} {}", e(when), e(&p.value)),
+        None => e(&p.value),
+    };
+    let point = |p: &Option<PointView>| p.as_ref().map_or(NOT_STATED.to_string(), shown);
+    let actual = match view.actual.is_empty() {
+        true => NOT_STATED.to_string(),
+        false => view.actual.iter().map(shown).collect::<Vec<_>>().join("、"),
+    };
+    format!(
+        "<figure class=\"figure indicator-figure\"><figcaption>{}</figcaption>{}<dl><dt>単位</dt><dd>{}</dd><dt>現状</dt><dd>{}</dd><dt>実績</dt><dd>{actual}</dd><dt>目標</dt><dd>{}</dd></dl></figure>",
+        e(&join_number(view.number.as_deref(), &view.name)),
+        view.chart_svg.unwrap_or_default(),
+        e(view.unit.as_deref().unwrap_or(NOT_STATED)),
+        point(&view.baseline),
+        point(&view.target),
+    )
 }
 
 /// A small bar chart of baseline, actual values and target. Labels are in the page text beside

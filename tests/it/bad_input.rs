@@ -4,46 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::{copy_site, kohyo, sample_root, snapshot, stderr};
+use crate::common::{append, broken_build, copy_site, kohyo, sample_root, snapshot, stderr};
 
 const EDITION: &str = "content/ueda/seisaku-kikaku/2022.toml";
-
-/// Build a copy of the sample site, break it with `mutate`, build again; return stderr of the
-/// failed build after checking exit code and that the output is unchanged.
-fn broken_build(mutate: impl FnOnce(&Path)) -> String {
-    let site = copy_site(&sample_root());
-    let root = site.path();
-    let out = root.join("public");
-    let args = ["build", "--root", root.to_str().unwrap()];
-    let first = kohyo(&args);
-    assert!(first.status.success(), "{}", stderr(&first));
-    let before = snapshot(&out);
-    mutate(root);
-    let second = kohyo(&args);
-    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
-    assert_eq!(snapshot(&out), before, "a failed build changed public/");
-    let check = kohyo(&["check", "--root", root.to_str().unwrap()]);
-    assert_eq!(check.status.code(), Some(1));
-    assert_eq!(
-        stderr(&check),
-        stderr(&second),
-        "check and build report alike"
-    );
-    stderr(&second)
-}
-
-/// Append `text` to a content file; returns the 1-based line where the appended text starts.
-fn append(root: &Path, file: &str, text: &str) -> usize {
-    let path = root.join(file);
-    let mut content = fs::read_to_string(&path).unwrap();
-    if !content.ends_with('\n') {
-        content.push('\n');
-    }
-    let line = content.lines().count() + 1;
-    content.push_str(text);
-    fs::write(&path, content).unwrap();
-    line
-}
 
 #[test]
 fn toml_syntax_error() {

@@ -57,7 +57,7 @@ fn hostile_site(root: &Path) {
     let body = format!(
         "生のHTML：<script>window.__pwned=6</script> <img src=x onerror=\"window.__pwned=7\">\n\n\
          [リンク](javascript:window.__pwned=8) <a href=\"javascript:window.__pwned=10\">a要素</a>\n\n\
-         {TEMPLATE}\n\n{BIDI}\n\n{}\n",
+         {{% raw %}}{TEMPLATE}{{% endraw %}}\n\n{BIDI}\n\n{}\n",
         long_word()
     );
     fs::write(

@@ -12,3 +12,4 @@ mod pages;
 mod search;
 mod seeds;
 mod serve;
+mod shortcodes;
