@@ -401,7 +401,12 @@ impl Shortcodes {
             let range = error_range(body, e);
             let message = self.explain(e);
             match body.get(range.clone()) {
-                Some(call) if call.contains('(') && !call.contains('\n') && call.len() <= 120 => {
+                Some(call)
+                    if call.contains('(')
+                        && !call.contains('\n')
+                        && call.len() <= 120
+                        && !message.contains(call) =>
+                {
                     (range, format!("{message} (in `{call}`)"))
                 }
                 _ => (range, message),
