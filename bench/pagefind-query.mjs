@@ -1,11 +1,12 @@
 // What a first Pagefind query downloads, measured in a real browser (Debian's Chromium through
 // playwright-core). For each query of QUERIES (one per line, `#` starts a comment), a fresh
-// browser context (cold cache) opens SITE's home page, then runs
-//   const pf = await import('/pagefind/pagefind.js'); await pf.init();
+// browser context (cold cache) opens SITE's home page and, once it has loaded, runs (BUNDLE is
+// the Pagefind bundle's folder inside SITE, default `pagefind`)
+//   const pf = await import('/BUNDLE/pagefind.js'); await pf.init();
 //   const r = await pf.search(q); await Promise.all(r.results.slice(0, 10).map((x) => x.data()));
 // i.e. the engine, its index chunks and the ten results a search page shows. A loopback static
-// server counts every response body it sends from the page load on until the query is done
-// (requests from the page and from any worker alike), in three sizes:
+// server counts every response body it sends from then until the query is done (requests
+// from the page and from any worker alike), in three sizes:
 //   gz   as a web server with gzip on sends it: Pagefind's index and wasm files are gzipped on
 //        disk already and count as they are; any other file counts gzipped at level 6;
 //   raw  the bytes of the files as served without HTTP compression;

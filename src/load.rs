@@ -79,7 +79,7 @@ impl Site {
 pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let config = match read_and_parse::<Config>(root, Path::new(CONFIG_FILE)) {
-        Ok(config) => Some(config),
+        Ok((config, _)) => Some(config),
         Err(d) => {
             diags.push(d);
             None
@@ -211,8 +211,18 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Diagnosti
         .map_err(|e| Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message())))
 }
 
-fn read_and_parse<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<T, Diagnostic> {
-    parse(rel, &read_text(root, rel)?)
+/// Read and parse a file; also returns the hash of its text.
+fn read_and_parse<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<(T, u64), Diagnostic> {
+    let text = read_text(root, rel)?;
+    Ok((parse(rel, &text)?, text_hash(&text)))
+}
+
+/// A hash of a source text, the same in every run.
+pub fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Reword serde's messages: suggest the closest key for a typo, name missing keys plainly.
@@ -367,23 +377,25 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
     for (slug, found_m) in found.municipalities {
         let dir = Path::new(CONTENT_DIR).join(&slug);
         let rel = dir.join(MUNICIPALITY_FILE);
-        let Some(mut municipality) = read_and_parse::<Municipality>(root, &rel)
+        let Some((mut municipality, hash)) = read_and_parse::<Municipality>(root, &rel)
             .map_err(|d| diags.push(d))
             .ok()
         else {
             continue;
         };
+        municipality.source_hash = hash;
         check_code(&rel, root, &municipality.code, diags);
         municipality.slug = slug;
         for (series_slug, edition_slugs) in found_m.series {
             let series_dir = dir.join(&series_slug);
             let rel = series_dir.join(SERIES_FILE);
-            let Some(mut series) = read_and_parse::<Series>(root, &rel)
+            let Some((mut series, hash)) = read_and_parse::<Series>(root, &rel)
                 .map_err(|d| diags.push(d))
                 .ok()
             else {
                 continue;
             };
+            series.source_hash = hash;
             if series.levels.is_empty() {
                 diags.push(Diagnostic::file(
                     &rel,
@@ -402,6 +414,7 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
                 };
                 edition.slug = edition_slug;
                 edition.source_path = rel.clone();
+                edition.source_hash = text_hash(&text);
                 let mut checker = EditionChecker {
                     rel: &rel,
                     text: &text,

@@ -28,6 +28,9 @@ pub struct Municipality {
     /// Folder name, used in URLs.
     #[serde(skip)]
     pub slug: String,
+    /// Hash of the source file's text: the preview keeps work whose sources did not change.
+    #[serde(skip)]
+    pub source_hash: u64,
     /// The municipality's plan series, sorted by slug.
     #[serde(skip)]
     pub series: Vec<Series>,
@@ -66,6 +69,9 @@ pub struct Series {
     /// Folder name, used in URLs.
     #[serde(skip)]
     pub slug: String,
+    /// Hash of the source file's text: the preview keeps work whose sources did not change.
+    #[serde(skip)]
+    pub source_hash: u64,
     /// Editions, oldest first.
     #[serde(skip)]
     pub editions: Vec<Edition>,
@@ -217,6 +223,9 @@ pub struct Edition {
     /// File name without `.toml`, used in URLs.
     #[serde(skip)]
     pub slug: String,
+    /// Hash of the source file's text: the preview keeps work whose sources did not change.
+    #[serde(skip)]
+    pub source_hash: u64,
     /// Path of the source file, relative to the site root.
     #[serde(skip)]
     pub source_path: PathBuf,

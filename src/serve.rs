@@ -177,8 +177,9 @@ impl Rebuilder {
                 state.files = files;
                 state.errors.clear();
                 eprintln!(
-                    "rebuilt in {} ms ({} pages rendered, {} indexed)",
+                    "rebuilt in {} ms (pairs compared: {}, pages rendered: {}, pages indexed: {})",
                     started.elapsed().as_millis(),
+                    self.memo.comparisons.compared(),
                     self.memo.pages.rendered().len(),
                     self.memo.index.indexed().len()
                 );

@@ -83,14 +83,17 @@ pub fn render_files(site: &Site, progress: &dyn Fn(&str)) -> Result<SiteFiles, B
     render_files_with(site, &tokenizer, None, progress)
 }
 
-/// What the preview keeps between rebuilds so that a change renders and indexes again only
-/// the pages it touches: pages by the hash of their context, search records by page.
+/// What the preview keeps between rebuilds so that a change compares, renders and indexes
+/// again only what it touches: comparisons by their sources, pages by the hash of their
+/// context, search records by page.
 #[derive(Default)]
 pub struct Memo {
     /// Rendered pages.
     pub pages: render::PageMemo,
     /// Indexed pages.
     pub index: search::index::IndexMemo,
+    /// Compared pairs of editions.
+    pub comparisons: diff::CompareMemo,
 }
 
 /// [`render_files`] with a tokenizer already made (for the site's dictionary) and, in the
@@ -103,7 +106,9 @@ pub fn render_files_with(
 ) -> Result<SiteFiles, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     progress("comparing editions");
-    let comparisons = diff::compare_site(site, tokenizer).map_err(BuildError::Other)?;
+    let comparisons =
+        diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))
+            .map_err(BuildError::Other)?;
     progress("exporting open data");
     let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
     progress("rendering pages");
@@ -113,15 +118,17 @@ pub fn render_files_with(
     let mut files = rendered.files;
     files.extend(export.files);
     progress("indexing for search");
-    let index = memo.map(|m| &mut m.index);
     let (index, records) = search::index::build(
         &rendered.editions,
         &files,
         &site.config.base(),
         tokenizer,
-        index,
+        memo.as_mut().map(|m| &mut m.index),
     )
     .map_err(BuildError::Other)?;
+    if let Some(memo) = memo {
+        memo.comparisons.keep(site, comparisons);
+    }
     files.extend(index);
     files.extend(search::client_files());
     files.extend(site.assets.iter().cloned());

@@ -280,34 +280,109 @@ pub fn by_series(comparisons: &[Comparison]) -> HashMap<&str, Vec<&Comparison>> 
     groups
 }
 
-/// Compare every pair of consecutive editions of every series.
-pub fn compare_site(site: &Site, tokenizer: &Tokenizer) -> Result<Vec<Comparison>, String> {
+/// Comparisons of an earlier build, kept by a hash of everything they were made from (the
+/// four source files, the licence and the dictionary): the preview compares again only the
+/// pairs whose sources changed.
+#[derive(Default)]
+pub struct CompareMemo {
+    kept: HashMap<u64, Comparison>,
+    compared: usize,
+}
+
+impl CompareMemo {
+    /// Keep the comparisons of a build (in the order [`compare_site`] returned them).
+    pub fn keep(&mut self, site: &Site, comparisons: Vec<Comparison>) {
+        self.kept = pair_keys(site).into_iter().zip(comparisons).collect();
+    }
+
+    /// How many pairs the last build had to compare.
+    pub fn compared(&self) -> usize {
+        self.compared
+    }
+}
+
+/// A key per pair of consecutive editions, in site order.
+fn pair_keys(site: &Site) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let shared = crate::load::text_hash(&format!(
+        "{:?}\n{:?}",
+        site.config.license, site.user_dictionary
+    ));
+    let mut keys = Vec::new();
+    for m in &site.municipalities {
+        for s in &m.series {
+            for pair in s.editions.windows(2) {
+                let mut hasher = rustc_hash::FxHasher::default();
+                (shared, &m.slug, m.source_hash, &s.slug, s.source_hash).hash(&mut hasher);
+                for e in pair {
+                    (&e.slug, e.source_hash).hash(&mut hasher);
+                }
+                keys.push(hasher.finish());
+            }
+        }
+    }
+    keys
+}
+
+/// Compare every pair of consecutive editions of every series; with a memo, pairs whose
+/// sources are unchanged are taken from it instead.
+pub fn compare_site(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    memo: Option<&mut CompareMemo>,
+) -> Result<Vec<Comparison>, String> {
+    let mut memo = memo;
+    let mut taken = match memo.as_deref_mut() {
+        Some(m) => pair_keys(site).iter().map(|k| m.kept.remove(k)).collect(),
+        None => Vec::new(),
+    }
+    .into_iter();
     let series: Vec<_> = site
         .municipalities
         .iter()
         .flat_map(|m| m.series.iter().map(move |s| (m, s)))
+        .map(|(m, s)| {
+            let pairs = s.editions.len().saturating_sub(1);
+            let done: Vec<Option<Comparison>> =
+                (0..pairs).map(|_| taken.next().flatten()).collect();
+            (m, s, done)
+        })
         .collect();
     // Series are independent: compared in parallel, collected in site order.
     let per_series = series
         .into_par_iter()
-        .map(|(m, s)| {
+        .map(|(m, s, done)| {
+            if done.iter().all(Option::is_some) {
+                return Ok((done.into_iter().flatten().collect(), 0));
+            }
             // Each edition is flattened and tokenised once, for both pairs it belongs to.
             let prepared = s
                 .editions
                 .iter()
                 .map(|e| Prepared::new(tokenizer, s, e))
                 .collect::<Result<Vec<_>, _>>()?;
-            prepared
+            let mut compared = 0;
+            let comparisons = prepared
                 .windows(2)
-                .map(|pair| {
-                    let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
-                    c.license = site.config.license.clone();
-                    Ok(c)
+                .zip(done)
+                .map(|(pair, done)| match done {
+                    Some(c) => Ok(c),
+                    None => {
+                        compared += 1;
+                        let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
+                        c.license = site.config.license.clone();
+                        Ok(c)
+                    }
                 })
-                .collect::<Result<Vec<_>, String>>()
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok((comparisons, compared))
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(per_series.into_iter().flatten().collect())
+        .collect::<Result<Vec<(Vec<Comparison>, usize)>, String>>()?;
+    if let Some(m) = memo {
+        m.kept.clear();
+        m.compared = per_series.iter().map(|(_, n)| n).sum();
+    }
+    Ok(per_series.into_iter().flat_map(|(c, _)| c).collect())
 }
 
 /// Compare two editions named as `kohyo diff` takes them: `municipality/series`, and the

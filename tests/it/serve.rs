@@ -345,7 +345,8 @@ fn by_path(files: &kohyo::site::SiteFiles) -> BTreeMap<String, &[u8]> {
 }
 
 /// What the preview keeps between rebuilds: after one goal of one edition is reworded, only
-/// the pages that show that goal are rendered again and only that edition is indexed again,
+/// the pairs it belongs to are compared again, only the pages that show that goal are rendered
+/// again and only that edition is indexed again,
 /// the files that change are that edition's, and the result equals a fresh build.
 #[test]
 fn one_edition_change_renders_and_indexes_only_what_shows_it() {
@@ -365,6 +366,11 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         "a first build renders every page"
     );
     assert_eq!(memo.index.indexed().len(), site.editions().count());
+    assert_eq!(
+        memo.comparisons.compared(),
+        4,
+        "a first build compares every pair"
+    );
 
     let same = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
     assert!(
@@ -377,6 +383,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         "{:?}",
         memo.index.indexed()
     );
+    assert_eq!(memo.comparisons.compared(), 0);
     assert_eq!(by_path(&same), by_path(&first));
 
     let file = root.join("content/ueda/seisaku-kikaku/2023.toml");
@@ -398,6 +405,11 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         ]
     );
     assert_eq!(memo.index.indexed(), ["/ueda/seisaku-kikaku/2023/"]);
+    assert_eq!(
+        memo.comparisons.compared(),
+        1,
+        "only 令和4年度 → 令和5年度 is compared again"
+    );
     let (before, after_files) = (by_path(&same), by_path(&after));
     let changed: Vec<&str> = after_files
         .iter()
