@@ -59,7 +59,8 @@ pub struct BuildOptions {
 /// runs, so that theme errors are found too.
 pub fn check(root: &Path) -> Result<Site, BuildError> {
     let site = load::load(root).map_err(BuildError::Content)?;
-    render_files(&site, &|_| {})?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    render_into(&site, &tokenizer, None, &mut |_| Ok(()), &|_| {})?;
     Ok(site)
 }
 
@@ -101,41 +102,89 @@ pub struct Memo {
 pub fn render_files_with(
     site: &Site,
     tokenizer: &Tokenizer,
-    mut memo: Option<&mut Memo>,
+    memo: Option<&mut Memo>,
     progress: &dyn Fn(&str),
 ) -> Result<SiteFiles, BuildError> {
+    let mut files = Vec::new();
+    let made = render_into(
+        site,
+        tokenizer,
+        memo,
+        &mut |batch| {
+            files.extend(batch);
+            Ok(())
+        },
+        progress,
+    )?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(SiteFiles {
+        files,
+        records: made.records,
+        segmenting: made.segmenting,
+    })
+}
+
+/// What [`render_into`] made.
+pub struct Made {
+    /// HTML pages.
+    pub pages: usize,
+    /// Records in the search index.
+    pub records: usize,
+    /// Time the tokenizer has spent inside lindera.
+    pub segmenting: Duration,
+}
+
+/// Make every file of the site, handing each group to `emit` as soon as it is complete (the
+/// open-data export, the pages once the index has read them, each kind of index file, the
+/// client and theme files), so that a build holds no more of its output than it must.
+pub fn render_into(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    mut memo: Option<&mut Memo>,
+    emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
+    progress: &dyn Fn(&str),
+) -> Result<Made, BuildError> {
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     progress("comparing editions");
     let comparisons =
         diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))
             .map_err(BuildError::Other)?;
     progress("exporting open data");
-    let export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
+    let mut export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
+    emit(std::mem::take(&mut export.files)).map_err(BuildError::Other)?;
     progress("rendering pages");
-    let pages = memo.as_mut().map(|m| &mut m.pages);
-    let rendered = render::render_site(site, &theme, &comparisons, &export, pages)
-        .map_err(BuildError::Other)?;
-    let mut files = rendered.files;
-    files.extend(export.files);
+    let rendered = render::render_site(
+        site,
+        &theme,
+        &comparisons,
+        &export,
+        memo.as_mut().map(|m| &mut m.pages),
+    )
+    .map_err(BuildError::Other)?;
+    match memo.as_mut() {
+        Some(memo) => memo.comparisons.keep(site, comparisons),
+        None => drop(comparisons),
+    }
     progress("indexing for search");
-    let (index, records) = search::index::build(
+    let index = search::index::collect(
         &rendered.editions,
-        &files,
-        &site.config.base(),
+        &rendered.files,
         tokenizer,
         memo.as_mut().map(|m| &mut m.index),
     )
     .map_err(BuildError::Other)?;
-    if let Some(memo) = memo {
-        memo.comparisons.keep(site, comparisons);
-    }
-    files.extend(index);
-    files.extend(search::client_files());
-    files.extend(site.assets.iter().cloned());
-    files.extend(theme.static_files().iter().cloned());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(SiteFiles {
-        files,
+    let pages = rendered.files.len();
+    emit(rendered.files).map_err(BuildError::Other)?;
+    let records = index.records();
+    index
+        .write(&site.config.base(), memo.map(|m| &mut m.index), emit)
+        .map_err(BuildError::Other)?;
+    let mut rest = search::client_files();
+    rest.extend(site.assets.iter().cloned());
+    rest.extend(theme.static_files().iter().cloned());
+    emit(rest).map_err(BuildError::Other)?;
+    Ok(Made {
+        pages,
         records,
         segmenting: tokenizer.segmenting_time(),
     })
@@ -161,14 +210,23 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
     guard_output(&options.root, &output)?;
-    let SiteFiles {
-        files,
-        records,
-        segmenting,
-    } = render_files(&site, progress)?;
-    progress("writing files");
-    output::write_site(&output, &files)
-        .map_err(|e| BuildError::Other(format!("cannot write {}: {e}", output.display())))?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    let cannot_write = |e: std::io::Error| format!("cannot write {}: {e}", output.display());
+    // Files are written as they are made; the folder replaces the output only at the end.
+    let mut staging =
+        output::Staging::new(&output).map_err(|e| BuildError::Other(cannot_write(e)))?;
+    let made = render_into(
+        &site,
+        &tokenizer,
+        None,
+        &mut |files| staging.write(&files).map_err(cannot_write),
+        progress,
+    )?;
+    progress("replacing the output");
+    let files = staging.written();
+    staging
+        .finish()
+        .map_err(|e| BuildError::Other(cannot_write(e)))?;
     let ended = Instant::now();
     let starts = starts.into_inner();
     let stages = starts
@@ -180,16 +238,13 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         })
         .collect();
     Ok(BuildSummary {
-        pages: files
-            .iter()
-            .filter(|f| f.path.extension().is_some_and(|x| x == "html"))
-            .count(),
-        records,
-        files: files.len(),
+        pages: made.pages,
+        records: made.records,
+        files,
         editions: site.editions().count(),
         elapsed: started.elapsed(),
         stages,
-        segmenting,
+        segmenting: made.segmenting,
         output,
     })
 }

@@ -242,17 +242,29 @@ fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<Str
     map.into_iter().map(|(k, v)| (key(k), v.encoded)).collect()
 }
 
-/// Build every file of the search index; also returns how many records it indexed.
-/// `base` is the site's base path (`/` or `/city/`), which every page URL starts with.
-/// Each page is indexed on its own (or taken from `memo` when its HTML is unchanged) and the
-/// pages' postings are appended in page order.
-pub fn build(
+/// The site's postings and records, gathered from the edition pages: [`collect`] reads the
+/// pages, [`Collected::write`] makes the index files, so the pages can be written and dropped
+/// in between.
+pub struct Collected {
+    postings: Postings,
+    indexed: Vec<PageIndex>,
+    urls: Vec<String>,
+    fresh: Vec<String>,
+    page_entries: Vec<PageEntry>,
+    municipalities: Names,
+    departments: Names,
+    years: Vec<(i32, String)>,
+    records: usize,
+}
+
+/// Index every edition page (each on its own, or taken from `memo` when its HTML is
+/// unchanged) and append the pages' postings in page order.
+pub fn collect(
     pages: &[PageInput],
     files: &[OutputFile],
-    base: &str,
     tokenizer: &text::Tokenizer,
     mut memo: Option<&mut IndexMemo>,
-) -> Result<(Vec<OutputFile>, usize), String> {
+) -> Result<Collected, String> {
     let mut old = memo
         .as_mut()
         .map(|m| std::mem::take(*m))
@@ -320,58 +332,95 @@ pub fn build(
             indexed.push(index);
         }
     }
-    let mut files = Vec::new();
-    let b = write_shards(
-        &mut files,
-        "b",
-        &sorted(postings.bigrams, String::from_iter),
-    );
-    let g = write_shards(
-        &mut files,
-        "g",
-        &sorted(postings.trigrams, String::from_iter),
-    );
-    let u = write_shards(&mut files, "u", &sorted(postings.unigrams, String::from));
-    let t = write_shards(&mut files, "t", &sorted(postings.terms, |k| k));
-    let chunks: Vec<(usize, &RecordText)> = indexed
-        .iter()
-        .enumerate()
-        .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
-        .collect();
-    for (i, chunk) in chunks.chunks(CHUNK).enumerate() {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
-            .collect();
-        files.push(json_file(format!("r/{i}.json"), &rows));
-    }
     let years: BTreeSet<i32> = pages.iter().filter_map(|p| p.fiscal_year).collect();
-    let years: Vec<(i32, String)> = years
-        .into_iter()
-        .rev()
-        .map(|y| (y, crate::wareki::fiscal_year_full(y)))
-        .collect();
-    let meta = json!({
-        "version": FORMAT_VERSION,
-        "base": base,
-        "years": years,
-        "shards": { "b": b, "g": g, "u": u, "t": t },
-        "chunk": CHUNK,
-        "records": record,
-        "pages": page_entries,
-        "municipalities": municipalities.list,
-        "departments": departments.list,
-    });
-    files.push(json_file("meta.json".to_string(), &meta));
-    if let Some(memo) = memo {
-        memo.indexed = fresh;
-        memo.pages = pages
-            .iter()
-            .zip(indexed)
-            .map(|(page, index)| (page.url.clone(), index))
-            .collect();
+    Ok(Collected {
+        postings,
+        indexed,
+        urls: pages.iter().map(|p| p.url.clone()).collect(),
+        fresh,
+        page_entries,
+        municipalities,
+        departments,
+        years: years
+            .into_iter()
+            .rev()
+            .map(|y| (y, crate::wareki::fiscal_year_full(y)))
+            .collect(),
+        records: record,
+    })
+}
+
+impl Collected {
+    /// How many records the index holds.
+    pub fn records(&self) -> usize {
+        self.records
     }
-    Ok((files, record))
+
+    /// Make every file of the index, handing each group to `emit` as it is made, and keep the
+    /// pages in the preview's `memo`. `base` is the site's base path (`/` or `/city/`), which
+    /// every page URL starts with.
+    pub fn write(
+        self,
+        base: &str,
+        memo: Option<&mut IndexMemo>,
+        emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let Collected {
+            postings,
+            indexed,
+            urls,
+            fresh,
+            page_entries,
+            municipalities,
+            departments,
+            years,
+            records,
+        } = self;
+        let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
+            let (files, count) = shard_files(dir, &lists);
+            drop(lists);
+            emit(files).map(|()| count)
+        };
+        let b = shards("b", sorted(postings.bigrams, String::from_iter))?;
+        let g = shards("g", sorted(postings.trigrams, String::from_iter))?;
+        let u = shards("u", sorted(postings.unigrams, String::from))?;
+        let t = shards("t", sorted(postings.terms, |k| k))?;
+        let chunks: Vec<(usize, &RecordText)> = indexed
+            .iter()
+            .enumerate()
+            .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
+            .collect();
+        let mut files: Vec<OutputFile> = chunks
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
+                    .collect();
+                json_file(format!("r/{i}.json"), &rows)
+            })
+            .collect();
+        drop(chunks);
+        let meta = json!({
+            "version": FORMAT_VERSION,
+            "base": base,
+            "years": years,
+            "shards": { "b": b, "g": g, "u": u, "t": t },
+            "chunk": CHUNK,
+            "records": records,
+            "pages": page_entries,
+            "municipalities": municipalities.list,
+            "departments": departments.list,
+        });
+        files.push(json_file("meta.json".to_string(), &meta));
+        emit(files)?;
+        if let Some(memo) = memo {
+            memo.indexed = fresh;
+            memo.pages = urls.into_iter().zip(indexed).collect();
+        }
+        Ok(())
+    }
 }
 
 /// Names in order of first appearance, each with its position in `meta.json`'s list.
@@ -393,22 +442,20 @@ impl Names {
     }
 }
 
-/// Write `lists` as shard files `dir/N.json`; returns the shard count.
-fn write_shards(
-    files: &mut Vec<OutputFile>,
-    dir: &str,
-    lists: &BTreeMap<String, Vec<u32>>,
-) -> usize {
+/// `lists` as shard files `dir/N.json`, made in parallel, and the shard count.
+fn shard_files(dir: &str, lists: &BTreeMap<String, Vec<u32>>) -> (Vec<OutputFile>, usize) {
     let total: usize = lists.values().map(Vec::len).sum();
     let count = shard_count(total);
     let mut shards: Vec<BTreeMap<&str, &Vec<u32>>> = vec![BTreeMap::new(); count];
     for (key, list) in lists {
         shards[fnv1a(key) as usize % count].insert(key.as_str(), list);
     }
-    for (i, shard) in shards.iter().enumerate() {
-        files.push(json_file(format!("{dir}/{i}.json"), shard));
-    }
-    count
+    let files = shards
+        .par_iter()
+        .enumerate()
+        .map(|(i, shard)| json_file(format!("{dir}/{i}.json"), shard))
+        .collect();
+    (files, count)
 }
 
 fn json_file(path: String, value: &impl Serialize) -> OutputFile {
