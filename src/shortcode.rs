@@ -104,10 +104,8 @@ fn has_template_syntax(body: &str) -> bool {
 /// Expand the shortcodes of every item and section body of the site. Figures' images are
 /// added to `site.assets`; every problem is a diagnostic at the shortcode's line and column.
 pub fn expand_site(site: &mut Site) -> Vec<Diagnostic> {
-    let any = site
-        .editions()
-        .any(|(_, _, e)| bodies(e).iter().any(|b| has_template_syntax(b)));
-    if !any {
+    let uses = |e: &Edition| bodies(e).iter().any(|b| has_template_syntax(b));
+    if !site.editions().any(|(_, _, e)| uses(e)) {
         return Vec::new();
     }
     let mut diags = Vec::new();
@@ -116,7 +114,7 @@ pub fn expand_site(site: &mut Site) -> Vec<Diagnostic> {
     let mut assets = Vec::new();
     for m in &mut site.municipalities {
         for s in &mut m.series {
-            for e in &mut s.editions {
+            for e in s.editions.iter_mut().filter(|e| uses(e)) {
                 let page = Arc::new(Page::new(&m.slug, &s.slug, e));
                 let mut failures = Vec::new();
                 let mut expand = |body: &Option<Spanned<String>>, out: &mut Option<Expanded>| {
