@@ -681,7 +681,10 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
     for m in municipalities {
         for s in &m.series {
             for e in &s.editions {
-                let anchors = anchor_titles(e).into_iter().map(|(a, _)| a).collect();
+                let mut anchors = HashSet::new();
+                visit_anchors(e, &mut |anchor, _, _| {
+                    anchors.insert(anchor.to_string());
+                });
                 targets.insert(format!("{}/{}/{}", m.slug, s.slug, e.slug), anchors);
             }
         }
@@ -727,39 +730,35 @@ pub fn split_link(link: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Every anchor of an edition (sections, items, indicators) with the title a link to it shows.
-pub fn anchor_titles(edition: &Edition) -> Vec<(String, String)> {
-    fn titled(number: Option<&str>, title: &str) -> String {
-        match number {
-            Some(n) if !n.is_empty() => format!("{n} {title}"),
-            _ => title.to_string(),
-        }
-    }
-    fn indicators(list: &[Indicator], out: &mut Vec<(String, String)>) {
+/// Call `f` with every anchor of an edition (sections, items, indicators), its printed number
+/// and its title.
+pub fn visit_anchors(edition: &Edition, f: &mut dyn FnMut(&str, Option<&str>, &str)) {
+    fn indicators(list: &[Indicator], f: &mut dyn FnMut(&str, Option<&str>, &str)) {
         for i in list {
-            out.push((i.anchor.clone(), titled(i.number.as_deref(), &i.name)));
+            f(&i.anchor, i.number.as_deref(), &i.name);
         }
     }
-    fn sections(list: &[Section], out: &mut Vec<(String, String)>) {
+    fn sections(list: &[Section], f: &mut dyn FnMut(&str, Option<&str>, &str)) {
         for s in list {
-            out.push((s.anchor.clone(), titled(s.number.as_deref(), &s.title)));
-            sections(&s.sections, out);
+            f(&s.anchor, s.number.as_deref(), &s.title);
+            sections(&s.sections, f);
         }
     }
-    fn items(list: &[Spanned<Item>], out: &mut Vec<(String, String)>) {
+    fn items(list: &[Spanned<Item>], f: &mut dyn FnMut(&str, Option<&str>, &str)) {
         for item in list {
             let item = item.get_ref();
-            let title = item.title.as_deref().unwrap_or_default();
-            out.push((item.anchor.clone(), titled(item.number.as_deref(), title)));
-            indicators(&item.indicators, out);
-            items(&item.items, out);
+            f(
+                &item.anchor,
+                item.number.as_deref(),
+                item.title.as_deref().unwrap_or_default(),
+            );
+            indicators(&item.indicators, f);
+            items(&item.items, f);
         }
     }
-    let mut out = Vec::new();
-    sections(&edition.sections, &mut out);
-    indicators(&edition.indicators, &mut out);
-    items(&edition.items, &mut out);
-    out
+    sections(&edition.sections, f);
+    indicators(&edition.indicators, f);
+    items(&edition.items, f);
 }
 
 fn collect_links<'a>(items: &'a [Spanned<Item>], out: &mut Vec<&'a Spanned<String>>) {

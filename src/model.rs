@@ -268,6 +268,15 @@ pub struct Section {
     pub body_shortcodes: Option<Expanded>,
 }
 
+/// A heading as printed: the number, a space, the title (`① 公立大学法人長野大学の改革促進`),
+/// or the title alone.
+pub fn numbered(number: Option<&str>, title: &str) -> String {
+    match number {
+        Some(n) if !n.is_empty() => format!("{n} {title}"),
+        _ => title.to_string(),
+    }
+}
+
 impl Section {
     /// The Markdown body as written.
     pub fn body_text(&self) -> Option<&str> {

@@ -26,7 +26,7 @@ use toml::Spanned;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Site};
 use crate::markdown;
-use crate::model::{Edition, Indicator, Item, Section};
+use crate::model::{Edition, Indicator, Item, Section, numbered};
 use crate::output::OutputFile;
 use crate::render;
 use crate::theme::escape_html;
@@ -580,12 +580,10 @@ impl Targets {
         let mut all = HashMap::new();
         for (m, s, e) in site.editions() {
             let path = format!("{}/{}/{}", m.slug, s.slug, e.slug);
-            for (anchor, title) in load::anchor_titles(e) {
-                all.insert(
-                    format!("{path}#{anchor}"),
-                    (title, format!("{path}/#{anchor}")),
-                );
-            }
+            load::visit_anchors(e, &mut |anchor, number, title| {
+                let target = (numbered(number, title), format!("{path}/#{anchor}"));
+                all.insert(format!("{path}#{anchor}"), target);
+            });
             all.insert(path.clone(), (e.title.clone(), format!("{path}/")));
         }
         Targets(all)

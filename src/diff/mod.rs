@@ -329,9 +329,8 @@ fn pair_keys(site: &Site) -> Vec<u64> {
 pub fn compare_site(
     site: &Site,
     tokenizer: &Tokenizer,
-    memo: Option<&mut CompareMemo>,
+    mut memo: Option<&mut CompareMemo>,
 ) -> Result<Vec<Comparison>, String> {
-    let mut memo = memo;
     let mut taken = match memo.as_deref_mut() {
         Some(m) => pair_keys(site).iter().map(|k| m.kept.remove(k)).collect(),
         None => Vec::new(),

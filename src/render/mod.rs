@@ -23,7 +23,7 @@ use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
     Edition, Include, Indicator, Item, Labels, Municipality, Section, Series, SeriesKind, Stage,
-    Status,
+    Status, numbered,
 };
 use crate::opendata::{self, Export};
 use crate::output::OutputFile;
@@ -884,7 +884,7 @@ fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView
     let include = sec.include.as_ref().map(|i| *i.get_ref());
     SectionView {
         anchor: sec.anchor.clone(),
-        heading: join_number(sec.number.as_deref(), &sec.title),
+        heading: numbered(sec.number.as_deref(), &sec.title),
         level: level.min(6),
         body_html: sec
             .body_text()
@@ -919,13 +919,6 @@ fn toc_sections(sections: &[SectionView], depth: usize, out: &mut Vec<TocEntry>)
         if depth == 0 {
             toc_sections(&s.sections, depth + 1, out);
         }
-    }
-}
-
-fn join_number(number: Option<&str>, title: &str) -> String {
-    match number {
-        Some(n) if !n.is_empty() => format!("{n} {title}"),
-        _ => title.to_string(),
     }
 }
 
@@ -1111,7 +1104,7 @@ fn outline_view(cx: &EditionContext, items: &[Spanned<Item>]) -> Option<OutlineV
             ),
         };
         pending.push(OutlineCell {
-            text: join_number(number, &title),
+            text: numbered(number, &title),
             anchor: item.anchor.clone(),
             rowspan: leaves(item),
             leaf: item.items.is_empty(),
@@ -1137,7 +1130,7 @@ fn outline_view(cx: &EditionContext, items: &[Spanned<Item>]) -> Option<OutlineV
                 rows(cx, child.get_ref(), Vec::new(), &mut out);
             }
             OutlineGroup {
-                heading: join_number(top.number.as_deref(), top.title.as_deref().unwrap_or("")),
+                heading: numbered(top.number.as_deref(), top.title.as_deref().unwrap_or("")),
                 anchor: top.anchor.clone(),
                 rows: out,
             }
@@ -1228,7 +1221,7 @@ pub fn indicator_figure(ind: &Indicator) -> String {
     };
     format!(
         "<figure class=\"figure indicator-figure\"><figcaption>{}</figcaption>{}<dl><dt>単位</dt><dd>{}</dd><dt>現状</dt><dd>{}</dd><dt>実績</dt><dd>{actual}</dd><dt>目標</dt><dd>{}</dd></dl></figure>",
-        e(&join_number(view.number.as_deref(), &view.name)),
+        e(&numbered(view.number.as_deref(), &view.name)),
         view.chart_svg.unwrap_or_default(),
         e(view.unit.as_deref().unwrap_or(NOT_STATED)),
         point(&view.baseline),
