@@ -2,7 +2,7 @@
 // step and with integer scores, so both return the same ranked results (a test runs both).
 // No dependencies, no build step: an ES module loaded by ui.js and, in tests, by node.
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -85,7 +85,8 @@ function cover(len, n) {
   return offsets;
 }
 
-function hasSorted(list, value) {
+// The first position in the ascending `list` whose value is at least `value`.
+function lowerBound(list, value) {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -93,7 +94,12 @@ function hasSorted(list, value) {
     if (list[mid] < value) lo = mid + 1;
     else hi = mid;
   }
-  return lo < list.length && list[lo] === value;
+  return lo;
+}
+
+function hasSorted(list, value) {
+  const at = lowerBound(list, value);
+  return at < list.length && list[at] === value;
 }
 
 function ascending(map) {
@@ -174,37 +180,70 @@ export class Index {
     return out;
   }
 
-  pageOf(record) {
-    const pages = this.meta.pages;
-    let lo = 0;
-    let hi = pages.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (pages[mid][6] <= record) lo = mid + 1;
-      else hi = mid;
-    }
-    return Math.max(lo - 1, 0);
+  /** The pages of a group file: where each page's records start and end, and its facets. */
+  async group(group) {
+    const file = await this.file(`p/${group}.json`);
+    const pages = [];
+    if (!file) return pages;
+    let first = this.meta.page_groups[group] ?? 0;
+    file.records.forEach((n, i) => {
+      pages.push({
+        number: group * this.meta.page_group + i,
+        first,
+        end: first + n,
+        municipality: file.municipality[i],
+        department: file.department[i],
+        year: file.year[i],
+      });
+      first += n;
+    });
+    return pages;
+  }
+
+  /** The page holding `record`, read from its group's file. */
+  async pageOf(record) {
+    const group = Math.max(lowerBound(this.meta.page_groups, record + 1) - 1, 0);
+    const pages = await this.group(group);
+    const at = Math.max(lowerBound(pages.map((p) => p.first), record + 1) - 1, 0);
+    return pages[at] ?? {
+      number: group * this.meta.page_group + at,
+      first: 0,
+      end: 0,
+      municipality: 0,
+      department: -1,
+      year: null,
+    };
   }
 
   pagePasses(page, filters) {
-    const p = this.meta.pages[page];
     const m = this.meta;
-    return (filters.municipality == null || m.municipalities[p[3]] === filters.municipality)
-      && (filters.department == null || (p[4] >= 0 && m.departments[p[4]] === filters.department))
-      && (filters.year == null || p[5] === filters.year);
+    return (filters.municipality == null || m.municipalities[page.municipality] === filters.municipality)
+      && (filters.department == null
+        || (page.department >= 0 && m.departments[page.department] === filters.department))
+      && (filters.year == null || page.year === filters.year);
   }
 
-  /** Ranked `[record, score]` pairs, as `Index::search` in Rust. */
+  /**
+   * Ranked `[record, score]` pairs, as `Index::search` in Rust. Pages are looked up (their
+   * group files read) only when there are filters or several words.
+   */
   async search(query, filters = {}) {
     const words = queryWords(query);
     if (words.length === 0) return [];
     const chars = words.map((w) => Array.from(w));
     const matches = await Promise.all(chars.map((w) => this.word(w)));
     const terms = await Promise.all(words.map((w) => this.terms(w)));
+    const filtered = filters.municipality != null || filters.department != null
+      || filters.year != null;
     const hits = [];
     const pagesWithHit = new Set();
     for (const rec of ascending(matches[0])) {
-      if (!matches.every((m) => m.has(rec)) || !this.pagePasses(this.pageOf(rec), filters)) continue;
+      if (!matches.every((m) => m.has(rec))) continue;
+      if (filtered || words.length > 1) {
+        const page = await this.pageOf(rec);
+        if (!this.pagePasses(page, filters)) continue;
+        pagesWithHit.add(page.number);
+      }
       let score = 0;
       matches.forEach((m, i) => {
         const w = m.get(rec);
@@ -213,21 +252,23 @@ export class Index {
         if (terms[i].has(rec)) score += TERM;
       });
       if (phrase(chars, matches, rec)) score += PHRASE;
-      pagesWithHit.add(this.pageOf(rec));
       hits.push([rec, score]);
     }
-    const pageWords = new Map();
-    matches.forEach((m, i) => {
-      for (const rec of m.keys()) {
-        const page = this.pageOf(rec);
-        if (!pageWords.has(page)) pageWords.set(page, new Set());
-        pageWords.get(page).add(i);
-      }
-    });
-    for (const page of ascending(pageWords)) {
-      if (pageWords.get(page).size === words.length && !pagesWithHit.has(page)
-        && this.pagePasses(page, filters)) {
-        hits.push([this.meta.pages[page][6], 0]);
+    if (words.length > 1) {
+      // A page whose records hold every word, though none holds them all, is a result too:
+      // its candidates are the pages of the word found in the fewest records.
+      const sorted = matches.map(ascending);
+      const rarest = sorted.reduce((a, b) => (b.length < a.length ? b : a));
+      let last = null;
+      for (const rec of rarest) {
+        const page = await this.pageOf(rec);
+        if (page.number === last) continue;
+        last = page.number;
+        if (!pagesWithHit.has(page.number)
+          && sorted.every((s) => lowerBound(s, page.first) < lowerBound(s, page.end))
+          && this.pagePasses(page, filters)) {
+          hits.push([page.first, 0]);
+        }
       }
     }
     hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
@@ -240,23 +281,24 @@ export class Index {
    */
   async describe(query, record, score) {
     const chunk = await this.file(`r/${Math.floor(record / this.meta.chunk)}.json`);
-    const row = (chunk && chunk[record % this.meta.chunk]) || [];
+    const row = (chunk && chunk.rows[record % this.meta.chunk]) || [];
     const text = (i) => (typeof row[i] === 'string' ? row[i] : '');
-    const page = this.meta.pages[this.pageOf(record)];
+    const page = (chunk && chunk.pages.find((p) => p[0] === row[0])) || [];
+    const field = (i) => (typeof page[i] === 'string' ? page[i] : '');
     const anchor = text(1);
     const isPage = anchor === '';
-    const title = isPage ? page[1] : text(2);
-    const breadcrumb = [this.meta.municipalities[page[3]] ?? ''];
-    if (page[4] >= 0 && this.meta.departments[page[4]] !== undefined) {
-      breadcrumb.push(this.meta.departments[page[4]]);
+    const title = isPage ? field(2) : text(2);
+    const breadcrumb = [this.meta.municipalities[page[4]] ?? ''];
+    if (this.meta.departments[page[5]] !== undefined) {
+      breadcrumb.push(this.meta.departments[page[5]]);
     }
-    breadcrumb.push(page[2]);
+    breadcrumb.push(field(3));
     if (typeof row[4] === 'string') breadcrumb.push(row[4]);
     const words = queryWords(query);
     let [snip, highlights] = snippet(text(3), words);
     if (highlights.length === 0) [snip, highlights] = snippet(title, words);
     return {
-      url: isPage ? page[0] : `${page[0]}#${anchor}`,
+      url: isPage ? field(1) : `${field(1)}#${anchor}`,
       title,
       breadcrumb,
       snippet: snip,

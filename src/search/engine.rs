@@ -12,7 +12,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::search::index::{FORMAT_VERSION, PageEntry, fnv1a};
+use crate::search::index::{FORMAT_VERSION, fnv1a};
 use crate::text::normalize;
 
 /// Points for a word found in the title.
@@ -36,7 +36,9 @@ struct Meta {
     base: String,
     shards: Shards,
     chunk: usize,
-    pages: Vec<PageEntry>,
+    page_count: usize,
+    page_group: usize,
+    page_groups: Vec<usize>,
     municipalities: Vec<String>,
     departments: Vec<String>,
 }
@@ -47,6 +49,18 @@ struct Shards {
     g: usize,
     u: usize,
     t: usize,
+}
+
+/// A page as its group file gives it: where its records are, and its facets.
+#[derive(Debug, Clone)]
+struct PageFacts {
+    /// The page's own record, its first.
+    first: usize,
+    /// One past its last record.
+    end: usize,
+    municipality: usize,
+    department: i64,
+    year: Option<i32>,
 }
 
 /// Filters of a query; `None` means any.
@@ -125,16 +139,19 @@ impl Index {
         if let Some(v) = self.cache.borrow().get(path) {
             return Rc::clone(v);
         }
-        let value = Rc::new(
-            fs::read_to_string(self.dir.join(path))
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(Value::Null),
-        );
+        let value = Rc::new(self.read(path));
         self.cache
             .borrow_mut()
             .insert(path.to_string(), Rc::clone(&value));
         value
+    }
+
+    /// An index file read and parsed, not kept; a missing or unreadable file reads as null.
+    fn read(&self, path: &str) -> Value {
+        fs::read_to_string(self.dir.join(path))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null)
     }
 
     fn postings(&self, kind: &str, count: usize, key: &str) -> Vec<u64> {
@@ -218,30 +235,74 @@ impl Index {
             .collect()
     }
 
-    fn page_of(&self, record: usize) -> usize {
-        self.meta
-            .pages
-            .partition_point(|p| p.6 <= record)
-            .saturating_sub(1)
+    /// The pages of group `group`, read from its file.
+    fn group(&self, group: usize) -> Vec<PageFacts> {
+        let file = self.file(&format!("p/{group}.json"));
+        let column = |name: &str| file.get(name).and_then(Value::as_array).cloned();
+        let (Some(records), Some(municipality), Some(department), Some(year)) = (
+            column("records"),
+            column("municipality"),
+            column("department"),
+            column("year"),
+        ) else {
+            return Vec::new();
+        };
+        let mut first = self.meta.page_groups.get(group).copied().unwrap_or(0);
+        records
+            .iter()
+            .zip(municipality.iter().zip(department.iter().zip(year.iter())))
+            .map(|(n, (m, (d, y)))| {
+                let start = first;
+                first += n.as_u64().unwrap_or(0) as usize;
+                PageFacts {
+                    first: start,
+                    end: first,
+                    municipality: m.as_u64().unwrap_or(0) as usize,
+                    department: d.as_i64().unwrap_or(-1),
+                    year: y.as_i64().and_then(|y| i32::try_from(y).ok()),
+                }
+            })
+            .collect()
     }
 
-    fn page_passes(&self, page: usize, filters: &Filters) -> bool {
-        let p = &self.meta.pages[page];
+    /// The page holding `record`, with its number, read from its group's file.
+    fn page_of(&self, record: usize) -> (usize, PageFacts) {
+        let group = self
+            .meta
+            .page_groups
+            .partition_point(|first| *first <= record)
+            .saturating_sub(1);
+        let pages = self.group(group);
+        let at = pages
+            .partition_point(|p| p.first <= record)
+            .saturating_sub(1);
+        let facts = pages.get(at).cloned().unwrap_or(PageFacts {
+            first: 0,
+            end: 0,
+            municipality: 0,
+            department: -1,
+            year: None,
+        });
+        (group * self.meta.page_group + at, facts)
+    }
+
+    fn page_passes(&self, page: &PageFacts, filters: &Filters) -> bool {
         filters
             .municipality
             .as_ref()
-            .is_none_or(|m| self.meta.municipalities.get(p.3) == Some(m))
+            .is_none_or(|m| self.meta.municipalities.get(page.municipality) == Some(m))
             && filters.department.as_ref().is_none_or(|d| {
-                usize::try_from(p.4)
+                usize::try_from(page.department)
                     .ok()
                     .and_then(|i| self.meta.departments.get(i))
                     == Some(d)
             })
-            && filters.year.is_none_or(|y| p.5 == Some(y))
+            && filters.year.is_none_or(|y| page.year == Some(y))
     }
 
     /// Ranked results: records holding every word, then pages holding every word only across
-    /// several records; ties in record order.
+    /// several records; ties in record order. Pages are looked up (their group files read)
+    /// only when there are filters or several words.
     pub fn search(&self, query: &str, filters: &Filters) -> Vec<(usize, i64)> {
         let words = query_words(query);
         if words.is_empty() {
@@ -250,13 +311,21 @@ impl Index {
         let chars: Vec<Vec<char>> = words.iter().map(|w| w.chars().collect()).collect();
         let matches: Vec<BTreeMap<usize, WordMatch>> = chars.iter().map(|w| self.word(w)).collect();
         let terms: Vec<BTreeSet<usize>> = words.iter().map(|w| self.terms(w)).collect();
+        let filtered = filters.municipality.is_some()
+            || filters.department.is_some()
+            || filters.year.is_some();
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut pages_with_hit = BTreeSet::new();
         for rec in matches[0].keys() {
-            if !matches.iter().all(|m| m.contains_key(rec))
-                || !self.page_passes(self.page_of(*rec), filters)
-            {
+            if !matches.iter().all(|m| m.contains_key(rec)) {
                 continue;
+            }
+            if filtered || words.len() > 1 {
+                let (page, facts) = self.page_of(*rec);
+                if !self.page_passes(&facts, filters) {
+                    continue;
+                }
+                pages_with_hit.insert(page);
             }
             let mut score = 0;
             for (i, m) in matches.iter().enumerate() {
@@ -272,21 +341,30 @@ impl Index {
             if phrase(&chars, &matches, *rec) {
                 score += PHRASE;
             }
-            pages_with_hit.insert(self.page_of(*rec));
             hits.push((*rec, score));
         }
-        let mut page_words: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-        for (i, m) in matches.iter().enumerate() {
-            for rec in m.keys() {
-                page_words.entry(self.page_of(*rec)).or_default().insert(i);
-            }
-        }
-        for (page, found) in page_words {
-            if found.len() == words.len()
-                && !pages_with_hit.contains(&page)
-                && self.page_passes(page, filters)
-            {
-                hits.push((self.meta.pages[page].6, 0));
+        if words.len() > 1 {
+            // A page whose records hold every word, though none holds them all, is a result
+            // too: its candidates are the pages of the word found in the fewest records.
+            let rarest = matches
+                .iter()
+                .min_by_key(|m| m.len())
+                .unwrap_or(&matches[0]);
+            let mut last = None;
+            for rec in rarest.keys() {
+                let (page, facts) = self.page_of(*rec);
+                if last == Some(page) {
+                    continue;
+                }
+                last = Some(page);
+                if !pages_with_hit.contains(&page)
+                    && matches
+                        .iter()
+                        .all(|m| m.range(facts.first..facts.end).next().is_some())
+                    && self.page_passes(&facts, filters)
+                {
+                    hits.push((facts.first, 0));
+                }
             }
         }
         hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -298,28 +376,41 @@ impl Index {
     pub fn describe(&self, query: &str, record: usize, score: i64) -> SearchResult {
         let chunk = self.file(&format!("r/{}.json", record / self.meta.chunk));
         let row = chunk
-            .get(record % self.meta.chunk)
+            .get("rows")
+            .and_then(|rows| rows.get(record % self.meta.chunk))
             .cloned()
             .unwrap_or(Value::Null);
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or("").to_string();
-        let page = &self.meta.pages[self.page_of(record)];
+        let page = chunk
+            .get("pages")
+            .and_then(Value::as_array)
+            .and_then(|pages| pages.iter().find(|p| p.get(0) == row.get(0)))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let field = |i: usize| {
+            page.get(i)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let anchor = text(1);
         let is_page = anchor.is_empty();
-        let title = if is_page { page.1.clone() } else { text(2) };
+        let title = if is_page { field(2) } else { text(2) };
         let mut breadcrumb = vec![
-            self.meta
-                .municipalities
-                .get(page.3)
+            page.get(4)
+                .and_then(Value::as_u64)
+                .and_then(|m| self.meta.municipalities.get(m as usize))
                 .cloned()
                 .unwrap_or_default(),
         ];
-        if let Some(d) = usize::try_from(page.4)
-            .ok()
-            .and_then(|i| self.meta.departments.get(i))
+        if let Some(d) = page
+            .get(5)
+            .and_then(Value::as_u64)
+            .and_then(|d| self.meta.departments.get(d as usize))
         {
             breadcrumb.push(d.clone());
         }
-        breadcrumb.push(page.2.clone());
+        breadcrumb.push(field(3));
         if let Some(goal) = row.get(4).and_then(Value::as_str) {
             breadcrumb.push(goal.to_string());
         }
@@ -330,9 +421,9 @@ impl Index {
         }
         SearchResult {
             url: if is_page {
-                page.0.clone()
+                field(1)
             } else {
-                format!("{}#{anchor}", page.0)
+                format!("{}#{anchor}", field(1))
             },
             title,
             breadcrumb,
@@ -369,14 +460,38 @@ impl Index {
         self.meta.base.clone()
     }
 
-    /// URL of every edition page in the index.
+    /// URL of every edition page in the index, in page order: each read from the chunk of the
+    /// page's own record, without keeping the files read.
     pub fn page_urls(&self) -> Vec<String> {
-        self.meta.pages.iter().map(|p| p.0.clone()).collect()
+        let mut urls = Vec::with_capacity(self.meta.page_count);
+        for group in 0..self.meta.page_groups.len() {
+            let pages = self.group(group);
+            self.cache.borrow_mut().remove(&format!("p/{group}.json"));
+            for page in pages {
+                let chunk = self.read(&format!("r/{}.json", page.first / self.meta.chunk));
+                let row = chunk
+                    .get("rows")
+                    .and_then(|rows| rows.get(page.first % self.meta.chunk));
+                let url = chunk
+                    .get("pages")
+                    .and_then(Value::as_array)
+                    .and_then(|pages| {
+                        pages
+                            .iter()
+                            .find(|p| p.get(0) == row.and_then(|r| r.get(0)))
+                    })
+                    .and_then(|p| p.get(1))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                urls.push(url.to_string());
+            }
+        }
+        urls
     }
 
-    /// Page URL of a record.
-    pub fn page_url(&self, record: usize) -> String {
-        self.meta.pages[self.page_of(record)].0.clone()
+    /// Number (in [`Index::page_urls`]) of the page holding `record`.
+    pub fn page_number(&self, record: usize) -> usize {
+        self.page_of(record).0
     }
 }
 

@@ -78,11 +78,12 @@ pub fn read_queries(text: &str) -> Vec<String> {
 /// Evaluate `queries` over the site built into `output`.
 pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
     let index = Index::open(output)?;
+    let urls = index.page_urls();
     let mut pages = Vec::new();
-    for url in index.page_urls() {
-        let html = fs::read_to_string(page_file(output, &index, &url)?)
+    for url in &urls {
+        let html = fs::read_to_string(page_file(output, &index, url)?)
             .map_err(|e| format!("cannot read the page {url}: {e}"))?;
-        pages.push((url, normalize(&extract::main_text(&html))));
+        pages.push((url.clone(), normalize(&extract::main_text(&html))));
     }
     let mut reports = Vec::new();
     for query in queries {
@@ -101,7 +102,7 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
         let first_query_bytes = raw_total(&loaded);
         let mut found: Vec<String> = Vec::new();
         for (record, _) in index.search(query, &Filters::default()) {
-            let url = index.page_url(record);
+            let url = urls[index.page_number(record)].clone();
             if !found.contains(&url) {
                 found.push(url);
             }

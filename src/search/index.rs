@@ -1,16 +1,21 @@
 //! Building the search index from rendered edition pages.
 //!
 //! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
-//! - `meta.json`: format version, shard counts, chunk size, the page table and filter values;
+//! - `meta.json`: format version, shard counts, chunk size, filter values and the first record
+//!   of each page group (pages in groups of [`page_group`]);
+//! - `p/N.json`: page group `N`: each page's record count, municipality, department and year,
+//!   read only by queries of several words (a page may hold them in different records) and by
+//!   filtered queries;
 //! - `b/N.json`: positional character bigrams, `g/N.json`: positional trigrams,
 //!   `u/N.json`: single characters, `t/N.json`: lindera terms; a key lives in shard
 //!   `fnv1a(key) % count`. A two-character word reads one bigram list; a longer word reads the
 //!   trigrams that cover it (offsets 0, 3, 6, … and the last), whose lists are short because
 //!   trigrams are selective: that keeps what a query downloads close to the size of its answer;
-//! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets).
+//! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets),
+//!   and the URL, title, 和暦 label, municipality and department of the pages they belong to.
 //!
-//! A query loads `meta.json`, the shards its characters and words hash to, and the record chunks
-//! of the results it shows.
+//! A one-word query loads `meta.json`, the shards its characters and words hash to, and the
+//! record chunks of the results it shows: nothing that grows with the number of pages.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -18,7 +23,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::output::OutputFile;
@@ -26,7 +31,7 @@ use crate::search::extract::{self, RecordText};
 use crate::text;
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Records per snippet chunk.
 pub const CHUNK: usize = 4;
 /// Pages indexed together, in parallel.
@@ -53,18 +58,29 @@ pub struct PageInput {
     pub file: usize,
 }
 
-/// One page in `meta.json`, written as an array: URL, title, 和暦 label, municipality index,
-/// department index (-1 for none), fiscal year, first record.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PageEntry(
-    pub String,
-    pub String,
-    pub String,
-    pub usize,
-    pub i64,
-    pub Option<i32>,
-    pub usize,
-);
+/// What the index keeps of a page: in its group file (`p/N.json`) the record count and the
+/// facets, in the record chunks holding its records the descriptor.
+struct PageEntry {
+    url: String,
+    title: String,
+    when: String,
+    municipality: usize,
+    /// Department index, -1 for none.
+    department: i64,
+    fiscal_year: Option<i32>,
+    first: usize,
+    records: usize,
+}
+
+/// Pages per group file: the smallest power of two at least 4 whose square covers `pages`, so
+/// both the group table in `meta.json` and each group file grow as the square root of the site.
+pub fn page_group(pages: usize) -> usize {
+    let mut size = 4;
+    while size * size < pages {
+        size *= 2;
+    }
+    size
+}
 
 /// FNV-1a (32-bit) of the UTF-8 bytes: the shard function, identical in the JavaScript client.
 pub fn fnv1a(key: &str) -> u32 {
@@ -315,15 +331,16 @@ pub fn collect(
                 .department
                 .as_ref()
                 .map_or(-1, |d| departments.index(d) as i64);
-            page_entries.push(PageEntry(
-                page.url.clone(),
-                page.title.clone(),
-                page.when.clone(),
-                m,
-                d,
-                page.fiscal_year,
-                record,
-            ));
+            page_entries.push(PageEntry {
+                url: page.url.clone(),
+                title: page.title.clone(),
+                when: page.when.clone(),
+                municipality: m,
+                department: d,
+                fiscal_year: page.fiscal_year,
+                first: record,
+                records: index.records.len(),
+            });
             postings.append(&index.postings, record);
             record += index.records.len();
             if memo.is_none() {
@@ -394,14 +411,53 @@ impl Collected {
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(i, chunk)| {
+                let mut pages: Vec<usize> = chunk.iter().map(|(page, _)| *page).collect();
+                pages.dedup();
+                let pages: Vec<_> = pages
+                    .into_iter()
+                    .map(|page| {
+                        let p = &page_entries[page];
+                        (
+                            page,
+                            &p.url,
+                            &p.title,
+                            &p.when,
+                            p.municipality,
+                            p.department,
+                        )
+                    })
+                    .collect();
                 let rows: Vec<_> = chunk
                     .iter()
                     .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
                     .collect();
-                json_file(format!("r/{i}.json"), &rows)
+                json_file(
+                    format!("r/{i}.json"),
+                    &json!({ "pages": pages, "rows": rows }),
+                )
             })
             .collect();
         drop(chunks);
+        let group = page_group(page_entries.len());
+        files.extend(page_entries.chunks(group).enumerate().map(|(i, pages)| {
+            let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
+                pages.iter().map(f).collect()
+            };
+            json_file(
+                format!("p/{i}.json"),
+                &json!({
+                    "records": column(|p| p.records.into()),
+                    "municipality": column(|p| p.municipality.into()),
+                    "department": column(|p| p.department.into()),
+                    "year": column(|p| p.fiscal_year.into()),
+                }),
+            )
+        }));
+        let group_firsts: Vec<usize> = page_entries
+            .iter()
+            .step_by(group)
+            .map(|p| p.first)
+            .collect();
         let meta = json!({
             "version": FORMAT_VERSION,
             "base": base,
@@ -409,7 +465,9 @@ impl Collected {
             "shards": { "b": b, "g": g, "u": u, "t": t },
             "chunk": CHUNK,
             "records": records,
-            "pages": page_entries,
+            "page_count": page_entries.len(),
+            "page_group": group,
+            "page_groups": group_firsts,
             "municipalities": municipalities.list,
             "departments": departments.list,
         });

@@ -1,16 +1,17 @@
 // Runs queries through the browser engine over a built index read from disk and prints, per
 // query, every ranked [record, score] and the first ten results described, as JSON lines.
-//   node tests/js/conformance.mjs PUBLIC_DIR < queries (one per line)
+//   node tests/js/conformance.mjs PUBLIC_DIR < queries (JSON lines: {"query", "filters"})
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const output = process.argv[2];
 const { Index } = await import(join(output, 'search', 'engine.js'));
 const load = (path) => JSON.parse(readFileSync(join(output, 'search', path), 'utf8'));
-const queries = readFileSync(0, 'utf8').split('\n').filter((q) => q.trim() !== '');
-for (const query of queries) {
+const lines = readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
+for (const line of lines) {
+  const { query, filters } = JSON.parse(line);
   const index = await Index.open(load);
-  const ranked = await index.search(query);
-  const shown = await index.query(query, {}, 10);
-  console.log(JSON.stringify({ query, ranked, shown }));
+  const ranked = await index.search(query, filters);
+  const shown = await index.query(query, filters, 10);
+  console.log(JSON.stringify({ query, filters, ranked, shown }));
 }
