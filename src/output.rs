@@ -1,12 +1,19 @@
-//! Writing the built site: every file goes into a fresh temporary folder next to the output
-//! folder as soon as it is made, and the folder is swapped in only when all of it is written. A
-//! failed build leaves the previous output untouched.
+//! Writing the built site. Every file is compared, as soon as it is made, with the file at the
+//! same path in the current output: a file that is new or different goes into a temporary
+//! folder next to the output, an unchanged one is only noted. At [`Staging::finish`], once
+//! every file is made, the staged files are moved into the output and the files the build no
+//! longer makes are removed; into a missing output the temporary folder is simply renamed. A
+//! failed build therefore leaves the previous output untouched, and a rebuild writes only what
+//! changed (creating files, not making them, is what costs most on a large site).
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
+use walkdir::WalkDir;
 
 /// A file to write, relative to the output root.
 #[derive(Debug, Clone)]
@@ -17,13 +24,18 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
 }
 
-/// A build being written: files go into a temporary folder beside the output, which replaces
-/// the output only at [`Staging::finish`]. Dropped unfinished, the folder is removed and the
-/// output is as it was.
+/// A build being written: new and changed files go into a temporary folder beside the output,
+/// which reaches the output only at [`Staging::finish`]. Dropped unfinished, the folder is
+/// removed and the output is as it was.
 pub struct Staging {
     dir: tempfile::TempDir,
     output: PathBuf,
-    written: usize,
+    /// Whether there is an output to update (otherwise the folder becomes the output).
+    updating: bool,
+    /// Every path the build made.
+    made: HashSet<PathBuf>,
+    /// Paths written to the folder: new or different from the output's.
+    staged: Mutex<Vec<PathBuf>>,
 }
 
 impl Staging {
@@ -35,11 +47,14 @@ impl Staging {
         Ok(Staging {
             dir,
             output: output.to_path_buf(),
-            written: 0,
+            updating: output.is_dir(),
+            made: HashSet::new(),
+            staged: Mutex::new(Vec::new()),
         })
     }
 
-    /// Write `files` (in parallel); a path that would leave the output is refused.
+    /// Take `files` (in parallel): each one that the output does not already hold byte for
+    /// byte is written to the folder. A path that would leave the output is refused.
     pub fn write(&mut self, files: &[OutputFile]) -> io::Result<()> {
         let root = self.dir.path();
         files.par_iter().try_for_each(|file| {
@@ -57,41 +72,97 @@ impl Staging {
                     ),
                 ));
             }
+            if self.updating && same_file(&self.output.join(&file.path), &file.contents) {
+                return Ok(());
+            }
             let path = root.join(&file.path);
             if let Some(dir) = path.parent() {
                 fs::create_dir_all(dir)?;
             }
-            fs::write(&path, &file.contents)
+            fs::write(&path, &file.contents)?;
+            if let Ok(mut staged) = self.staged.lock() {
+                staged.push(file.path.clone());
+            }
+            Ok(())
         })?;
-        self.written += files.len();
+        self.made.extend(files.iter().map(|f| f.path.clone()));
         Ok(())
     }
 
-    /// How many files were written.
+    /// How many files the build made.
     pub fn written(&self) -> usize {
-        self.written
+        self.made.len()
     }
 
-    /// Put the written folder in place of the output; the old output is removed.
+    /// Bring the output up to date: move the staged files in, remove the files the build did
+    /// not make and the folders left empty; or, with no output yet, rename the folder.
     pub fn finish(self) -> io::Result<()> {
-        let staged = self.dir.keep();
         let output = &self.output;
-        if output.exists() {
-            let old = tempfile::Builder::new()
-                .prefix(".kohyo-old-")
-                .tempdir_in(parent(output))?
-                .keep();
-            fs::remove_dir(&old)?;
-            fs::rename(output, &old)?;
-            if let Err(e) = fs::rename(&staged, output) {
-                fs::rename(&old, output)?;
-                return Err(e);
+        if !self.updating {
+            return fs::rename(self.dir.keep(), output);
+        }
+        let staged = self.staged.into_inner().unwrap_or_default();
+        let root = self.dir.path();
+        staged.par_iter().try_for_each(|path| {
+            let target = output.join(path);
+            make_parent(output, path)?;
+            if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+                remove_tree(&target)?;
             }
-            remove_tree(&old)
-        } else {
-            fs::rename(&staged, output)
+            fs::rename(root.join(path), &target)
+        })?;
+        let old: Vec<walkdir::DirEntry> = WalkDir::new(output)
+            .min_depth(1)
+            .contents_first(true)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(io::Error::other)?;
+        let (dirs, files): (Vec<_>, Vec<_>) = old.iter().partition(|e| e.file_type().is_dir());
+        files.par_iter().try_for_each(|entry| {
+            let made = entry
+                .path()
+                .strip_prefix(output)
+                .is_ok_and(|p| self.made.contains(p));
+            if made {
+                Ok(())
+            } else {
+                fs::remove_file(entry.path())
+            }
+        })?;
+        // Deepest first (contents_first), so a folder emptied of folders goes too.
+        for dir in dirs {
+            if fs::read_dir(dir.path())?.next().is_none() {
+                fs::remove_dir(dir.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether the file at `path` holds exactly `contents`.
+fn same_file(path: &Path, contents: &[u8]) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
+        && fs::read(path).is_ok_and(|old| old == contents)
+}
+
+/// Create the folders of `path` under `output`, removing any file that stands where a folder
+/// must be.
+fn make_parent(output: &Path, path: &Path) -> io::Result<()> {
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    let mut at = output.to_path_buf();
+    for part in parent.components() {
+        at.push(part);
+        if fs::symlink_metadata(&at).is_ok_and(|m| !m.is_dir()) {
+            // Another thread may have removed it first.
+            match fs::remove_file(&at) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
     }
+    fs::create_dir_all(output.join(parent))
 }
 
 /// The folder that holds `output`, created if missing.

@@ -212,7 +212,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
     guard_output(&options.root, &output)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
     let cannot_write = |e: std::io::Error| format!("cannot write {}: {e}", output.display());
-    // Files are written as they are made; the folder replaces the output only at the end.
+    // Files are staged as they are made (only those the output lacks or holds otherwise); the
+    // output is brought up to date only at the end.
     let mut staging =
         output::Staging::new(&output).map_err(|e| BuildError::Other(cannot_write(e)))?;
     let made = render_into(
@@ -222,7 +223,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         &mut |files| staging.write(&files).map_err(cannot_write),
         progress,
     )?;
-    progress("replacing the output");
+    progress("updating the output");
     let files = staging.written();
     staging
         .finish()

@@ -164,10 +164,7 @@ impl Tokenizer {
         let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
         for mut token in tokens {
-            let skipped = token
-                .details()
-                .first()
-                .is_some_and(|pos| skip.contains(pos));
+            let skipped = token.get_detail(0).is_some_and(|pos| skip.contains(&pos));
             let term = normalize(&token.surface);
             if !skipped && !term.is_empty() {
                 terms.insert(term);

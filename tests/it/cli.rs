@@ -1,8 +1,9 @@
 //! The command line as staff use it: help, init → check → build, determinism, base URL.
 
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 
-use crate::common::{copy_site, kohyo, sample_root, snapshot, stderr};
+use crate::common::{build_into, copy_site, kohyo, sample_root, snapshot, stderr};
 
 #[test]
 fn every_command_has_help() {
@@ -59,6 +60,60 @@ fn two_builds_are_byte_identical() {
     let (a, b) = (snapshot(&a), snapshot(&b));
     assert!(a.len() > 15, "{} files", a.len());
     assert_eq!(a, b);
+}
+
+#[test]
+fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
+    let site = copy_site(&sample_root());
+    let out = site.path().join("public");
+    build_into(site.path(), &out);
+    let inode = |path: &str| fs::metadata(out.join(path)).unwrap().ino();
+    let unchanged = ["style.css", "ichinoseki/kyodo-suishin/dai3ji/index.html"];
+    let before: Vec<u64> = unchanged.iter().map(|p| inode(p)).collect();
+    let edited = inode("ueda/seisaku-kikaku/2023/index.html");
+    // Things that are not the build's: a stray file, a stray folder, a folder where the build
+    // makes a file and a file where it makes a folder.
+    fs::write(out.join("stray.txt"), "x").unwrap();
+    fs::create_dir_all(out.join("old/deep")).unwrap();
+    fs::write(out.join("old/deep/page.html"), "x").unwrap();
+    fs::remove_file(out.join("data/kohyo.json")).unwrap();
+    fs::create_dir_all(out.join("data/kohyo.json/inside")).unwrap();
+    fs::remove_dir_all(out.join("search/p")).unwrap();
+    fs::write(out.join("search/p"), "x").unwrap();
+    // One edition retitled, one removed.
+    let file = site.path().join("content/ueda/seisaku-kikaku/2023.toml");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replacen("令和5年度重点目標\"", "令和5年度重点目標（改訂）\"", 1),
+    )
+    .unwrap();
+    fs::remove_file(
+        site.path()
+            .join("content/ueda/shimin-machizukuri/2025.toml"),
+    )
+    .unwrap();
+    build_into(site.path(), &out);
+    let fresh = site.path().join("fresh");
+    build_into(site.path(), &fresh);
+    assert_eq!(snapshot(&out), snapshot(&fresh));
+    assert!(!out.join("old").exists() && !out.join("ueda/shimin-machizukuri/2025").exists());
+    assert!(
+        fs::read_to_string(out.join("ueda/seisaku-kikaku/2023/index.html"))
+            .unwrap()
+            .contains("令和5年度重点目標（改訂）")
+    );
+    // Files whose bytes did not change were left alone; the retitled page was written anew.
+    let after: Vec<u64> = unchanged.iter().map(|p| inode(p)).collect();
+    assert_eq!(before, after);
+    assert_ne!(edited, inode("ueda/seisaku-kikaku/2023/index.html"));
+    // Nothing is left beside the output.
+    let beside: Vec<_> = fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".kohyo"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
 }
 
 #[test]
