@@ -207,12 +207,38 @@ impl Postings {
         }
     }
 
-    /// Append a page's postings, its records counted from `first`.
-    fn append(&mut self, page: &Postings, first: usize) {
-        append_lists(&mut self.bigrams, &page.bigrams, first);
-        append_lists(&mut self.trigrams, &page.trigrams, first);
-        append_lists(&mut self.unigrams, &page.unigrams, first);
-        append_lists(&mut self.terms, &page.terms, first);
+    /// Append pages' postings in order, each page's records counted from its `first`; the
+    /// four kinds of key are appended in parallel.
+    fn append(&mut self, pages: &[(&Postings, usize)]) {
+        fn each<K: Clone + Eq + Hash>(
+            into: &mut FxHashMap<K, List>,
+            pages: &[(&Postings, usize)],
+            kind: fn(&Postings) -> &FxHashMap<K, List>,
+        ) {
+            for (page, first) in pages {
+                append_lists(into, kind(page), *first);
+            }
+        }
+        let Postings {
+            bigrams,
+            trigrams,
+            unigrams,
+            terms,
+        } = self;
+        rayon::join(
+            || {
+                rayon::join(
+                    || each(bigrams, pages, |p| &p.bigrams),
+                    || each(trigrams, pages, |p| &p.trigrams),
+                )
+            },
+            || {
+                rayon::join(
+                    || each(unigrams, pages, |p| &p.unigrams),
+                    || each(terms, pages, |p| &p.terms),
+                )
+            },
+        );
     }
 }
 
@@ -302,27 +328,48 @@ pub fn collect(
         .collect();
     let mut municipalities = Names::default();
     let mut departments = Names::default();
-    let mut page_entries = Vec::new();
+    let mut page_entries: Vec<PageEntry> = Vec::new();
     let mut postings = Postings::default();
     let mut record = 0usize;
     let mut indexed: Vec<PageIndex> = Vec::with_capacity(pages.len());
     let mut fresh: Vec<String> = Vec::new();
-    // A batch of pages is indexed in parallel, then appended in order; outside the preview a
-    // page's own postings are dropped once appended, so only a batch of them is held at once.
+    // A batch of pages is indexed in parallel while the batch before it is appended in order;
+    // outside the preview a page's own postings are dropped once appended, so only two
+    // batches of them are held at once.
     let mut jobs = jobs.into_iter();
+    let mut appended = 0;
     loop {
         let batch: Vec<_> = jobs.by_ref().take(INDEX_BATCH).collect();
-        if batch.is_empty() {
+        let pending: Vec<(&Postings, usize)> = indexed[appended..]
+            .iter()
+            .zip(&page_entries[appended..])
+            .map(|(index, entry)| (&index.postings, entry.first))
+            .collect();
+        let ((), done) = rayon::join(
+            || postings.append(&pending),
+            || {
+                batch
+                    .into_par_iter()
+                    .map(|(page, hash, kept)| match kept {
+                        Some(kept) => Ok((page, false, kept)),
+                        None => index_page(&html(page), hash, tokenizer)
+                            .map(|index| (page, true, index)),
+                    })
+                    .collect::<Result<Vec<(&PageInput, bool, PageIndex)>, String>>()
+            },
+        );
+        drop(pending);
+        if memo.is_none() {
+            for index in &mut indexed[appended..] {
+                index.postings = Postings::default();
+            }
+        }
+        appended = indexed.len();
+        let done = done?;
+        if done.is_empty() {
             break;
         }
-        let done: Vec<(&PageInput, bool, PageIndex)> = batch
-            .into_par_iter()
-            .map(|(page, hash, kept)| match kept {
-                Some(kept) => Ok((page, false, kept)),
-                None => index_page(&html(page), hash, tokenizer).map(|index| (page, true, index)),
-            })
-            .collect::<Result<_, String>>()?;
-        for (page, is_fresh, mut index) in done {
+        for (page, is_fresh, index) in done {
             if is_fresh {
                 fresh.push(page.url.clone());
             }
@@ -341,11 +388,7 @@ pub fn collect(
                 first: record,
                 records: index.records.len(),
             });
-            postings.append(&index.postings, record);
             record += index.records.len();
-            if memo.is_none() {
-                index.postings = Postings::default();
-            }
             indexed.push(index);
         }
     }
