@@ -33,11 +33,11 @@ use crate::text;
 /// Index format version, checked by both engines.
 pub const FORMAT_VERSION: u32 = 2;
 /// Records per snippet chunk.
-pub const CHUNK: usize = 8;
+pub const CHUNK: usize = 4;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
 /// Postings aimed for per shard; the shard count grows with the site.
-const POSTINGS_PER_SHARD: usize = 6000;
+const POSTINGS_PER_SHARD: usize = 1500;
 
 /// An edition page to index.
 #[derive(Debug, Clone)]

@@ -458,11 +458,14 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
             .all(|p| shard(&p)),
         "{search:?}"
     );
-    let shards = after_files.keys().filter(|p| shard(&&p.as_str())).count();
+    let all = after_files
+        .keys()
+        .filter(|p| p.starts_with("search/"))
+        .count();
     assert!(
-        search.len() - 1 < shards,
-        "{} of {shards} shards changed",
-        search.len() - 1
+        search.len() * 2 < all,
+        "{} of {all} search files changed",
+        search.len()
     );
 
     let fresh = kohyo::site::render_files(&site, &|_| {}).unwrap();
