@@ -112,6 +112,7 @@ export class Index {
     this.meta = meta;
     this.load = load;
     this.files = new Map();
+    this.groups = new Map();
   }
 
   /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json`). */
@@ -180,10 +181,17 @@ export class Index {
     return out;
   }
 
-  /** The pages of a group file: where each page's records start and end, and its facets. */
-  async group(group) {
+  /** The pages of a group file, decoded once: where each page's records start and end, and its
+   * facets. */
+  group(group) {
+    if (!this.groups.has(group)) this.groups.set(group, this.readGroup(group));
+    return this.groups.get(group);
+  }
+
+  async readGroup(group) {
     const file = await this.file(`p/${group}.json`);
     const pages = [];
+    pages.firsts = [];
     if (!file) return pages;
     let first = this.meta.page_groups[group] ?? 0;
     file.records.forEach((n, i) => {
@@ -195,6 +203,7 @@ export class Index {
         department: file.department[i],
         year: file.year[i],
       });
+      pages.firsts.push(first);
       first += n;
     });
     return pages;
@@ -204,7 +213,7 @@ export class Index {
   async pageOf(record) {
     const group = Math.max(lowerBound(this.meta.page_groups, record + 1) - 1, 0);
     const pages = await this.group(group);
-    const at = Math.max(lowerBound(pages.map((p) => p.first), record + 1) - 1, 0);
+    const at = Math.max(lowerBound(pages.firsts, record + 1) - 1, 0);
     return pages[at] ?? {
       number: group * this.meta.page_group + at,
       first: 0,

@@ -107,6 +107,8 @@ pub struct Index {
     dir: PathBuf,
     meta: Meta,
     cache: RefCell<HashMap<String, Rc<Value>>>,
+    /// Page groups already read, decoded.
+    groups: RefCell<HashMap<usize, Rc<Vec<PageFacts>>>>,
 }
 
 impl Index {
@@ -131,6 +133,7 @@ impl Index {
             dir,
             meta,
             cache: RefCell::new(HashMap::new()),
+            groups: RefCell::new(HashMap::new()),
         })
     }
 
@@ -235,8 +238,17 @@ impl Index {
             .collect()
     }
 
-    /// The pages of group `group`, read from its file.
-    fn group(&self, group: usize) -> Vec<PageFacts> {
+    /// The pages of group `group`, read from its file once.
+    fn group(&self, group: usize) -> Rc<Vec<PageFacts>> {
+        if let Some(pages) = self.groups.borrow().get(&group) {
+            return Rc::clone(pages);
+        }
+        let pages = Rc::new(self.read_group(group));
+        self.groups.borrow_mut().insert(group, Rc::clone(&pages));
+        pages
+    }
+
+    fn read_group(&self, group: usize) -> Vec<PageFacts> {
         let file = self.file(&format!("p/{group}.json"));
         let column = |name: &str| file.get(name).and_then(Value::as_array).cloned();
         let (Some(records), Some(municipality), Some(department), Some(year)) = (
@@ -465,7 +477,7 @@ impl Index {
     pub fn page_urls(&self) -> Vec<String> {
         let mut urls = Vec::with_capacity(self.meta.page_count);
         for group in 0..self.meta.page_groups.len() {
-            let pages = self.group(group);
+            let pages = self.read_group(group);
             self.cache.borrow_mut().remove(&format!("p/{group}.json"));
             for page in pages {
                 let chunk = self.read(&format!("r/{}.json", page.first / self.meta.chunk));
