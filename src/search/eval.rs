@@ -5,6 +5,7 @@
 //! compared page by page. The same run measures what a first query downloads: the gzipped size
 //! of every index file the engine read to show the first [`SHOWN`] results.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -100,15 +101,14 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
         let loaded = first.loaded_files();
         let first_query_gzip_bytes = gzip_total(&loaded)?;
         let first_query_bytes = raw_total(&loaded);
-        let mut found: Vec<String> = Vec::new();
-        for (record, _) in index.search(query, &Filters::default()) {
-            let url = urls[index.page_number(record)].clone();
-            if !found.contains(&url) {
-                found.push(url);
-            }
-        }
-        found.sort();
-        let hits = found.iter().filter(|u| truth.contains(u)).count() as f64;
+        let found: BTreeSet<&String> = index
+            .search(query, &Filters::default())
+            .into_iter()
+            .map(|(record, _)| &urls[index.page_number(record)])
+            .collect();
+        let found: Vec<String> = found.into_iter().cloned().collect();
+        let truth_set: BTreeSet<&String> = truth.iter().collect();
+        let hits = found.iter().filter(|u| truth_set.contains(u)).count() as f64;
         let top = shown.first().map(|r| r.url.clone());
         let top_page = top
             .as_deref()
@@ -125,7 +125,7 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
             } else {
                 hits / found.len() as f64
             },
-            top_in_truth: truth.is_empty() || top_page.is_some_and(|p| truth.contains(&p)),
+            top_in_truth: truth.is_empty() || top_page.is_some_and(|p| truth_set.contains(&p)),
             top,
             truth,
             found,
