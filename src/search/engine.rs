@@ -387,18 +387,8 @@ impl Index {
     /// comes from the body, or from the title when the body holds no match.
     pub fn describe(&self, query: &str, record: usize, score: i64) -> SearchResult {
         let chunk = self.file(&format!("r/{}.json", record / self.meta.chunk));
-        let row = chunk
-            .get("rows")
-            .and_then(|rows| rows.get(record % self.meta.chunk))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let (row, page) = row_and_page(&chunk, record % self.meta.chunk);
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or("").to_string();
-        let page = chunk
-            .get("pages")
-            .and_then(Value::as_array)
-            .and_then(|pages| pages.iter().find(|p| p.get(0) == row.get(0)))
-            .cloned()
-            .unwrap_or(Value::Null);
         let field = |i: usize| {
             page.get(i)
                 .and_then(Value::as_str)
@@ -473,26 +463,15 @@ impl Index {
     }
 
     /// URL of every edition page in the index, in page order: each read from the chunk of the
-    /// page's own record, without keeping the files read.
+    /// page's own record, without keeping the chunks read.
     pub fn page_urls(&self) -> Vec<String> {
         let mut urls = Vec::with_capacity(self.meta.page_count);
         for group in 0..self.meta.page_groups.len() {
-            let pages = self.read_group(group);
-            self.cache.borrow_mut().remove(&format!("p/{group}.json"));
-            for page in pages {
+            for page in self.read_group(group) {
                 let chunk = self.read(&format!("r/{}.json", page.first / self.meta.chunk));
-                let row = chunk
-                    .get("rows")
-                    .and_then(|rows| rows.get(page.first % self.meta.chunk));
-                let url = chunk
-                    .get("pages")
-                    .and_then(Value::as_array)
-                    .and_then(|pages| {
-                        pages
-                            .iter()
-                            .find(|p| p.get(0) == row.and_then(|r| r.get(0)))
-                    })
-                    .and_then(|p| p.get(1))
+                let (_, descriptor) = row_and_page(&chunk, page.first % self.meta.chunk);
+                let url = descriptor
+                    .get(1)
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 urls.push(url.to_string());
@@ -505,6 +484,20 @@ impl Index {
     pub fn page_number(&self, record: usize) -> usize {
         self.page_of(record).0
     }
+}
+
+/// Row `at` of a record chunk and the descriptor of the page it belongs to (null when missing).
+fn row_and_page(chunk: &Value, at: usize) -> (&Value, &Value) {
+    let row = chunk
+        .get("rows")
+        .and_then(|rows| rows.get(at))
+        .unwrap_or(&Value::Null);
+    let page = chunk
+        .get("pages")
+        .and_then(Value::as_array)
+        .and_then(|pages| pages.iter().find(|p| p.get(0) == row.get(0)))
+        .unwrap_or(&Value::Null);
+    (row, page)
 }
 
 /// Split a query into normalised words, dropping empty and repeated ones.
