@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -42,6 +43,8 @@ pub struct Site {
     pub user_dictionary: Option<String>,
     /// Files copied from `content/` as they are (images that figures show), by output path.
     pub assets: Vec<crate::output::OutputFile>,
+    /// Every source file as it was when loading began, for [`refresh`].
+    pub sources: Stamps,
 }
 
 impl Site {
@@ -77,6 +80,8 @@ impl Site {
 
 /// Load and validate the site at `root`; all problems found are returned together.
 pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
+    // Taken first, so that a file saved while loading is seen as changed by the next refresh.
+    let sources = stamps(root);
     let mut diags = Vec::new();
     let config = match read_and_parse::<Config>(root, Path::new(CONFIG_FILE)) {
         Ok((config, _)) => Some(config),
@@ -106,6 +111,7 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
             municipalities,
             user_dictionary,
             assets: Vec::new(),
+            sources,
         },
         _ => return Err(sorted(diags)),
     };
@@ -115,6 +121,120 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
         true => Ok(site),
         false => Err(sorted(diags)),
     }
+}
+
+/// A source file's size and modification time: how [`refresh`] tells which files were saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+/// Every source file of a site (`kohyo.toml` and each file under `content/` but hidden ones)
+/// with its stamp.
+pub type Stamps = BTreeMap<PathBuf, Stamp>;
+
+/// The stamps of the site's sources now; files that cannot be read are left out (loading
+/// reports them).
+pub fn stamps(root: &Path) -> Stamps {
+    let stamp = |m: fs::Metadata| Stamp {
+        len: m.len(),
+        modified: m.modified().ok(),
+    };
+    let mut stamps = Stamps::new();
+    if let Ok(m) = fs::metadata(root.join(CONFIG_FILE)) {
+        stamps.insert(PathBuf::from(CONFIG_FILE), stamp(m));
+    }
+    let walker = WalkDir::new(root.join(CONTENT_DIR))
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker.flatten() {
+        if entry.file_type().is_file()
+            && let Ok(m) = entry.metadata()
+        {
+            stamps.insert(relative(root, entry.path()), stamp(m));
+        }
+    }
+    stamps
+}
+
+/// Bring `site` up to date with its files in place when only edition files were saved since
+/// it was loaded: those editions are read, parsed and checked again, then the site-wide checks
+/// and shortcodes run as in [`load`]. Returns the series (`municipality/series`) of the editions
+/// read again, or `None` when anything else changed (a file added or removed; settings, a
+/// municipality, series, dictionary or image file; an edition that moves within its series),
+/// which needs a full [`load`]. With problems the site is left as it was.
+pub fn refresh(site: &mut Site) -> Result<Option<Vec<String>>, Vec<Diagnostic>> {
+    let now = stamps(&site.root);
+    if !now.keys().eq(site.sources.keys()) {
+        return Ok(None);
+    }
+    let mut places = Vec::new();
+    for (path, stamp) in &now {
+        if site.sources.get(path) == Some(stamp) {
+            continue;
+        }
+        let place = site.municipalities.iter().enumerate().find_map(|(m, mu)| {
+            mu.series.iter().enumerate().find_map(|(s, se)| {
+                let e = se.editions.iter().position(|e| e.source_path == *path)?;
+                Some((m, s, e))
+            })
+        });
+        match place {
+            Some(place) => places.push(place),
+            None => return Ok(None),
+        }
+    }
+    let mut diags = Vec::new();
+    let mut fresh = Vec::new();
+    for &(m, s, e) in &places {
+        let series = &site.municipalities[m].series[s];
+        let old = &series.editions[e];
+        let edition = read_edition(&site.root, &old.source_path, &old.slug, series, &mut diags);
+        fresh.extend(edition);
+    }
+    if !diags.is_empty() {
+        return Err(sorted(diags));
+    }
+    let swap = |site: &mut Site, editions: &mut Vec<Edition>| {
+        for (&(m, s, e), edition) in places.iter().zip(editions.iter_mut()) {
+            std::mem::swap(&mut site.municipalities[m].series[s].editions[e], edition);
+        }
+    };
+    swap(site, &mut fresh);
+    let in_order = places.iter().all(|&(m, s, _)| {
+        let editions = &site.municipalities[m].series[s].editions;
+        editions.is_sorted_by_key(edition_order)
+    });
+    if !in_order {
+        swap(site, &mut fresh);
+        return Ok(None);
+    }
+    check_links(&site.root, &site.municipalities, &mut diags);
+    if diags.is_empty() {
+        diags = shortcode::expand_site(site);
+        if !diags.is_empty() {
+            swap(site, &mut fresh);
+            shortcode::expand_site(site);
+        }
+    } else {
+        swap(site, &mut fresh);
+    }
+    if !diags.is_empty() {
+        return Err(sorted(diags));
+    }
+    site.sources = now;
+    let mut series: Vec<String> = places
+        .iter()
+        .map(|&(m, s, _)| {
+            let m = &site.municipalities[m];
+            format!("{}/{}", m.slug, m.series[s].slug)
+        })
+        .collect();
+    series.dedup();
+    Ok(Some(series))
 }
 
 /// Problems in file and position order, each once.
@@ -405,36 +525,10 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
             series.slug = series_slug;
             for edition_slug in edition_slugs {
                 let rel = series_dir.join(format!("{edition_slug}.toml"));
-                let Ok(text) = read_text(root, &rel).map_err(|d| diags.push(d)) else {
-                    continue;
-                };
-                let Ok(mut edition) = parse::<Edition>(&rel, &text).map_err(|d| diags.push(d))
-                else {
-                    continue;
-                };
-                edition.slug = edition_slug;
-                edition.source_path = rel.clone();
-                edition.source_hash = text_hash(&text);
-                let mut checker = EditionChecker {
-                    rel: &rel,
-                    text: &text,
-                    series: &series,
-                    diags,
-                    anchors: HashMap::new(),
-                };
-                checker.check(&mut edition);
-                series.editions.push(edition);
+                let edition = read_edition(root, &rel, &edition_slug, &series, diags);
+                series.editions.extend(edition);
             }
-            series.editions.sort_by_key(|e| {
-                (
-                    e.fiscal_year
-                        .as_ref()
-                        .map(|y| y.get_ref().0)
-                        .or(e.period.as_ref().map(|p| p.get_ref().from.0)),
-                    e.order,
-                    e.slug.clone(),
-                )
-            });
+            series.editions.sort_by_key(edition_order);
             municipality.series.push(series);
         }
         municipalities.push(municipality);
@@ -443,6 +537,45 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
 }
 
 /// Check a 全国地方公共団体コード: six digits whose last is the check digit of the first five.
+/// Read, parse and check one edition file of `series`.
+fn read_edition(
+    root: &Path,
+    rel: &Path,
+    slug: &str,
+    series: &Series,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Edition> {
+    let text = read_text(root, rel).map_err(|d| diags.push(d)).ok()?;
+    let mut edition = parse::<Edition>(rel, &text)
+        .map_err(|d| diags.push(d))
+        .ok()?;
+    edition.slug = slug.to_string();
+    edition.source_path = rel.to_path_buf();
+    edition.source_hash = text_hash(&text);
+    let mut checker = EditionChecker {
+        rel,
+        text: &text,
+        series,
+        diags,
+        anchors: HashMap::new(),
+    };
+    checker.check(&mut edition);
+    Some(edition)
+}
+
+/// Editions of a series in the order they are published: fiscal year (or the plan period's
+/// first year), `order`, file name.
+fn edition_order(e: &Edition) -> (Option<i32>, Option<i64>, String) {
+    (
+        e.fiscal_year
+            .as_ref()
+            .map(|y| y.get_ref().0)
+            .or(e.period.as_ref().map(|p| p.get_ref().from.0)),
+        e.order,
+        e.slug.clone(),
+    )
+}
+
 fn check_code(rel: &Path, root: &Path, code: &Spanned<String>, diags: &mut Vec<Diagnostic>) {
     let value = code.get_ref();
     let message = match code_check_digit(value) {
@@ -698,7 +831,6 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
                 if links.is_empty() {
                     continue;
                 }
-                let text = read_text(root, &e.source_path).unwrap_or_default();
                 for link in links {
                     let (path, anchor) = split_link(link.get_ref());
                     let path = if path.is_empty() { here.as_str() } else { path };
@@ -714,6 +846,7 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
                         _ => None,
                     };
                     if let Some(message) = message {
+                        let text = read_text(root, &e.source_path).unwrap_or_default();
                         diags.push(Diagnostic::at(&e.source_path, &text, link.span(), message));
                     }
                 }

@@ -7,7 +7,7 @@
 //! built site. The reload script is injected into HTML responses here, never written by
 //! `kohyo build`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -20,8 +20,9 @@ use serde::Serialize;
 use tiny_http::{Header, Request, Response, Server, StatusCode};
 
 use crate::diagnostic::Diagnostic;
-use crate::load::{self, CONFIG_FILE, CONTENT_DIR};
-use crate::site::{BuildError, Memo, render_files_with};
+use crate::load::{self, CONFIG_FILE, CONTENT_DIR, Site};
+use crate::output::OutputFile;
+use crate::site::{BuildError, Memo, render_files_with, render_series_files};
 use crate::text::Tokenizer;
 
 /// Where the preview's own files live; no site path starts with it.
@@ -29,6 +30,10 @@ const PREFIX: &str = "/__kohyo/";
 const RELOAD_JS: &str = include_str!("serve/reload.js");
 /// Quiet time after the last file event before a rebuild starts.
 const DEBOUNCE: Duration = Duration::from_millis(30);
+/// How many rebuilds' changed pages are kept for the event streams that have not sent them.
+const HISTORY: usize = 32;
+/// More changed pages than this are sent as "every page".
+const MAX_LISTED: usize = 1000;
 
 /// Options of `kohyo serve`.
 #[derive(Debug, Clone)]
@@ -66,12 +71,79 @@ impl OverlayError {
 }
 
 /// What the server shows: the last good site, the current errors, and a counter that moves
-/// on every rebuild.
+/// on every rebuild, with the pages each recent rebuild changed.
 #[derive(Default)]
 struct State {
     files: BTreeMap<String, Arc<Vec<u8>>>,
     errors: Vec<OverlayError>,
     generation: u64,
+    /// Generation → the pages it changed, or `None` when it changed a file every page uses
+    /// (style sheet, script, image).
+    changed: VecDeque<(u64, Option<Vec<String>>)>,
+}
+
+impl State {
+    /// Serve `files` in place of the files at their paths (all files when `whole`, so that
+    /// files the site no longer has go), clear the errors and start a generation that records
+    /// what changed.
+    fn publish(&mut self, files: Vec<OutputFile>, whole: bool) {
+        let mut before = match whole {
+            true => std::mem::take(&mut self.files),
+            false => self.files.clone(),
+        };
+        let mut pages = Some(Vec::new());
+        for f in files {
+            let path = f.path.to_string_lossy().replace('\\', "/");
+            let same = before.remove(&path).is_some_and(|b| *b == f.contents);
+            if !same {
+                note_change(&mut pages, &path);
+            }
+            self.files.insert(path, Arc::new(f.contents));
+        }
+        if whole {
+            for path in before.keys() {
+                note_change(&mut pages, path);
+            }
+        } else {
+            self.files.append(&mut before);
+        }
+        self.errors.clear();
+        self.generation += 1;
+        let pages = pages.filter(|p| p.len() <= MAX_LISTED);
+        self.changed.push_back((self.generation, pages));
+        if self.changed.len() > HISTORY {
+            self.changed.pop_front();
+        }
+    }
+
+    /// The pages changed by the generations after `seen` (`None`: reload every page).
+    fn changed_since(&self, seen: u64) -> Option<Vec<String>> {
+        let oldest = self.changed.front().map_or(u64::MAX, |(g, _)| *g);
+        if seen + 1 < oldest {
+            return None;
+        }
+        let mut pages = Vec::new();
+        for (_, changed) in self.changed.iter().filter(|(g, _)| *g > seen) {
+            pages.extend(changed.as_ref()?.iter().cloned());
+        }
+        Some(pages)
+    }
+}
+
+/// Record a changed file: a page by its path; a file that pages use (anything but pages and
+/// data: CSS, scripts, images) means every page.
+fn note_change(pages: &mut Option<Vec<String>>, path: &str) {
+    let is_data = path.starts_with("data/")
+        || path.starts_with("search/")
+        || path.ends_with("/changes.json")
+        || path.ends_with("/changes.csv");
+    if path.ends_with(".html") {
+        if let Some(pages) = pages {
+            pages.push(path.to_string());
+        }
+    } else if !is_data {
+        *pages = None;
+    }
 }
 
 type Shared = Arc<(Mutex<State>, Condvar)>;
@@ -143,11 +215,29 @@ fn is_ignored(path: &Path) -> bool {
         || name.ends_with(".tmp")
 }
 
-/// Rebuilds the site in memory, keeping the tokenizer and the [`Memo`] between builds.
+/// Rebuilds the site in memory, keeping the loaded site, the tokenizer and the [`Memo`]
+/// between builds.
 struct Rebuilder {
     root: PathBuf,
     tokenizer: Option<(Option<String>, Tokenizer)>,
     memo: Memo,
+    /// The site as last loaded, brought up to date in place when only editions are saved.
+    site: Option<Site>,
+}
+
+/// Problems as the overlay shows them.
+fn overlay(diags: &[Diagnostic]) -> Vec<OverlayError> {
+    diags.iter().map(OverlayError::from_diagnostic).collect()
+}
+
+/// A problem that has no place in a file.
+fn overlay_message(message: String) -> Vec<OverlayError> {
+    vec![OverlayError {
+        location: String::new(),
+        line: None,
+        caret: None,
+        message,
+    }]
 }
 
 impl Rebuilder {
@@ -162,20 +252,28 @@ impl Rebuilder {
             root: root.to_path_buf(),
             tokenizer: None,
             memo: Memo::default(),
+            site: None,
         })
     }
 
+    /// Bring the served site up to date. When only edition files were saved, the pages of
+    /// their series are made and served first (the open pages reload then), and the whole site
+    /// after, as a build would make it, from the memo.
     fn rebuild(&mut self, shared: &Shared) {
         let started = Instant::now();
-        let result = self.build();
+        let result = self.refresh_site().and_then(|quick| {
+            if let Some(series) = quick.filter(|s| !s.is_empty()) {
+                self.publish_series(shared, &series, started);
+            }
+            self.build()
+        });
         let (lock, changed) = &**shared;
         let Ok(mut state) = lock.lock() else {
             return;
         };
         match result {
             Ok(files) => {
-                state.files = files;
-                state.errors.clear();
+                state.publish(files, true);
                 eprintln!(
                     "rebuilt in {} ms (pairs compared: {}, pages rendered: {}, pages indexed: {})",
                     started.elapsed().as_millis(),
@@ -190,55 +288,72 @@ impl Rebuilder {
                     errors.len()
                 );
                 state.errors = errors;
+                state.generation += 1;
             }
         }
-        state.generation += 1;
         changed.notify_all();
     }
 
-    fn build(&mut self) -> Result<BTreeMap<String, Arc<Vec<u8>>>, Vec<OverlayError>> {
-        let other = |message: String| {
-            vec![OverlayError {
-                location: String::new(),
-                line: None,
-                caret: None,
-                message,
-            }]
+    /// Load the site, or refresh the loaded one in place; returns the series saved when only
+    /// editions were. The tokenizer is made again when the dictionary changed.
+    fn refresh_site(&mut self) -> Result<Option<Vec<String>>, Vec<OverlayError>> {
+        let quick = match self.site.as_mut().map(load::refresh) {
+            Some(Ok(Some(series))) => Some(series),
+            Some(Err(diags)) => return Err(overlay(&diags)),
+            _ => None,
         };
-        let site = load::load(&self.root).map_err(|diags| {
-            diags
-                .iter()
-                .map(OverlayError::from_diagnostic)
-                .collect::<Vec<_>>()
-        })?;
+        let Some(site) = (match quick {
+            Some(_) => self.site.as_ref(),
+            None => {
+                self.site = Some(load::load(&self.root).map_err(|d| overlay(&d))?);
+                self.site.as_ref()
+            }
+        }) else {
+            return Err(overlay_message("the site is not loaded".into()));
+        };
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
         if !same {
             let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())
-                .map_err(other)?
+                .map_err(overlay_message)?
                 .remembering();
             self.tokenizer = Some((site.user_dictionary.clone(), tokenizer));
         }
-        let Some((_, tokenizer)) = &self.tokenizer else {
-            return Err(other("no tokenizer".into()));
+        Ok(quick)
+    }
+
+    /// Make and serve the pages of `series` alone. A failure here is left to the whole
+    /// rebuild that follows, which reports it.
+    fn publish_series(&self, shared: &Shared, series: &[String], started: Instant) {
+        let (Some(site), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
+            return;
         };
-        let files = render_files_with(&site, tokenizer, Some(&mut self.memo), &|_| {}).map_err(
+        let Ok(files) = render_series_files(site, tokenizer, series) else {
+            return;
+        };
+        let (lock, changed) = &**shared;
+        if let Ok(mut state) = lock.lock() {
+            state.publish(files, false);
+            changed.notify_all();
+        }
+        eprintln!(
+            "pages of {} updated in {} ms",
+            series.join(", "),
+            started.elapsed().as_millis()
+        );
+    }
+
+    /// The whole site, made with the memo.
+    fn build(&mut self) -> Result<Vec<OutputFile>, Vec<OverlayError>> {
+        let (Some(site), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
+            return Err(overlay_message("the site is not loaded".into()));
+        };
+        let files = render_files_with(site, tokenizer, Some(&mut self.memo), &|_| {}).map_err(
             |e| match e {
-                BuildError::Content(diags) => {
-                    diags.iter().map(OverlayError::from_diagnostic).collect()
-                }
-                BuildError::Other(message) => other(message),
+                BuildError::Content(diags) => overlay(&diags),
+                BuildError::Other(message) => overlay_message(message),
             },
         )?;
-        Ok(files
-            .files
-            .into_iter()
-            .map(|f| {
-                (
-                    f.path.to_string_lossy().replace('\\', "/"),
-                    Arc::new(f.contents),
-                )
-            })
-            .collect())
+        Ok(files.files)
     }
 }
 
@@ -408,7 +523,11 @@ fn events(request: Request, shared: &Shared) -> io::Result<()> {
             let message = if state.generation == seen {
                 ": ping\n\n".to_string()
             } else if state.errors.is_empty() {
-                format!("event: reload\ndata: {}\n\n", state.generation)
+                let data = serde_json::json!({
+                    "generation": state.generation,
+                    "pages": state.changed_since(seen),
+                });
+                format!("event: reload\ndata: {data}\n\n")
             } else {
                 let json = serde_json::to_string(&state.errors).unwrap_or_default();
                 format!("event: errors\ndata: {json}\n\n")

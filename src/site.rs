@@ -190,6 +190,23 @@ pub fn render_into(
     })
 }
 
+/// The pages of the given series (`municipality/series`) alone, with their comparisons made
+/// again: what the preview shows first after a save, before it makes the whole site again.
+/// Each page is byte for byte the page a whole build makes from the same site.
+pub fn render_series_files(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    series: &[String],
+) -> Result<Vec<OutputFile>, BuildError> {
+    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    let mut comparisons = Vec::new();
+    for path in series {
+        comparisons
+            .extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
+    }
+    render::render_series(site, &theme, &comparisons, series).map_err(BuildError::Other)
+}
+
 /// Build the site and swap it into the output folder; `progress` hears each stage's name.
 pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();

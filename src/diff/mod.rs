@@ -350,38 +350,62 @@ pub fn compare_site(
     // Series are independent: compared in parallel, collected in site order.
     let per_series = series
         .into_par_iter()
-        .map(|(m, s, done)| {
-            if done.iter().all(Option::is_some) {
-                return Ok((done.into_iter().flatten().collect(), 0));
-            }
-            // Each edition is flattened and tokenised once, for both pairs it belongs to.
-            let prepared = s
-                .editions
-                .iter()
-                .map(|e| Prepared::new(tokenizer, s, e))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut compared = 0;
-            let comparisons = prepared
-                .windows(2)
-                .zip(done)
-                .map(|(pair, done)| match done {
-                    Some(c) => Ok(c),
-                    None => {
-                        compared += 1;
-                        let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
-                        c.license = site.config.license.clone();
-                        Ok(c)
-                    }
-                })
-                .collect::<Result<Vec<_>, String>>()?;
-            Ok((comparisons, compared))
-        })
+        .map(|(m, s, done)| compare_pairs(site, tokenizer, m, s, done))
         .collect::<Result<Vec<(Vec<Comparison>, usize)>, String>>()?;
     if let Some(m) = memo {
         m.kept.clear();
         m.compared = per_series.iter().map(|(_, n)| n).sum();
     }
     Ok(per_series.into_iter().flat_map(|(c, _)| c).collect())
+}
+
+/// Compare every pair of consecutive editions of one series (`municipality/series`), as
+/// [`compare_site`] does; the preview's quick rebuild uses it for the series just saved.
+pub fn compare_series(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    series: &str,
+) -> Result<Vec<Comparison>, String> {
+    let (m, s) = site
+        .series(series)
+        .ok_or_else(|| format!("no series `{series}`"))?;
+    let done = (1..s.editions.len()).map(|_| None).collect();
+    Ok(compare_pairs(site, tokenizer, m, s, done)?.0)
+}
+
+/// The pairs of a series, those in `done` taken as they are; also returns how many pairs had
+/// to be compared.
+fn compare_pairs(
+    site: &Site,
+    tokenizer: &Tokenizer,
+    m: &Municipality,
+    s: &Series,
+    done: Vec<Option<Comparison>>,
+) -> Result<(Vec<Comparison>, usize), String> {
+    if done.iter().all(Option::is_some) {
+        return Ok((done.into_iter().flatten().collect(), 0));
+    }
+    // Each edition is flattened and tokenised once, for both pairs it belongs to.
+    let prepared = s
+        .editions
+        .iter()
+        .map(|e| Prepared::new(tokenizer, s, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut compared = 0;
+    let comparisons = prepared
+        .windows(2)
+        .zip(done)
+        .map(|(pair, done)| match done {
+            Some(c) => Ok(c),
+            None => {
+                compared += 1;
+                let mut c = compare_prepared(tokenizer, m, s, &pair[0], &pair[1])?;
+                c.license = site.config.license.clone();
+                Ok(c)
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((comparisons, compared))
 }
 
 /// Compare two editions named as `kohyo diff` takes them: `municipality/series`, and the

@@ -71,15 +71,7 @@ pub fn render_site(
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
-    let mut renderer = Renderer {
-        tera: &tera,
-        config: &site.config,
-        base: &base,
-        theme_hash: theme.fingerprint(),
-        memo: memo.map(|memo| (std::mem::take(memo), memo)),
-        jobs: Vec::new(),
-        files: Vec::new(),
-    };
+    let mut renderer = Renderer::new(&tera, site, &base, theme, memo);
     let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
@@ -90,92 +82,16 @@ pub fn render_site(
     ctx.insert("municipalities", &municipalities);
     renderer.page("index.html", "index.html", &[], ctx)?;
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
-        let crumbs = vec![crumb(&m.name, &mv.url)];
         let mut ctx = Context::new();
         ctx.insert("municipality", mv);
         renderer.page(
             "municipality.html",
             &format!("{}/index.html", m.slug),
-            &crumbs[..0],
+            &[],
             ctx,
         )?;
-        // Pages below the municipality get its name and URL only, and pages below a series the
-        // series' title and URL only: with the whole views, every page of a municipality would
-        // depend on every edition title in it (and the preview would render them all again).
-        let municipality_link = MunicipalityLink {
-            name: &mv.name,
-            url: &mv.url,
-        };
         for (s, sv) in m.series.iter().zip(&mv.series) {
-            let series_link = SeriesLink {
-                title: &sv.title,
-                url: &sv.url,
-            };
-            let mut ctx = Context::new();
-            ctx.insert("municipality", &municipality_link);
-            ctx.insert("series", sv);
-            ctx.insert(
-                "description_html",
-                &s.description
-                    .as_deref()
-                    .map(|d| markdown::to_html(d, &sv.title)),
-            );
-            renderer.page(
-                "series.html",
-                &format!("{}/{}/index.html", m.slug, s.slug),
-                &crumbs,
-                ctx,
-            )?;
-            let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
-            for (i, e) in s.editions.iter().enumerate() {
-                let view = edition_page(m, s, e, &base);
-                let mut ctx = Context::new();
-                ctx.insert("municipality", &municipality_link);
-                ctx.insert("series", &series_link);
-                ctx.insert("edition", &view);
-                ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
-                ctx.insert("next", &sv.editions.get(i + 1));
-                ctx.insert(
-                    "compare_previous",
-                    &i.checked_sub(1).map(|p| &sv.compares[p]),
-                );
-                ctx.insert("compare_next", &sv.compares.get(i));
-                let data: Vec<String> =
-                    opendata::edition_paths(&format!("{}/{}/{}", m.slug, s.slug, e.slug))
-                        .iter()
-                        .map(|p| format!("{base}data/{p}"))
-                        .collect();
-                ctx.insert("data_urls", &data);
-                let page = renderer.page(
-                    "edition.html",
-                    &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
-                    &series_crumbs,
-                    ctx,
-                )?;
-                editions.push(PageInput {
-                    url: view.summary.url.clone(),
-                    title: view.summary.title.clone(),
-                    when: view.summary.when.clone(),
-                    municipality: m.name.clone(),
-                    department: view.summary.department.clone(),
-                    fiscal_year: edition_year(e),
-                    file: page,
-                });
-            }
-            let path = format!("{}/{}", m.slug, s.slug);
-            for c in by_series.get(path.as_str()).into_iter().flatten() {
-                let view = compare::compare_page(c, &base);
-                let mut ctx = Context::new();
-                ctx.insert("municipality", &municipality_link);
-                ctx.insert("series", &series_link);
-                ctx.insert("compare", &view);
-                renderer.page(
-                    "compare.html",
-                    &format!("{}index.html", c.path()),
-                    &series_crumbs,
-                    ctx,
-                )?;
-            }
+            editions.extend(series_pages(&mut renderer, m, s, sv, &by_series)?);
         }
     }
     let mut ctx = Context::new();
@@ -196,6 +112,121 @@ pub fn render_site(
     renderer.page("404.html", "404.html", &[], Context::new())?;
     let files = renderer.finish()?;
     Ok(Rendered { files, editions })
+}
+
+/// Render the pages of the series `series` (`municipality/series`): each series page, its
+/// edition pages and its compare pages, as [`render_site`] renders them. The preview shows
+/// them first after a save, before the rest of the site is made again.
+pub fn render_series(
+    site: &Site,
+    theme: &Theme,
+    comparisons: &[Comparison],
+    series: &[String],
+) -> Result<Vec<OutputFile>, String> {
+    let tera = theme.tera()?;
+    let base = site.config.base();
+    let by_series = diff::by_series(comparisons);
+    let mut renderer = Renderer::new(&tera, site, &base, theme, None);
+    for path in series {
+        let (m, s) = site
+            .series(path)
+            .ok_or_else(|| format!("no series `{path}`"))?;
+        let sv = series_view(m, s, &base, &by_series);
+        series_pages(&mut renderer, m, s, &sv, &by_series)?;
+    }
+    renderer.finish()
+}
+
+/// Queue a series' own pages: the series page, its editions' and its comparisons'; returns the
+/// edition pages as search input.
+fn series_pages(
+    renderer: &mut Renderer,
+    m: &Municipality,
+    s: &Series,
+    sv: &SeriesView,
+    by_series: &BySeries,
+) -> Result<Vec<PageInput>, String> {
+    let base = renderer.base;
+    let municipality_url = format!("{base}{}/", m.slug);
+    let crumbs = vec![crumb(&m.name, &municipality_url)];
+    // Pages below the municipality get its name and URL only, and pages below a series the
+    // series' title and URL only: with the whole views, every page of a municipality would
+    // depend on every edition title in it (and the preview would render them all again).
+    let municipality_link = MunicipalityLink {
+        name: &m.name,
+        url: &municipality_url,
+    };
+    let mut editions = Vec::new();
+    let series_link = SeriesLink {
+        title: &sv.title,
+        url: &sv.url,
+    };
+    let mut ctx = Context::new();
+    ctx.insert("municipality", &municipality_link);
+    ctx.insert("series", sv);
+    ctx.insert(
+        "description_html",
+        &s.description
+            .as_deref()
+            .map(|d| markdown::to_html(d, &sv.title)),
+    );
+    renderer.page(
+        "series.html",
+        &format!("{}/{}/index.html", m.slug, s.slug),
+        &crumbs,
+        ctx,
+    )?;
+    let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
+    for (i, e) in s.editions.iter().enumerate() {
+        let view = edition_page(m, s, e, &base);
+        let mut ctx = Context::new();
+        ctx.insert("municipality", &municipality_link);
+        ctx.insert("series", &series_link);
+        ctx.insert("edition", &view);
+        ctx.insert("previous", &i.checked_sub(1).map(|p| &sv.editions[p]));
+        ctx.insert("next", &sv.editions.get(i + 1));
+        ctx.insert(
+            "compare_previous",
+            &i.checked_sub(1).map(|p| &sv.compares[p]),
+        );
+        ctx.insert("compare_next", &sv.compares.get(i));
+        let data: Vec<String> =
+            opendata::edition_paths(&format!("{}/{}/{}", m.slug, s.slug, e.slug))
+                .iter()
+                .map(|p| format!("{base}data/{p}"))
+                .collect();
+        ctx.insert("data_urls", &data);
+        let page = renderer.page(
+            "edition.html",
+            &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
+            &series_crumbs,
+            ctx,
+        )?;
+        editions.push(PageInput {
+            url: view.summary.url.clone(),
+            title: view.summary.title.clone(),
+            when: view.summary.when.clone(),
+            municipality: m.name.clone(),
+            department: view.summary.department.clone(),
+            fiscal_year: edition_year(e),
+            file: page,
+        });
+    }
+    let path = format!("{}/{}", m.slug, s.slug);
+    for c in by_series.get(path.as_str()).into_iter().flatten() {
+        let view = compare::compare_page(c, &base);
+        let mut ctx = Context::new();
+        ctx.insert("municipality", &municipality_link);
+        ctx.insert("series", &series_link);
+        ctx.insert("compare", &view);
+        renderer.page(
+            "compare.html",
+            &format!("{}index.html", c.path()),
+            &series_crumbs,
+            ctx,
+        )?;
+    }
+    Ok(editions)
 }
 
 struct Renderer<'a> {
@@ -237,7 +268,25 @@ impl io::Write for HashWriter<'_> {
     }
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    fn new(
+        tera: &'a Tera,
+        site: &'a Site,
+        base: &'a str,
+        theme: &Theme,
+        memo: Option<&'a mut PageMemo>,
+    ) -> Renderer<'a> {
+        Renderer {
+            tera,
+            config: &site.config,
+            base,
+            theme_hash: theme.fingerprint(),
+            memo: memo.map(|memo| (std::mem::take(memo), memo)),
+            jobs: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
     /// Queue a page with what every page gets (config, base, breadcrumbs, its own path),
     /// rendering the queue once it holds a batch; returns its position among the files.
     fn page(

@@ -1,5 +1,6 @@
-// kohyo serve: reloads the page after every successful rebuild, and shows content errors
-// over the page (in Japanese and English) until the file is fixed. Injected by the preview
+// kohyo serve: reloads the page when a rebuild changed it (or a file every page uses), or
+// when it shows errors that are now fixed; shows content errors over the page (in Japanese
+// and English) until the file is fixed. Injected by the preview
 // server only; `kohyo build` never writes it.
 (() => {
   const OVERLAY = "kohyo-error-overlay";
@@ -50,6 +51,17 @@
 
   fetch("/__kohyo/errors").then((r) => r.json()).then(show, () => {});
   const events = new EventSource("/__kohyo/events");
-  events.addEventListener("reload", () => location.reload());
+  // This page's file in the site: /a/b/ is a/b/index.html.
+  function here() {
+    let path = decodeURIComponent(location.pathname).slice(1);
+    if (path === "" || path.endsWith("/")) path += "index.html";
+    return path;
+  }
+  events.addEventListener("reload", (e) => {
+    const { pages } = JSON.parse(e.data);
+    if (document.getElementById(OVERLAY) || pages === null || pages.includes(here())) {
+      location.reload();
+    }
+  });
   events.addEventListener("errors", (e) => show(JSON.parse(e.data)));
 })();

@@ -103,6 +103,16 @@ impl Events {
         }
     }
 
+    /// The next event not named `skipped`.
+    fn next_other_than(&mut self, skipped: &str) -> (String, String) {
+        loop {
+            let (name, data) = self.next();
+            if name != skipped {
+                return (name, data);
+            }
+        }
+    }
+
     /// The next event's name and data.
     fn next(&mut self) -> (String, String) {
         let name = self.until(|l| l.starts_with("event: "));
@@ -134,10 +144,21 @@ fn preview_reloads_on_save_and_overlays_errors_without_restarting() {
         ),
     )
     .unwrap();
-    let (name, _) = events.next();
+    let (name, data) = events.next();
     let latency = saved.elapsed();
     assert_eq!(name, "reload");
     assert!(latency < Duration::from_secs(2), "reload after {latency:?}");
+    // The event names the pages that changed, so that other open pages stay as they are.
+    let pages: Value = serde_json::from_str(&data).unwrap();
+    let pages = pages["pages"].as_array().expect("a list of pages");
+    assert!(
+        pages.iter().any(|p| p == "ueda/seisaku-kikaku/2023/index.html"),
+        "{pages:?}"
+    );
+    assert!(
+        !pages.iter().any(|p| p == "kawanishi/sankaku-kyodo/index.html"),
+        "{pages:?}"
+    );
     assert!(
         preview
             .text(page)
@@ -152,7 +173,8 @@ fn preview_reloads_on_save_and_overlays_errors_without_restarting() {
         .unwrap()
         + 1;
     fs::write(&file, &broken).unwrap();
-    let (name, data) = events.next();
+    // (The rest of the site, made after the edited series' pages, may send a reload first.)
+    let (name, data) = events.next_other_than("reload");
     assert_eq!(name, "errors");
     let errors: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(errors[0]["location"], format!("{EDITION}:{line}:9"));
