@@ -810,46 +810,66 @@ pub fn parse_month(text: &str) -> Option<(i32, u32)> {
 
 /// Check every `see.link` points at an existing edition and anchor.
 fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Diagnostic>) {
+    let mut linking = Vec::new();
+    for m in municipalities {
+        for s in &m.series {
+            for e in &s.editions {
+                let mut links = Vec::new();
+                collect_links(&e.items, &mut links);
+                if !links.is_empty() {
+                    linking.push((format!("{}/{}/{}", m.slug, s.slug, e.slug), e, links));
+                }
+            }
+        }
+    }
+    if linking.is_empty() {
+        return;
+    }
+    // The anchors of the editions that links point to, and of those alone.
+    let named: HashSet<&str> = linking
+        .iter()
+        .flat_map(|(here, _, links)| {
+            links
+                .iter()
+                .map(move |link| match split_link(link.get_ref()).0 {
+                    "" => here.as_str(),
+                    path => path,
+                })
+        })
+        .collect();
     let mut targets: HashMap<String, HashSet<String>> = HashMap::new();
     for m in municipalities {
         for s in &m.series {
             for e in &s.editions {
-                let mut anchors = HashSet::new();
-                visit_anchors(e, &mut |anchor, _, _| {
-                    anchors.insert(anchor.to_string());
-                });
-                targets.insert(format!("{}/{}/{}", m.slug, s.slug, e.slug), anchors);
+                let path = format!("{}/{}/{}", m.slug, s.slug, e.slug);
+                if named.contains(path.as_str()) {
+                    let mut anchors = HashSet::new();
+                    visit_anchors(e, &mut |anchor, _, _| {
+                        anchors.insert(anchor.to_string());
+                    });
+                    targets.insert(path, anchors);
+                }
             }
         }
     }
-    for m in municipalities {
-        for s in &m.series {
-            for e in &s.editions {
-                let here = format!("{}/{}/{}", m.slug, s.slug, e.slug);
-                let mut links = Vec::new();
-                collect_links(&e.items, &mut links);
-                if links.is_empty() {
-                    continue;
-                }
-                for link in links {
-                    let (path, anchor) = split_link(link.get_ref());
-                    let path = if path.is_empty() { here.as_str() } else { path };
-                    let message = match (targets.get(path), anchor) {
-                        (None, _) => Some(format!(
-                            "link `{}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)",
-                            link.get_ref()
-                        )),
-                        (Some(anchors), Some(a)) if !anchors.contains(a) => Some(format!(
-                            "link `{}` points to no item: {path} has no id or anchor `{a}`",
-                            link.get_ref()
-                        )),
-                        _ => None,
-                    };
-                    if let Some(message) = message {
-                        let text = read_text(root, &e.source_path).unwrap_or_default();
-                        diags.push(Diagnostic::at(&e.source_path, &text, link.span(), message));
-                    }
-                }
+    for (here, e, links) in &linking {
+        for link in links {
+            let (path, anchor) = split_link(link.get_ref());
+            let path = if path.is_empty() { here.as_str() } else { path };
+            let message = match (targets.get(path), anchor) {
+                (None, _) => Some(format!(
+                    "link `{}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)",
+                    link.get_ref()
+                )),
+                (Some(anchors), Some(a)) if !anchors.contains(a) => Some(format!(
+                    "link `{}` points to no item: {path} has no id or anchor `{a}`",
+                    link.get_ref()
+                )),
+                _ => None,
+            };
+            if let Some(message) = message {
+                let text = read_text(root, &e.source_path).unwrap_or_default();
+                diags.push(Diagnostic::at(&e.source_path, &text, link.span(), message));
             }
         }
     }

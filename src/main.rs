@@ -142,6 +142,11 @@ impl BuiltSite {
     }
 }
 
+/// mimalloc: the build allocates many small strings and lists on every thread, which the
+/// system allocator serves more slowly (see ARCHITECTURE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color();

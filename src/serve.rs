@@ -87,25 +87,24 @@ impl State {
     /// files the site no longer has go), clear the errors and start a generation that records
     /// what changed.
     fn publish(&mut self, files: Vec<OutputFile>, whole: bool) {
-        let mut before = match whole {
+        let mut gone = match whole {
             true => std::mem::take(&mut self.files),
-            false => self.files.clone(),
+            false => BTreeMap::new(),
         };
         let mut pages = Some(Vec::new());
         for f in files {
             let path = f.path.to_string_lossy().replace('\\', "/");
-            let same = before.remove(&path).is_some_and(|b| *b == f.contents);
-            if !same {
+            let before = match whole {
+                true => gone.remove(&path),
+                false => self.files.get(&path).cloned(),
+            };
+            if before.is_none_or(|b| *b != f.contents) {
                 note_change(&mut pages, &path);
             }
             self.files.insert(path, Arc::new(f.contents));
         }
-        if whole {
-            for path in before.keys() {
-                note_change(&mut pages, path);
-            }
-        } else {
-            self.files.append(&mut before);
+        for path in gone.keys() {
+            note_change(&mut pages, path);
         }
         self.errors.clear();
         self.generation += 1;

@@ -201,8 +201,7 @@ pub fn render_series_files(
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     let mut comparisons = Vec::new();
     for path in series {
-        comparisons
-            .extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
+        comparisons.extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
     }
     render::render_series(site, &theme, &comparisons, series).map_err(BuildError::Other)
 }

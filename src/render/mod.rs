@@ -178,7 +178,7 @@ fn series_pages(
     )?;
     let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
     for (i, e) in s.editions.iter().enumerate() {
-        let view = edition_page(m, s, e, &base);
+        let view = edition_page(m, s, e, base);
         let mut ctx = Context::new();
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
@@ -214,7 +214,7 @@ fn series_pages(
     }
     let path = format!("{}/{}", m.slug, s.slug);
     for c in by_series.get(path.as_str()).into_iter().flatten() {
-        let view = compare::compare_page(c, &base);
+        let view = compare::compare_page(c, base);
         let mut ctx = Context::new();
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);

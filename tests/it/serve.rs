@@ -152,11 +152,15 @@ fn preview_reloads_on_save_and_overlays_errors_without_restarting() {
     let pages: Value = serde_json::from_str(&data).unwrap();
     let pages = pages["pages"].as_array().expect("a list of pages");
     assert!(
-        pages.iter().any(|p| p == "ueda/seisaku-kikaku/2023/index.html"),
+        pages
+            .iter()
+            .any(|p| p == "ueda/seisaku-kikaku/2023/index.html"),
         "{pages:?}"
     );
     assert!(
-        !pages.iter().any(|p| p == "kawanishi/sankaku-kyodo/index.html"),
+        !pages
+            .iter()
+            .any(|p| p == "kawanishi/sankaku-kyodo/index.html"),
         "{pages:?}"
     );
     assert!(
@@ -220,6 +224,7 @@ fn preview_overlay_in_a_browser() {
     ))
     .unwrap();
     assert_eq!(report["reloaded_text"], true, "{report}");
+    assert_eq!(report["other_page_kept"], true, "{report}");
     let overlay = report["overlay"].as_str().unwrap();
     assert!(
         overlay.contains("内容にエラーがあります（1件）"),
@@ -495,5 +500,77 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         by_path(&after),
         by_path(&fresh),
         "the memo gives what a fresh build gives"
+    );
+}
+
+/// A save of one edition: the loaded site is brought up to date in place, and the pages of
+/// its series, made alone (what the preview serves first), are byte for byte the pages a
+/// fresh build makes. A broken save leaves the site as it was; a change to anything but an
+/// edition asks for a full load.
+#[test]
+fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first() {
+    use kohyo::load::{load, refresh};
+    let dir = copy_site(&sample_root());
+    let root = dir.path();
+    let mut site = load(root).unwrap();
+    assert_eq!(refresh(&mut site).unwrap(), Some(vec![]), "nothing saved");
+
+    let file = root.join(EDITION);
+    let text = fs::read_to_string(&file).unwrap();
+    let edited = text.replace("SDGsの着実な推進", "SDGsの着実かつ計画的な推進");
+    fs::write(&file, &edited).unwrap();
+    let series = vec!["ueda/seisaku-kikaku".to_string()];
+    assert_eq!(refresh(&mut site).unwrap(), Some(series.clone()));
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).unwrap();
+    let quick = kohyo::site::render_series_files(&site, &tokenizer, &series).unwrap();
+    let fresh = render_files_with(&load(root).unwrap(), &tokenizer, None, &|_| {}).unwrap();
+    let whole = by_path(&fresh);
+    let paths: Vec<String> = quick
+        .iter()
+        .map(|f| f.path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    for (path, f) in paths.iter().zip(&quick) {
+        assert_eq!(whole.get(path.as_str()), Some(&&f.contents[..]), "{path}");
+    }
+    for page in [
+        "ueda/seisaku-kikaku/index.html",
+        "ueda/seisaku-kikaku/2022/index.html",
+        "ueda/seisaku-kikaku/2023/index.html",
+        "ueda/seisaku-kikaku/compare/2022-2023/index.html",
+    ] {
+        assert!(paths.iter().any(|p| p == page), "{page} in {paths:?}");
+    }
+    assert!(
+        paths.iter().all(|p| p.starts_with("ueda/seisaku-kikaku/")),
+        "{paths:?}"
+    );
+    let page = String::from_utf8_lossy(&whole["ueda/seisaku-kikaku/2023/index.html"]);
+    assert!(page.contains("SDGsの着実かつ計画的な推進"));
+
+    fs::write(
+        &file,
+        text.replace("stage = \"plan\"", "stage = \"planned\""),
+    )
+    .unwrap();
+    let problems = refresh(&mut site).unwrap_err();
+    assert_eq!(problems[0].path, Path::new(EDITION));
+    let again = kohyo::site::render_series_files(&site, &tokenizer, &series).unwrap();
+    assert!(
+        again
+            .iter()
+            .zip(&quick)
+            .all(|(a, b)| a.contents == b.contents),
+        "the site is as it was before the broken save"
+    );
+
+    fs::write(&file, &edited).unwrap();
+    let series_file = root.join("content/ueda/seisaku-kikaku/_series.toml");
+    let mut series_text = fs::read_to_string(&series_file).unwrap();
+    series_text.push_str("# 追記\n");
+    fs::write(&series_file, series_text).unwrap();
+    assert_eq!(
+        refresh(&mut site).unwrap(),
+        None,
+        "a series file needs a full load"
     );
 }
