@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use walkdir::WalkDir;
@@ -523,10 +524,19 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
                 ));
             }
             series.slug = series_slug;
-            for edition_slug in edition_slugs {
-                let rel = series_dir.join(format!("{edition_slug}.toml"));
-                let edition = read_edition(root, &rel, &edition_slug, &series, diags);
+            // Editions are read and parsed in parallel, kept in file-name order.
+            let read: Vec<(Option<Edition>, Vec<Diagnostic>)> = edition_slugs
+                .par_iter()
+                .map(|slug| {
+                    let rel = series_dir.join(format!("{slug}.toml"));
+                    let mut found = Vec::new();
+                    let edition = read_edition(root, &rel, slug, &series, &mut found);
+                    (edition, found)
+                })
+                .collect();
+            for (edition, mut found) in read {
                 series.editions.extend(edition);
+                diags.append(&mut found);
             }
             series.editions.sort_by_key(edition_order);
             municipality.series.push(series);

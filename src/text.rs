@@ -163,14 +163,27 @@ impl Tokenizer {
     fn filter_terms(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, String> {
         let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
-        for mut token in tokens {
-            let skipped = token.get_detail(0).is_some_and(|pos| skip.contains(&pos));
+        for token in tokens {
+            let skipped = part_of_speech(&token).is_some_and(|pos| skip.contains(&pos));
             let term = normalize(&token.surface);
             if !skipped && !term.is_empty() {
                 terms.insert(term);
             }
         }
         Ok(terms)
+    }
+}
+
+/// A token's part of speech (its first detail), read from the dictionary without
+/// materialising every detail as `Token::get_detail` does.
+fn part_of_speech<'a>(token: &lindera::token::Token<'a>) -> Option<&'a str> {
+    let id = token.word_id.id() as usize;
+    if token.word_id.is_unknown() {
+        token.dictionary.unknown_word_details_iter(id).next()
+    } else if token.word_id.is_system() {
+        token.dictionary.word_details_iter(id).next()
+    } else {
+        token.user_dictionary?.word_details_iter(id).next()
     }
 }
 
