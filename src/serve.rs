@@ -312,9 +312,8 @@ impl Rebuilder {
         };
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
         if !same {
-            let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())
-                .map_err(overlay_message)?
-                .remembering();
+            let tokenizer =
+                Tokenizer::new(site.user_dictionary.as_deref()).map_err(overlay_message)?;
             self.tokenizer = Some((site.user_dictionary.clone(), tokenizer));
         }
         Ok(quick)

@@ -226,9 +226,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
     guard_output(&options.root, &output)?;
-    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())
-        .map_err(BuildError::Other)?
-        .remembering();
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
     let cannot_write = |e: std::io::Error| format!("cannot write {}: {e}", output.display());
     // Files are staged as they are made (only those the output lacks or holds otherwise); the
     // output is brought up to date only at the end.

@@ -20,13 +20,14 @@ mod ipadic {
 /// one `surface,part_of_speech,reading` line per word).
 pub struct Tokenizer {
     segmenter: Segmenter,
-    /// Results by text, when the tokenizer lives across builds (the preview server).
-    cache: Option<Mutex<Cache>>,
+    /// Results by text: a text repeated across editions (a goal kept from one year to the
+    /// next) or across rebuilds of the preview is cut once.
+    cache: Mutex<Cache>,
     /// Nanoseconds spent inside lindera, summed over threads.
     segmenting: AtomicU64,
 }
 
-/// What a remembering tokenizer has computed: a text is cut once however often it is asked.
+/// What the tokenizer has computed: a text is cut once however often it is asked.
 #[derive(Default)]
 struct Cache {
     tokens: HashMap<String, Vec<String>>,
@@ -40,7 +41,7 @@ impl Cache {
     }
 }
 
-/// A remembering tokenizer forgets everything past this many texts, so memory stays bounded.
+/// The tokenizer forgets everything past this many texts, so memory stays bounded.
 const CACHE_LIMIT: usize = 1_000_000;
 
 impl Tokenizer {
@@ -61,28 +62,19 @@ impl Tokenizer {
         };
         Ok(Tokenizer {
             segmenter: Segmenter::new(Mode::Normal, dictionary, user),
-            cache: None,
+            cache: Mutex::default(),
             segmenting: AtomicU64::new(0),
         })
     }
 
-    /// This tokenizer, remembering every text it cuts: a rebuild after a small edit then
-    /// tokenises only the text that changed.
-    pub fn remembering(mut self) -> Tokenizer {
-        self.cache = Some(Mutex::new(Cache::default()));
-        self
-    }
-
-    /// `compute(text)`, looked up in and stored into the map `of` picks when remembering.
+    /// `compute(text)`, looked up in and stored into the map `of` picks.
     fn cached<T: Clone>(
         &self,
         text: &str,
         of: fn(&mut Cache) -> &mut HashMap<String, T>,
         compute: impl FnOnce() -> Result<T, String>,
     ) -> Result<T, String> {
-        let Some(cache) = &self.cache else {
-            return compute();
-        };
+        let cache = &self.cache;
         if let Some(hit) = cache
             .lock()
             .ok()

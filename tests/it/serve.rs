@@ -544,7 +544,7 @@ fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first()
         paths.iter().all(|p| p.starts_with("ueda/seisaku-kikaku/")),
         "{paths:?}"
     );
-    let page = String::from_utf8_lossy(&whole["ueda/seisaku-kikaku/2023/index.html"]);
+    let page = String::from_utf8_lossy(whole["ueda/seisaku-kikaku/2023/index.html"]);
     assert!(page.contains("SDGsの着実かつ計画的な推進"));
 
     fs::write(
