@@ -44,8 +44,6 @@ pub struct Site {
     pub user_dictionary: Option<String>,
     /// Files copied from `content/` as they are (images that figures show), by output path.
     pub assets: Vec<crate::output::OutputFile>,
-    /// Every source file as it was when loading began, for [`refresh`].
-    pub sources: Stamps,
 }
 
 impl Site {
@@ -81,8 +79,6 @@ impl Site {
 
 /// Load and validate the site at `root`; all problems found are returned together.
 pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
-    // Taken first, so that a file saved while loading is seen as changed by the next refresh.
-    let sources = stamps(root);
     let mut diags = Vec::new();
     let config = match read_and_parse::<Config>(root, Path::new(CONFIG_FILE)) {
         Ok((config, _)) => Some(config),
@@ -112,7 +108,6 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
             municipalities,
             user_dictionary,
             assets: Vec::new(),
-            sources,
         },
         _ => return Err(sorted(diags)),
     };
@@ -162,30 +157,41 @@ pub fn stamps(root: &Path) -> Stamps {
 }
 
 /// Bring `site` up to date with its files in place when only edition files were saved since
-/// it was loaded: those editions are read, parsed and checked again, then the site-wide checks
-/// and shortcodes run as in [`load`]. Returns the series (`municipality/series`) of the editions
-/// read again, or `None` when anything else changed (a file added or removed; settings, a
-/// municipality, series, dictionary or image file; an edition that moves within its series),
-/// which needs a full [`load`]. With problems the site is left as it was.
-pub fn refresh(site: &mut Site) -> Result<Option<Vec<String>>, Vec<Diagnostic>> {
+/// `sources` were taken (just before the site was loaded or last refreshed): those editions
+/// are read, parsed and checked again, then the site-wide checks and shortcodes run as in
+/// [`load`], and `sources` become the stamps of now. Returns the series
+/// (`municipality/series`) of the editions read again, or `None` when anything else changed
+/// (a file added or removed; settings, a municipality, series, dictionary or image file; an
+/// edition that moves within its series), which needs a full [`load`]. With problems the site
+/// and `sources` are left as they were.
+pub fn refresh(
+    site: &mut Site,
+    sources: &mut Stamps,
+) -> Result<Option<Vec<String>>, Vec<Diagnostic>> {
     let now = stamps(&site.root);
-    if !now.keys().eq(site.sources.keys()) {
+    if !now.keys().eq(sources.keys()) {
         return Ok(None);
     }
+    let saved: Vec<&PathBuf> = now
+        .iter()
+        .filter(|(path, stamp)| sources.get(*path) != Some(*stamp))
+        .map(|(path, _)| path)
+        .collect();
     let mut places = Vec::new();
-    for (path, stamp) in &now {
-        if site.sources.get(path) == Some(stamp) {
-            continue;
+    if !saved.is_empty() {
+        let mut editions = HashMap::new();
+        for (m, mu) in site.municipalities.iter().enumerate() {
+            for (s, se) in mu.series.iter().enumerate() {
+                for (e, ed) in se.editions.iter().enumerate() {
+                    editions.insert(ed.source_path.as_path(), (m, s, e));
+                }
+            }
         }
-        let place = site.municipalities.iter().enumerate().find_map(|(m, mu)| {
-            mu.series.iter().enumerate().find_map(|(s, se)| {
-                let e = se.editions.iter().position(|e| e.source_path == *path)?;
-                Some((m, s, e))
-            })
-        });
-        match place {
-            Some(place) => places.push(place),
-            None => return Ok(None),
+        for path in saved {
+            match editions.get(path.as_path()) {
+                Some(&place) => places.push(place),
+                None => return Ok(None),
+            }
         }
     }
     let mut diags = Vec::new();
@@ -214,19 +220,19 @@ pub fn refresh(site: &mut Site) -> Result<Option<Vec<String>>, Vec<Diagnostic>> 
         return Ok(None);
     }
     check_links(&site.root, &site.municipalities, &mut diags);
-    if diags.is_empty() {
+    let expanded = diags.is_empty();
+    if expanded {
         diags = shortcode::expand_site(site);
-        if !diags.is_empty() {
-            swap(site, &mut fresh);
-            shortcode::expand_site(site);
-        }
-    } else {
-        swap(site, &mut fresh);
     }
     if !diags.is_empty() {
+        // The old editions back, and their shortcodes expanded against them again.
+        swap(site, &mut fresh);
+        if expanded {
+            shortcode::expand_site(site);
+        }
         return Err(sorted(diags));
     }
-    site.sources = now;
+    *sources = now;
     let mut series: Vec<String> = places
         .iter()
         .map(|&(m, s, _)| {
@@ -546,7 +552,6 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
     municipalities
 }
 
-/// Check a 全国地方公共団体コード: six digits whose last is the check digit of the first five.
 /// Read, parse and check one edition file of `series`.
 fn read_edition(
     root: &Path,
@@ -586,6 +591,7 @@ fn edition_order(e: &Edition) -> (Option<i32>, Option<i64>, String) {
     )
 }
 
+/// Check a 全国地方公共団体コード: six digits whose last is the check digit of the first five.
 fn check_code(rel: &Path, root: &Path, code: &Spanned<String>, diags: &mut Vec<Diagnostic>) {
     let value = code.get_ref();
     let message = match code_check_digit(value) {

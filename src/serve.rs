@@ -220,8 +220,9 @@ struct Rebuilder {
     root: PathBuf,
     tokenizer: Option<(Option<String>, Tokenizer)>,
     memo: Memo,
-    /// The site as last loaded, brought up to date in place when only editions are saved.
-    site: Option<Site>,
+    /// The site as last loaded, brought up to date in place when only editions are saved,
+    /// and its source files' stamps.
+    site: Option<(Site, load::Stamps)>,
 }
 
 /// Problems as the overlay shows them.
@@ -296,18 +297,22 @@ impl Rebuilder {
     /// Load the site, or refresh the loaded one in place; returns the series saved when only
     /// editions were. The tokenizer is made again when the dictionary changed.
     fn refresh_site(&mut self) -> Result<Option<Vec<String>>, Vec<OverlayError>> {
-        let quick = match self.site.as_mut().map(load::refresh) {
+        let quick = match self
+            .site
+            .as_mut()
+            .map(|(site, sources)| load::refresh(site, sources))
+        {
             Some(Ok(Some(series))) => Some(series),
             Some(Err(diags)) => return Err(overlay(&diags)),
             _ => None,
         };
-        let Some(site) = (match quick {
-            Some(_) => self.site.as_ref(),
-            None => {
-                self.site = Some(load::load(&self.root).map_err(|d| overlay(&d))?);
-                self.site.as_ref()
-            }
-        }) else {
+        if quick.is_none() {
+            // Stamps first, so that a file saved while loading counts as saved next time.
+            let sources = load::stamps(&self.root);
+            let site = load::load(&self.root).map_err(|d| overlay(&d))?;
+            self.site = Some((site, sources));
+        }
+        let Some((site, _)) = &self.site else {
             return Err(overlay_message("the site is not loaded".into()));
         };
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
@@ -322,7 +327,7 @@ impl Rebuilder {
     /// Make and serve the pages of `series` alone. A failure here is left to the whole
     /// rebuild that follows, which reports it.
     fn publish_series(&self, shared: &Shared, series: &[String], started: Instant) {
-        let (Some(site), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
+        let (Some((site, _)), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
             return;
         };
         let Ok(files) = render_series_files(site, tokenizer, series) else {
@@ -342,7 +347,7 @@ impl Rebuilder {
 
     /// The whole site, made with the memo.
     fn build(&mut self) -> Result<Vec<OutputFile>, Vec<OverlayError>> {
-        let (Some(site), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
+        let (Some((site, _)), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
             return Err(overlay_message("the site is not loaded".into()));
         };
         let files = render_files_with(site, tokenizer, Some(&mut self.memo), &|_| {}).map_err(

@@ -74,8 +74,8 @@ impl Tokenizer {
         of: fn(&mut Cache) -> &mut HashMap<String, T>,
         compute: impl FnOnce() -> Result<T, String>,
     ) -> Result<T, String> {
-        let cache = &self.cache;
-        if let Some(hit) = cache
+        if let Some(hit) = self
+            .cache
             .lock()
             .ok()
             .and_then(|mut c| of(&mut c).get(text).cloned())
@@ -83,7 +83,7 @@ impl Tokenizer {
             return Ok(hit);
         }
         let value = compute()?;
-        if let Ok(mut c) = cache.lock() {
+        if let Ok(mut c) = self.cache.lock() {
             if c.len() > CACHE_LIMIT {
                 *c = Cache::default();
             }

@@ -509,10 +509,12 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
 /// edition asks for a full load.
 #[test]
 fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first() {
-    use kohyo::load::{load, refresh};
+    use kohyo::load::{load, stamps};
     let dir = copy_site(&sample_root());
     let root = dir.path();
+    let mut sources = stamps(root);
     let mut site = load(root).unwrap();
+    let mut refresh = |site: &mut kohyo::load::Site| kohyo::load::refresh(site, &mut sources);
     assert_eq!(refresh(&mut site).unwrap(), Some(vec![]), "nothing saved");
 
     let file = root.join(EDITION);
