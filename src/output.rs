@@ -1,19 +1,104 @@
-//! Writing the built site. Every file is compared, as soon as it is made, with the file at the
-//! same path in the current output: a file that is new or different goes into a temporary
-//! folder next to the output, an unchanged one is only noted. At [`Staging::finish`], once
-//! every file is made, the staged files are moved into the output and the files the build no
-//! longer makes are removed; into a missing output the temporary folder is simply renamed. A
-//! failed build therefore leaves the previous output untouched, and a rebuild writes only what
-//! changed (creating files, not making them, is what costs most on a large site).
+//! Writing the built site without ever losing a file.
+//!
+//! - **Only kohyo's own folder is replaced.** [`Target::new`] accepts an output that is
+//!   missing, empty, or marked as the output of this very site (the [`MARKER`] file every
+//!   build writes, naming the site root relative to the output); anything else, an output
+//!   inside the site's sources or one that contains them, and a path that is not a folder, is
+//!   refused before any work.
+//! - **Old tree or new tree, never a mix.** The whole new tree is made in a staging folder
+//!   beside the output: a file the output already holds byte for byte is hard-linked from it
+//!   (so it is not written again and keeps its inode), every other file is written. Only when
+//!   the tree is complete are the two folders exchanged by one `renameat2(RENAME_EXCHANGE)`,
+//!   so a build killed at any instant leaves the old tree or the new one. The old tree, now in
+//!   the staging folder, is then removed. Where the exchange is not available (not Linux, or a
+//!   file system without it) the output is renamed aside and the new tree renamed in: two
+//!   renames, between which the output is briefly missing (the old tree stays beside it).
+//! - **Nothing is left behind.** A staging folder is locked (`flock`) while its build runs;
+//!   the next build into the same output removes every unlocked staging folder of that output,
+//!   which only a killed build can leave.
 
 use std::collections::HashSet;
-use std::fs;
+use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
-use walkdir::WalkDir;
+use serde::{Deserialize, Serialize};
+
+/// The file in every output folder that says which site it is the output of.
+pub const MARKER: &str = ".kohyo-output";
+/// Staging folders are named `.kohyo-build-<output name>-<random>`, beside the output.
+const STAGING_PREFIX: &str = ".kohyo-build-";
+
+/// Why the output folder is refused or could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output would overwrite or sit inside the site's own files.
+    #[error(
+        "refusing to use {output} as the output: it {relation} the site's own files ({sources}); choose an --output outside content/ and themes/, such as {root}/public"
+    )]
+    Sources {
+        /// The output as given.
+        output: String,
+        /// "holds" or "is inside".
+        relation: &'static str,
+        /// The source folder or file concerned.
+        sources: String,
+        /// The site root, for the suggestion.
+        root: String,
+    },
+    /// The output path names a file, not a folder.
+    #[error(
+        "refusing to use {output} as the output: it is a file, not a folder; choose a folder with --output"
+    )]
+    NotAFolder {
+        /// The output as given.
+        output: String,
+    },
+    /// The output folder holds files kohyo did not make.
+    #[error(
+        "refusing to use {output} as the output: it is not empty and was not made by kohyo (it has no {MARKER} file), and a build replaces everything in it; choose a new or empty folder with --output, or move its files elsewhere first"
+    )]
+    NotOurs {
+        /// The output as given.
+        output: String,
+    },
+    /// The output folder is the output of another site.
+    #[error(
+        "refusing to use {output} as the output: its {MARKER} says it is the output of the site at {other}, not of this site; choose another --output, or delete {output} first if that site no longer needs it"
+    )]
+    OtherSite {
+        /// The output as given.
+        output: String,
+        /// The site root the marker names.
+        other: String,
+    },
+    /// A file system operation failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: String,
+        /// What the system said.
+        source: io::Error,
+    },
+}
+
+impl OutputError {
+    fn io(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+        move |source| OutputError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// What the marker file holds.
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    /// The site root, relative to the output folder.
+    site: String,
+}
 
 /// A file to write, relative to the output root.
 #[derive(Debug, Clone)]
@@ -24,66 +109,151 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
 }
 
-/// A build being written: new and changed files go into a temporary folder beside the output,
-/// which reaches the output only at [`Staging::finish`]. Dropped unfinished, the folder is
-/// removed and the output is as it was.
+/// An output folder that may be replaced by a build of the site: checked by [`Target::new`].
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The folder, absolute, with symbolic links resolved (so a linked output keeps its link).
+    path: PathBuf,
+    /// Whether it exists (and is then a folder, empty or marked).
+    exists: bool,
+    /// What the marker says: the site root relative to `path`.
+    marker: String,
+}
+
+impl Target {
+    /// Check that `output` may receive a build of the site at `root`: see the module comment.
+    pub fn new(root: &Path, output: &Path) -> Result<Target, OutputError> {
+        let shown = output.display().to_string();
+        // A missing root is reported by loading, with the usual message.
+        let root = fs::canonicalize(root)
+            .or_else(|_| std::path::absolute(root))
+            .map_err(OutputError::io(root))?;
+        let path = resolve(output).map_err(OutputError::io(output))?;
+        let sources = [
+            root.join(crate::load::CONTENT_DIR),
+            root.join("themes"),
+            root.join(crate::load::CONFIG_FILE),
+        ];
+        let refuse = |relation, sources: &Path| OutputError::Sources {
+            output: shown.clone(),
+            relation,
+            sources: sources.display().to_string(),
+            root: root.display().to_string(),
+        };
+        if root.starts_with(&path) {
+            return Err(refuse("holds", &root));
+        }
+        if let Some(inside) = sources.iter().find(|s| path.starts_with(s)) {
+            return Err(refuse("is inside", inside));
+        }
+        let marker = relative(&path, &root);
+        let exists = match fs::metadata(&path) {
+            Ok(m) if !m.is_dir() => return Err(OutputError::NotAFolder { output: shown }),
+            Ok(_) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(OutputError::io(output)(e)),
+        };
+        if exists {
+            let empty = fs::read_dir(&path)
+                .map_err(OutputError::io(output))?
+                .next()
+                .is_none();
+            if !empty {
+                let said = fs::read_to_string(path.join(MARKER))
+                    .ok()
+                    .and_then(|text| toml::from_str::<Marker>(&text).ok())
+                    .ok_or(OutputError::NotOurs {
+                        output: shown.clone(),
+                    })?;
+                let names_us = fs::canonicalize(path.join(&said.site)).is_ok_and(|s| s == root);
+                if !names_us {
+                    return Err(OutputError::OtherSite {
+                        output: shown,
+                        other: path.join(&said.site).display().to_string(),
+                    });
+                }
+            }
+        }
+        Ok(Target {
+            path,
+            exists,
+            marker,
+        })
+    }
+}
+
+/// A build being written: the complete new tree is made in a staging folder beside the
+/// output, which replaces the output only at [`Staging::finish`]. Dropped unfinished, the
+/// folder is removed and the output is as it was.
 pub struct Staging {
     dir: tempfile::TempDir,
-    output: PathBuf,
-    /// Whether there is an output to update (otherwise the folder becomes the output).
-    updating: bool,
+    /// Held while the build runs, so that other builds leave this folder alone.
+    _lock: File,
+    target: Target,
     /// Every path the build made.
     made: HashSet<PathBuf>,
-    /// Paths written to the folder: new or different from the output's.
-    staged: Mutex<Vec<PathBuf>>,
+    /// Files taken from the output unchanged (hard links).
+    kept: AtomicUsize,
 }
 
 impl Staging {
-    /// Start writing a new version of `output`.
-    pub fn new(output: &Path) -> io::Result<Staging> {
+    /// Start writing a new version of `target`, first removing what killed builds of the same
+    /// output left beside it.
+    pub fn new(target: Target) -> Result<Staging, OutputError> {
+        let parent = target.path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        fs::create_dir_all(&parent).map_err(OutputError::io(&parent))?;
+        let prefix = staging_prefix(&target.path);
+        remove_stale(&parent, &prefix);
         let dir = tempfile::Builder::new()
-            .prefix(".kohyo-build-")
-            .tempdir_in(parent(output))?;
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(OutputError::io(&parent))?;
+        let lock = File::open(dir.path()).map_err(OutputError::io(dir.path()))?;
+        lock.try_lock().map_err(|e| OutputError::Io {
+            path: dir.path().display().to_string(),
+            source: io::Error::other(e.to_string()),
+        })?;
         Ok(Staging {
             dir,
-            output: output.to_path_buf(),
-            updating: output.is_dir(),
+            _lock: lock,
+            target,
             made: HashSet::new(),
-            staged: Mutex::new(Vec::new()),
+            kept: AtomicUsize::new(0),
         })
     }
 
-    /// Take `files` (in parallel): each one that the output does not already hold byte for
-    /// byte is written to the folder. A path that would leave the output is refused.
-    pub fn write(&mut self, files: &[OutputFile]) -> io::Result<()> {
+    /// Take `files` (in parallel) into the new tree: a file the output already holds byte for
+    /// byte is hard-linked from it, any other is written. A path that would leave the output
+    /// is refused.
+    pub fn write(&mut self, files: &[OutputFile]) -> Result<(), OutputError> {
         let root = self.dir.path();
+        let old = &self.target.path;
         files.par_iter().try_for_each(|file| {
+            let path = root.join(&file.path);
+            let fail = OutputError::io(&file.path);
             if file.path.is_absolute()
                 || file
                     .path
                     .components()
                     .any(|c| !matches!(c, Component::Normal(_)))
             {
-                return Err(io::Error::new(
+                return Err(fail(io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!(
-                        "refusing to write outside the output: {}",
-                        file.path.display()
-                    ),
-                ));
+                    "refusing to write outside the output",
+                )));
             }
-            if self.updating && same_file(&self.output.join(&file.path), &file.contents) {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(OutputError::io(&file.path))?;
+            }
+            let previous = old.join(&file.path);
+            if self.target.exists
+                && same_file(&previous, &file.contents)
+                && fs::hard_link(&previous, &path).is_ok()
+            {
+                self.kept.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
-            let path = root.join(&file.path);
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            fs::write(&path, &file.contents)?;
-            if let Ok(mut staged) = self.staged.lock() {
-                staged.push(file.path.clone());
-            }
-            Ok(())
+            fs::write(&path, &file.contents).map_err(fail)
         })?;
         self.made.extend(files.iter().map(|f| f.path.clone()));
         Ok(())
@@ -94,97 +264,203 @@ impl Staging {
         self.made.len()
     }
 
-    /// Bring the output up to date: move the staged files in, remove the files the build did
-    /// not make and the folders left empty; or, with no output yet, rename the folder.
-    pub fn finish(self) -> io::Result<()> {
-        let output = &self.output;
-        if !self.updating {
-            return fs::rename(self.dir.keep(), output);
+    /// Put the new tree in the output's place in one step, then remove the old tree.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let staged = self.dir.path().to_path_buf();
+        let output = &self.target.path;
+        let marker = toml::to_string(&Marker {
+            site: self.target.marker.clone(),
+        })
+        .map_err(|e| OutputError::io(output)(io::Error::other(e)))?;
+        let note = format!(
+            "# This folder is the output of a kohyo site: `kohyo build` replaces everything in it.\n{marker}"
+        );
+        fs::write(staged.join(MARKER), note).map_err(OutputError::io(&staged))?;
+        if !self.target.exists {
+            fs::rename(&staged, output).map_err(OutputError::io(output))?;
+            // Renamed away: nothing left for the staging folder to remove.
+            let _ = self.dir.keep();
+            return Ok(());
         }
-        let staged = self.staged.into_inner().unwrap_or_default();
-        let root = self.dir.path();
-        staged.par_iter().try_for_each(|path| {
-            let target = output.join(path);
-            make_parent(output, path)?;
-            if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
-                remove_tree(&target)?;
-            }
-            fs::rename(root.join(path), &target)
-        })?;
-        let old: Vec<walkdir::DirEntry> = WalkDir::new(output)
-            .min_depth(1)
-            .contents_first(true)
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .map_err(io::Error::other)?;
-        let (dirs, files): (Vec<_>, Vec<_>) = old.iter().partition(|e| e.file_type().is_dir());
-        files.par_iter().try_for_each(|entry| {
-            let made = entry
-                .path()
-                .strip_prefix(output)
-                .is_ok_and(|p| self.made.contains(p));
-            if made {
-                Ok(())
-            } else {
-                fs::remove_file(entry.path())
-            }
-        })?;
-        // Deepest first (contents_first), so a folder emptied of folders goes too.
-        for dir in dirs {
-            if fs::read_dir(dir.path())?.next().is_none() {
-                fs::remove_dir(dir.path())?;
-            }
+        let old = match exchange(&staged, output) {
+            Ok(()) => staged,
+            Err(_) => swap_by_two_renames(&staged, output)?,
+        };
+        let _ = self.dir.keep();
+        // The new tree is in place; an old tree that cannot be removed only wastes space,
+        // and the next build tries again.
+        if remove_tree(&old).is_err() {
+            eprintln!(
+                "warning: could not remove the previous output at {}; the next build will try again",
+                old.display()
+            );
         }
         Ok(())
     }
 }
 
-/// Whether the file at `path` holds exactly `contents`.
+/// Exchange two folders atomically.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+/// Exchange two folders atomically: not available here.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// The fallback of [`exchange`]: the output is renamed into a new staging folder beside it,
+/// then the new tree into the output's place. Returns where the old tree now is.
+fn swap_by_two_renames(staged: &Path, output: &Path) -> Result<PathBuf, OutputError> {
+    let parent = staged.parent().unwrap_or(Path::new("/"));
+    let aside = tempfile::Builder::new()
+        .prefix(&staging_prefix(output))
+        .tempdir_in(parent)
+        .map_err(OutputError::io(parent))?
+        .keep();
+    fs::rename(output, &aside).map_err(OutputError::io(output))?;
+    if let Err(e) = fs::rename(staged, output) {
+        // Put the old tree back rather than leave no output.
+        let _ = fs::rename(&aside, output);
+        return Err(OutputError::io(output)(e));
+    }
+    Ok(aside)
+}
+
+/// The staging prefix of an output: `.kohyo-build-<name>-`.
+fn staging_prefix(output: &Path) -> String {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{STAGING_PREFIX}{name}-")
+}
+
+/// Remove the staging folders of an output that no running build holds.
+fn remove_stale(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_staging = name.to_str().is_some_and(|n| {
+            n.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('-'))
+        });
+        if !is_staging || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let unlocked = File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+        if unlocked && remove_tree(&entry.path()).is_err() {
+            eprintln!(
+                "warning: could not remove {}, left by an interrupted build",
+                entry.path().display()
+            );
+        }
+    }
+}
+
+/// `path` made absolute with symbolic links resolved, for the part of it that exists; the
+/// missing rest is appended as written, `..` and `.` applied.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    loop {
+        match fs::canonicalize(existing) {
+            Ok(mut resolved) => {
+                for part in missing.iter().rev() {
+                    match part {
+                        Component::ParentDir => {
+                            resolved.pop();
+                        }
+                        Component::Normal(name) => resolved.push(name),
+                        _ => {}
+                    }
+                }
+                return Ok(resolved);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let (Some(parent), Some(last)) =
+                    (existing.parent(), existing.components().next_back())
+                else {
+                    return Err(e);
+                };
+                missing.push(last);
+                existing = parent;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `to` relative to `from` (both absolute and resolved), as `/`-separated text: `..` for the
+/// site's own `public/`.
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let ups = std::iter::repeat_n("..".to_string(), from.len() - common);
+    let downs = to[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let parts: Vec<String> = ups.chain(downs).collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Whether the file at `path` is a regular file holding exactly `contents`.
 fn same_file(path: &Path, contents: &[u8]) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
         && fs::read(path).is_ok_and(|old| old == contents)
 }
 
-/// Create the folders of `path` under `output`, removing any file that stands where a folder
-/// must be.
-fn make_parent(output: &Path, path: &Path) -> io::Result<()> {
-    let Some(parent) = path.parent() else {
-        return Ok(());
-    };
-    let mut at = output.to_path_buf();
-    for part in parent.components() {
-        at.push(part);
-        if fs::symlink_metadata(&at).is_ok_and(|m| !m.is_dir()) {
-            // Another thread may have removed it first.
-            match fs::remove_file(&at) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-    }
-    fs::create_dir_all(output.join(parent))
-}
-
-/// The folder that holds `output`, created if missing.
-fn parent(output: &Path) -> PathBuf {
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let _ = fs::create_dir_all(&parent);
-    parent
-}
-
 /// Remove a folder and everything in it, its subfolders in parallel (an old output holds
-/// hundreds of thousands of files).
+/// hundreds of thousands of files). What is already gone is no error.
 fn remove_tree(dir: &Path) -> io::Result<()> {
-    let entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    let gone = |e: io::Error| match e.kind() {
+        io::ErrorKind::NotFound => Ok(()),
+        _ => Err(e),
+    };
+    let entries: Vec<_> = match fs::read_dir(dir) {
+        Ok(entries) => entries.collect::<Result<_, _>>()?,
+        Err(e) => return gone(e),
+    };
     entries.par_iter().try_for_each(|entry| {
         let path = entry.path();
         match entry.file_type()?.is_dir() {
             true => remove_tree(&path),
-            false => fs::remove_file(&path),
+            false => fs::remove_file(&path).or_else(gone),
         }
     })?;
-    fs::remove_dir(dir)
+    fs::remove_dir(dir).or_else(gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_lead_from_the_output_to_the_site() {
+        let rel = |a: &str, b: &str| relative(Path::new(a), Path::new(b));
+        assert_eq!(rel("/s/public", "/s"), "..");
+        assert_eq!(rel("/out/site", "/home/s"), "../../home/s");
+        assert_eq!(rel("/a", "/a"), ".");
+    }
+
+    #[test]
+    fn missing_parts_of_an_output_are_resolved_lexically() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(
+            resolve(&dir.path().join("new/../other/x")).unwrap(),
+            base.join("other/x")
+        );
+    }
 }

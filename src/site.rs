@@ -216,34 +216,31 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
             .push((stage.to_string(), Instant::now()));
         progress(stage);
     };
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.root.join("public"));
+    // Before any work: an output that is not kohyo's to replace is refused.
+    let target = output::Target::new(&options.root, &output).map_err(other)?;
     progress("loading content");
     let mut site = load::load(&options.root).map_err(BuildError::Content)?;
     if let Some(base_url) = &options.base_url {
         site.config.base_url = base_url.clone();
     }
-    let output = options
-        .output
-        .clone()
-        .unwrap_or_else(|| options.root.join("public"));
-    guard_output(&options.root, &output)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    let cannot_write = |e: std::io::Error| format!("cannot write {}: {e}", output.display());
-    // Files are staged as they are made (only those the output lacks or holds otherwise); the
-    // output is brought up to date only at the end.
-    let mut staging =
-        output::Staging::new(&output).map_err(|e| BuildError::Other(cannot_write(e)))?;
+    // The whole new tree is made beside the output (unchanged files linked from it) and put in
+    // its place in one step at the end.
+    let mut staging = output::Staging::new(target).map_err(other)?;
     let made = render_into(
         &site,
         &tokenizer,
         None,
-        &mut |files| staging.write(&files).map_err(cannot_write),
+        &mut |files| staging.write(&files).map_err(|e| e.to_string()),
         progress,
     )?;
-    progress("updating the output");
+    progress("replacing the output");
     let files = staging.written();
-    staging
-        .finish()
-        .map_err(|e| BuildError::Other(cannot_write(e)))?;
+    staging.finish().map_err(other)?;
     let ended = Instant::now();
     let starts = starts.into_inner();
     let stages = starts
@@ -266,19 +263,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
     })
 }
 
-/// Refuse an output folder that would replace the site itself.
-fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
-    let holds_site =
-        output.join(load::CONFIG_FILE).exists() || output.join(load::CONTENT_DIR).is_dir();
-    let is_root = match (root.canonicalize(), output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b || a.starts_with(&b),
-        _ => false,
-    };
-    if holds_site || is_root {
-        return Err(BuildError::Other(format!(
-            "refusing to use {} as the output: it holds the site's own files; choose another --output",
-            output.display()
-        )));
-    }
-    Ok(())
+/// A failure outside the content, as the CLI prints it.
+fn other(e: output::OutputError) -> BuildError {
+    BuildError::Other(e.to_string())
 }

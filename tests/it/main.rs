@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod hostile;
 mod opendata;
+mod output;
 mod pages;
 mod search;
 mod seeds;
