@@ -133,7 +133,11 @@ pub fn copy_site(root: &Path) -> tempfile::TempDir {
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in WalkDir::new(from) {
         let entry = entry.expect("walk");
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        let inside = entry.path().strip_prefix(from).unwrap();
+        let target = match inside.as_os_str().is_empty() {
+            true => to.to_path_buf(),
+            false => to.join(inside),
+        };
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target).unwrap();
         } else {
