@@ -9,6 +9,10 @@ use walkdir::WalkDir;
 
 use crate::output::OutputFile;
 
+/// The Content-Security-Policy of every page: the default theme's `base.html` prints it in a
+/// meta tag (as `content_security_policy`), the preview sends it as a header.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
+
 /// Templates every theme provides.
 pub const TEMPLATES: [&str; 11] = [
     "base.html",
