@@ -30,9 +30,11 @@ use crate::site::{BuildError, Memo, render_files_with, render_series_files};
 use crate::text::Tokenizer;
 use crate::theme::CONTENT_SECURITY_POLICY;
 
-/// Where the preview's own files live; no site path starts with it.
-const PREFIX: &str = "/__kohyo/";
+/// The preview's own script, served at `/__kohyo/reload.js` (no site path starts with
+/// `/__kohyo/`).
 const RELOAD_JS: &str = include_str!("serve/reload.js");
+/// The element that loads [`RELOAD_JS`] in every HTML response.
+const RELOAD_TAG: &[u8] = b"<script src=\"/__kohyo/reload.js\"></script>";
 /// Quiet time after the last file event before a rebuild starts.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 /// How many rebuilds' changed pages are kept for the event streams that have not sent them.
@@ -435,9 +437,11 @@ fn respond(target: &str, shared: &Shared) -> Response {
         }
     };
     let kind = content_type(&key);
+    let response = typed(status, kind, Arc::clone(&body));
     match kind.starts_with("text/html") {
-        true => typed(status, kind, inject_reload(&body)),
-        false => typed(status, kind, body),
+        // The reload script goes before `</body>`.
+        true => response.with_insert(reload_at(&body), RELOAD_TAG),
+        false => response,
     }
 }
 
@@ -497,14 +501,11 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Put the reload script before `</body>`.
-fn inject_reload(html: &[u8]) -> Vec<u8> {
-    let tag = format!("<script src=\"{PREFIX}reload.js\"></script>");
-    let text = String::from_utf8_lossy(html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]).into_bytes(),
-        None => format!("{text}{tag}").into_bytes(),
-    }
+/// Where the reload script goes in a page: before its last `</body>`, or at its end.
+fn reload_at(html: &[u8]) -> usize {
+    html.windows(7)
+        .rposition(|w| w == b"</body>")
+        .unwrap_or(html.len())
 }
 
 /// A server-sent event stream, flushed event by event: waits for the next rebuild, then sends

@@ -170,3 +170,15 @@ pub fn escape_html(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_shows_hosts_the_policy_the_pages_carry() {
+        let readme = include_str!("../README.md");
+        let header = format!("Content-Security-Policy \"{CONTENT_SECURITY_POLICY}\"");
+        assert_eq!(readme.matches(&header).count(), 2, "nginx and Apache");
+    }
+}

@@ -8,7 +8,7 @@
 //! are answered; the handler sees a GET's target and never a body.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -43,6 +43,8 @@ pub struct Response {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: Body,
+    /// Bytes sent inside the body at an offset, so that a shared body is never copied.
+    insert: Option<(usize, &'static [u8])>,
 }
 
 enum Body {
@@ -57,6 +59,7 @@ impl Response {
             status,
             headers: vec![("Content-Type", content_type.to_string())],
             body: Body::Bytes(body.into()),
+            insert: None,
         }
     }
 
@@ -72,6 +75,7 @@ impl Response {
             status: 301,
             headers: vec![("Location", location)],
             body: Body::Bytes(Arc::default()),
+            insert: None,
         }
     }
 
@@ -85,7 +89,15 @@ impl Response {
             status: 200,
             headers: vec![("Content-Type", content_type.to_string())],
             body: Body::Stream(Box::new(write)),
+            insert: None,
         }
+    }
+
+    /// The response with `bytes` sent inside the body before byte `at` (at its end when `at`
+    /// is past it).
+    pub fn with_insert(mut self, at: usize, bytes: &'static [u8]) -> Response {
+        self.insert = Some((at, bytes));
+        self
     }
 
     /// The response with one more header.
@@ -394,30 +406,47 @@ fn write_response(
     keep_alive: bool,
     head_only: bool,
 ) -> io::Result<()> {
-    let body = match response.body {
-        Body::Bytes(bytes) => Some(bytes),
-        Body::Stream(_) => None,
+    let Body::Bytes(body) = response.body else {
+        let head = head_text(response.status, &response.headers, common, None, keep_alive);
+        return write_all(socket, &mut [IoSlice::new(&head)]);
     };
-    let length = body.as_ref().map(|b| b.len());
-    let mut out = head_text(
+    let (at, insert) = response.insert.unwrap_or((body.len(), b""));
+    let (before, after) = body.split_at(at.min(body.len()));
+    let length = body.len() + insert.len();
+    let head = head_text(
         response.status,
         &response.headers,
         common,
-        length,
+        Some(length),
         keep_alive,
     );
-    let mut socket = socket;
-    match body.filter(|_| !head_only) {
-        Some(body) if body.len() <= 64 * 1024 => {
-            out.extend_from_slice(&body);
-            socket.write_all(&out)
-        }
-        Some(body) => {
-            socket.write_all(&out)?;
-            socket.write_all(&body)
-        }
-        None => socket.write_all(&out),
+    match head_only {
+        true => write_all(socket, &mut [IoSlice::new(&head)]),
+        false => write_all(
+            socket,
+            &mut [
+                IoSlice::new(&head),
+                IoSlice::new(before),
+                IoSlice::new(insert),
+                IoSlice::new(after),
+            ],
+        ),
     }
+}
+
+/// Write every slice, in as few system calls as the socket takes.
+fn write_all(mut socket: &TcpStream, slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    let mut rest = slices;
+    IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match socket.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn head_text(
@@ -427,19 +456,23 @@ fn head_text(
     length: Option<usize>,
     keep_alive: bool,
 ) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    use std::fmt::Write as _;
+    // One allocation of a size every head fits in, whatever the thread.
+    let mut out = String::with_capacity(1024);
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(out, "{name}: {value}\r\n");
     }
     for (name, value) in common {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(out, "{name}: {value}\r\n");
     }
     if let Some(length) = length {
-        out.push_str(&format!("Content-Length: {length}\r\n"));
+        let _ = write!(out, "Content-Length: {length}\r\n");
     }
-    if !keep_alive {
-        out.push_str("Connection: close\r\n");
-    }
+    out.push_str(match keep_alive {
+        true => "Connection: keep-alive\r\n",
+        false => "Connection: close\r\n",
+    });
     out.push_str("\r\n");
     out.into_bytes()
 }
@@ -487,17 +520,18 @@ fn linger(socket: &TcpStream) {
     }
 }
 
-/// Reads request heads from a connection into a buffer of [`MAX_HEAD`] bytes, keeping what
-/// follows a head (a pipelined request) for the next one.
+/// Reads request heads from a connection into a buffer of [`MAX_HEAD`] bytes (on the
+/// connection thread's stack, so that no thread grows the heap), keeping what follows a head
+/// (a pipelined request) for the next one.
 struct HeadReader {
-    buf: Vec<u8>,
+    buf: [u8; MAX_HEAD],
     filled: usize,
 }
 
 impl Default for HeadReader {
     fn default() -> HeadReader {
         HeadReader {
-            buf: vec![0; MAX_HEAD],
+            buf: [0; MAX_HEAD],
             filled: 0,
         }
     }
@@ -571,15 +605,23 @@ fn parse(bytes: &[u8]) -> Result<(Head, usize), u16> {
             .headers
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
+            .map(|h| h.value.trim_ascii())
     };
-    let close = header("connection").any(|v| v.split(',').any(|t| t.trim() == "close"));
+    let connection = |token: &str| {
+        header("connection").any(|v| {
+            v.split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+        })
+    };
     let has_body =
-        header("transfer-encoding").next().is_some() || header("content-length").any(|v| v != "0");
+        header("transfer-encoding").next().is_some() || header("content-length").any(|v| v != b"0");
     let head = Head {
         method: method.to_string(),
         target: target.to_string(),
-        keep_alive: version == 1 && !close,
+        keep_alive: match version {
+            1 => !connection("close"),
+            _ => connection("keep-alive"),
+        },
         has_body,
     };
     Ok((head, length))
@@ -614,6 +656,8 @@ mod tests {
         assert!(!head.keep_alive);
         let (head, _) = parse(b"GET / HTTP/1.0\r\n\r\n").unwrap();
         assert!(!head.keep_alive);
+        let (head, _) = parse(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
+        assert!(head.keep_alive);
         let (head, _) = parse(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n").unwrap();
         assert!(head.has_body);
         assert_eq!(parse(b"G\0T / HTTP/1.1\r\n\r\n").err(), Some(400));
