@@ -47,9 +47,12 @@ pub struct Response {
     insert: Option<(usize, &'static [u8])>,
 }
 
+/// What writes a streamed body.
+type StreamWriter = Box<dyn FnOnce(&mut EventStream) -> io::Result<()> + Send>;
+
 enum Body {
     Bytes(Arc<Vec<u8>>),
-    Stream(Box<dyn FnOnce(&mut EventStream) -> io::Result<()> + Send>),
+    Stream(StreamWriter),
 }
 
 impl Response {
@@ -323,7 +326,7 @@ impl Slot {
 
     /// Turn this connection into an event stream, closing the oldest stream when all are
     /// open; `None` when no stream ended in time or this connection is being closed.
-    fn into_stream(&self) -> Option<Arc<AtomicBool>> {
+    fn start_stream(&self) -> Option<Arc<AtomicBool>> {
         let (mut open, room) = self
             .registry
             .wait_for_room(self.registry.lock(), true, MAX_STREAMS);
@@ -482,7 +485,7 @@ fn stream(socket: &Arc<TcpStream>, slot: &Slot, response: Response, common: &[(&
     let Body::Stream(write) = response.body else {
         return;
     };
-    let Some(closing) = slot.into_stream() else {
+    let Some(closing) = slot.start_stream() else {
         let _ = write_response(socket, Response::plain(503), common, false, false);
         return linger(socket);
     };
