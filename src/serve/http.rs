@@ -176,6 +176,7 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
+/// Log `message` unless a message was logged less than [`LOG_EVERY`] ago.
 fn log_now(last: &mut Option<Instant>, message: &str) {
     if last.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
         eprintln!("preview: {message}");
