@@ -7,12 +7,17 @@
 //! to the new one, so a flood of idle sockets cannot lock out a browser. Only GET and HEAD
 //! are answered; the handler sees a GET's target and never a body.
 
-use std::collections::BTreeMap;
+mod head;
+mod registry;
+
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use self::head::HeadReader;
+use self::registry::{Phase, Registry, Slot};
 
 /// Connections open at once, not counting event streams.
 pub const MAX_CONNECTIONS: usize = 256;
@@ -20,8 +25,6 @@ pub const MAX_CONNECTIONS: usize = 256;
 pub const MAX_STREAMS: usize = 32;
 /// Bytes of a request line and headers; a longer head gets 431.
 pub const MAX_HEAD: usize = 16 * 1024;
-/// Headers of one request; more get 431.
-const MAX_HEADERS: usize = 64;
 /// How long a connection may wait for the first byte of a request.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request head may take once its first byte came.
@@ -31,10 +34,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a refused request's remaining bytes are read and dropped before closing, so the
 /// client reads the answer instead of a reset.
 const LINGER: Duration = Duration::from_secs(2);
-/// How long to wait for a slot to free up before answering 503, and to back off after a
-/// failed accept.
-const SLOT_WAIT: Duration = Duration::from_secs(2);
-const BACKOFF: Duration = Duration::from_millis(50);
 /// A failed accept is logged at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
@@ -182,181 +181,6 @@ fn log_now(last: &mut Option<Instant>, message: &str) {
         eprintln!("preview: {message}");
         *last = Some(Instant::now());
     }
-}
-
-/// Where a connection is: waiting for a request head since then, answering one, or streaming
-/// since then.
-#[derive(Clone, Copy)]
-enum Phase {
-    Waiting(Instant),
-    Busy,
-    Streaming(Instant),
-}
-
-struct Entry {
-    socket: Arc<TcpStream>,
-    phase: Phase,
-    closing: Arc<AtomicBool>,
-}
-
-impl Entry {
-    fn close(&self) {
-        self.closing.store(true, Ordering::Relaxed);
-        let _ = self.socket.shutdown(Shutdown::Both);
-    }
-
-    fn is_closing(&self) -> bool {
-        self.closing.load(Ordering::Relaxed)
-    }
-}
-
-/// Every open connection; an entry goes when its thread ends.
-#[derive(Default)]
-struct Registry {
-    open: Mutex<Open>,
-    left: Condvar,
-}
-
-#[derive(Default)]
-struct Open {
-    next_id: u64,
-    entries: BTreeMap<u64, Entry>,
-}
-
-impl Open {
-    fn count(&self, streams: bool) -> usize {
-        let is_stream = |e: &&Entry| matches!(e.phase, Phase::Streaming(_));
-        self.entries
-            .values()
-            .filter(|e| is_stream(e) == streams)
-            .count()
-    }
-
-    /// Close the connection that has waited longest for a request, or the oldest stream;
-    /// false when there is none to close.
-    fn close_oldest(&self, streams: bool) -> bool {
-        let since = |e: &Entry| match (e.phase, streams) {
-            (Phase::Waiting(t), false) | (Phase::Streaming(t), true) => Some(t),
-            _ => None,
-        };
-        let oldest = self
-            .entries
-            .values()
-            .filter(|e| !e.is_closing())
-            .filter_map(|e| Some((since(e)?, e)))
-            .min_by_key(|(t, _)| *t);
-        oldest.map(|(_, e)| e.close()).is_some()
-    }
-}
-
-impl Registry {
-    fn lock(&self) -> MutexGuard<'_, Open> {
-        self.open.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Wait until fewer than `max` connections of the kind are open, closing the oldest idle
-    /// one of that kind when all are taken; false when none ended in time.
-    fn wait_for_room<'a>(
-        &self,
-        mut open: MutexGuard<'a, Open>,
-        streams: bool,
-        max: usize,
-    ) -> (MutexGuard<'a, Open>, bool) {
-        if open.count(streams) >= max {
-            open.close_oldest(streams);
-            open = self
-                .left
-                .wait_timeout_while(open, SLOT_WAIT, |o| o.count(streams) >= max)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        let room = open.count(streams) < max;
-        (open, room)
-    }
-
-    /// A slot for a new connection, or `None` when every one is busy.
-    fn admit(self: &Arc<Self>, socket: &Arc<TcpStream>) -> Option<Slot> {
-        let (mut open, room) = self.wait_for_room(self.lock(), false, MAX_CONNECTIONS);
-        if !room {
-            return None;
-        }
-        let id = open.next_id;
-        open.next_id += 1;
-        open.entries.insert(
-            id,
-            Entry {
-                socket: Arc::clone(socket),
-                phase: Phase::Waiting(Instant::now()),
-                closing: Arc::default(),
-            },
-        );
-        Some(Slot {
-            id,
-            registry: Arc::clone(self),
-        })
-    }
-
-    /// After a failed accept: close the longest-idle connection and wait a moment for it to
-    /// end.
-    fn make_room(&self) {
-        let open = self.lock();
-        let before = open.entries.len();
-        if open.close_oldest(false) {
-            let _ = self
-                .left
-                .wait_timeout_while(open, BACKOFF, |o| o.entries.len() >= before);
-        } else {
-            drop(open);
-            std::thread::sleep(BACKOFF);
-        }
-    }
-}
-
-/// A connection's place in the registry, given back when dropped.
-struct Slot {
-    id: u64,
-    registry: Arc<Registry>,
-}
-
-impl Slot {
-    fn set(&self, phase: Phase) {
-        if let Some(entry) = self.registry.lock().entries.get_mut(&self.id) {
-            entry.phase = phase;
-        }
-    }
-
-    /// Turn this connection into an event stream, closing the oldest stream when all are
-    /// open; `None` when no stream ended in time or this connection is being closed.
-    fn start_stream(&self) -> Option<Arc<AtomicBool>> {
-        let (mut open, room) = self
-            .registry
-            .wait_for_room(self.registry.lock(), true, MAX_STREAMS);
-        let entry = open.entries.get_mut(&self.id)?;
-        if !room || entry.is_closing() {
-            return None;
-        }
-        entry.phase = Phase::Streaming(Instant::now());
-        let closing = Arc::clone(&entry.closing);
-        drop(open);
-        // A connection slot is free now.
-        self.registry.left.notify_all();
-        Some(closing)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.registry.lock().entries.remove(&self.id);
-        self.registry.left.notify_all();
-    }
-}
-
-/// What the server needs of a request head.
-struct Head {
-    method: String,
-    target: String,
-    keep_alive: bool,
-    has_body: bool,
 }
 
 /// Serve one connection until it closes, times out, or a response ends it.
@@ -524,113 +348,6 @@ fn linger(socket: &TcpStream) {
     }
 }
 
-/// Reads request heads from a connection into a buffer of [`MAX_HEAD`] bytes (on the
-/// connection thread's stack, so that no thread grows the heap), keeping what follows a head
-/// (a pipelined request) for the next one.
-struct HeadReader {
-    buf: [u8; MAX_HEAD],
-    filled: usize,
-}
-
-impl Default for HeadReader {
-    fn default() -> HeadReader {
-        HeadReader {
-            buf: [0; MAX_HEAD],
-            filled: 0,
-        }
-    }
-}
-
-impl HeadReader {
-    /// The next request head; `Ok(None)` when the client closed or sent nothing in time, or
-    /// the status to refuse it with.
-    fn next(&mut self, socket: &TcpStream) -> Result<Option<Head>, u16> {
-        let mut deadline = Instant::now()
-            + match self.filled {
-                0 => IDLE_TIMEOUT,
-                _ => HEAD_TIMEOUT,
-            };
-        let mut scanned = 0;
-        loop {
-            if has_head_end(&self.buf[..self.filled], scanned) {
-                let (head, length) = parse(&self.buf[..self.filled])?;
-                self.buf.copy_within(length..self.filled, 0);
-                self.filled -= length;
-                return Ok(Some(head));
-            }
-            scanned = self.filled;
-            if self.filled == MAX_HEAD {
-                return Err(431);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || socket.set_read_timeout(Some(left)).is_err() {
-                return Ok(None);
-            }
-            match (&*socket).read(&mut self.buf[self.filled..]) {
-                Ok(0) => return Ok(None),
-                Ok(n) => {
-                    if self.filled == 0 {
-                        deadline = Instant::now() + HEAD_TIMEOUT;
-                    }
-                    self.filled += n;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Ok(None),
-            }
-        }
-    }
-}
-
-/// Whether `bytes` hold the blank line that ends a head, looking from a little before `from`
-/// (what was scanned already).
-fn has_head_end(bytes: &[u8], from: usize) -> bool {
-    let start = from.saturating_sub(3);
-    let rest = &bytes[start.min(bytes.len())..];
-    rest.windows(4).any(|w| w == b"\r\n\r\n") || rest.windows(2).any(|w| w == b"\n\n")
-}
-
-/// Parse a complete head; the status to refuse it with when it is malformed or too large.
-fn parse(bytes: &[u8]) -> Result<(Head, usize), u16> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    let length = match request.parse(bytes) {
-        Ok(httparse::Status::Complete(length)) => length,
-        Ok(httparse::Status::Partial) => return Err(400),
-        Err(httparse::Error::TooManyHeaders) => return Err(431),
-        Err(_) => return Err(400),
-    };
-    let (Some(method), Some(target), Some(version)) =
-        (request.method, request.path, request.version)
-    else {
-        return Err(400);
-    };
-    let header = |name: &'static str| {
-        request
-            .headers
-            .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.trim_ascii())
-    };
-    let connection = |token: &str| {
-        header("connection").any(|v| {
-            v.split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
-        })
-    };
-    let has_body =
-        header("transfer-encoding").next().is_some() || header("content-length").any(|v| v != b"0");
-    let head = Head {
-        method: method.to_string(),
-        target: target.to_string(),
-        keep_alive: match version {
-            1 => !connection("close"),
-            _ => connection("keep-alive"),
-        },
-        has_body,
-    };
-    Ok((head, length))
-}
-
 /// The reason phrase of the statuses this server sends.
 fn reason(status: u16) -> &'static str {
     match status {
@@ -642,46 +359,5 @@ fn reason(status: u16) -> &'static str {
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => "",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn heads_are_parsed_and_refused_as_http_says() {
-        let pipelined = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b";
-        let (head, length) = parse(pipelined).unwrap();
-        assert_eq!((head.method.as_str(), head.target.as_str()), ("GET", "/a"));
-        assert!(head.keep_alive && !head.has_body);
-        assert_eq!(&pipelined[length..], b"GET /b", "the next request is left");
-        let (head, _) = parse(b"GET / HTTP/1.1\r\nConnection: Keep-Alive, Close\r\n\r\n").unwrap();
-        assert!(!head.keep_alive);
-        let (head, _) = parse(b"GET / HTTP/1.0\r\n\r\n").unwrap();
-        assert!(!head.keep_alive);
-        let (head, _) = parse(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
-        assert!(head.keep_alive);
-        let (head, _) = parse(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n").unwrap();
-        assert!(head.has_body);
-        assert_eq!(parse(b"G\0T / HTTP/1.1\r\n\r\n").err(), Some(400));
-        assert_eq!(parse(b"GET / HTTP/2.0\r\n\r\n").err(), Some(400));
-        let many = format!(
-            "GET / HTTP/1.1\r\n{}\r\n",
-            "A: b\r\n".repeat(MAX_HEADERS + 1)
-        );
-        assert_eq!(parse(many.as_bytes()).err(), Some(431));
-    }
-
-    #[test]
-    fn the_end_of_a_head_is_found_across_reads() {
-        let bytes = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert!(has_head_end(bytes, 0));
-        assert!(
-            has_head_end(bytes, bytes.len() - 2),
-            "the blank line began earlier"
-        );
-        assert!(!has_head_end(&bytes[..bytes.len() - 1], 0));
-        assert!(has_head_end(b"GET / HTTP/1.1\n\n", 10));
     }
 }
