@@ -7,33 +7,56 @@
 //! built site. The reload script is injected into HTML responses here, never written by
 //! `kohyo build`.
 
+mod http;
+
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, Read, Write};
+use std::io;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
-use percent_encoding::percent_decode_str;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
-use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+use self::http::{EventStream, Response};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, CONFIG_FILE, CONTENT_DIR, Site};
 use crate::output::OutputFile;
 use crate::site::{BuildError, Memo, render_files_with, render_series_files};
 use crate::text::Tokenizer;
+use crate::theme::CONTENT_SECURITY_POLICY;
 
-/// Where the preview's own files live; no site path starts with it.
-const PREFIX: &str = "/__kohyo/";
+/// The preview's own script, served at `/__kohyo/reload.js` (no site path starts with
+/// `/__kohyo/`).
 const RELOAD_JS: &str = include_str!("serve/reload.js");
+/// The element that loads [`RELOAD_JS`] in every HTML response.
+const RELOAD_TAG: &[u8] = b"<script src=\"/__kohyo/reload.js\"></script>";
 /// Quiet time after the last file event before a rebuild starts.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 /// How many rebuilds' changed pages are kept for the event streams that have not sent them.
 const HISTORY: usize = 32;
 /// More changed pages than this are sent as "every page".
 const MAX_LISTED: usize = 1000;
+/// Headers on every response: the theme's policy (which a meta tag cannot give an SVG or a
+/// data file opened directly), and no guessing of content types.
+const COMMON_HEADERS: &[(&str, &str)] = &[
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+];
+/// How often an event stream sends a comment to keep the connection open.
+const PING: Duration = Duration::from_secs(15);
+/// How often an event stream looks whether the server closed it.
+const STREAM_CHECK: Duration = Duration::from_secs(1);
+/// Characters of a path segment written as they are in a redirect; the rest is encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Options of `kohyo serve`.
 #[derive(Debug, Clone)]
@@ -153,16 +176,20 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
     let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
     let mut builder = Rebuilder::new(&root)?;
     builder.rebuild(&shared);
-    let server = Server::http((options.interface.as_str(), options.port)).map_err(|e| {
+    let listener = TcpListener::bind((options.interface.as_str(), options.port)).map_err(|e| {
         format!(
             "cannot listen on {}:{}: {e}",
             options.interface, options.port
         )
     })?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or("the server has no IP address")?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("the server has no address: {e}"))?;
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "warning: the preview listens on {addr}, which is not a loopback address: unpublished drafts are visible to every computer that can reach it"
+        );
+    }
     let url = format!("http://{addr}/");
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -196,13 +223,9 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
         }
     });
     ready(&url);
-    for request in server.incoming_requests() {
-        let shared = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            let _ = respond(request, &shared);
-        });
-    }
-    Ok(())
+    http::run(listener, COMMON_HEADERS, move |target| {
+        respond(target, &shared)
+    })
 }
 
 /// Editor swap and backup files do not change the site.
@@ -360,97 +383,82 @@ impl Rebuilder {
     }
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
 /// A response with the given content type, never cached.
-fn typed<R: Read>(response: Response<R>, kind: &str) -> Response<R> {
-    let mut response = response;
-    for h in [
-        header("Content-Type", kind),
-        header("Cache-Control", "no-store"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        response = response.with_header(h);
-    }
-    response
+fn typed(status: u16, kind: &str, body: impl Into<Arc<Vec<u8>>>) -> Response {
+    Response::new(status, kind, body).with_header("Cache-Control", "no-store")
 }
 
-fn respond(request: Request, shared: &Shared) -> io::Result<()> {
-    let raw = request
-        .url()
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("/")
-        .to_string();
-    match raw.as_str() {
-        "/__kohyo/events" => return events(request, shared),
+/// The response to a GET of `target`.
+fn respond(target: &str, shared: &Shared) -> Response {
+    let raw = target.split(['?', '#']).next().unwrap_or("/");
+    match raw {
+        "/__kohyo/events" => {
+            let shared = Arc::clone(shared);
+            return Response::stream("text/event-stream; charset=utf-8", move |out| {
+                events(out, &shared)
+            })
+            .with_header("Cache-Control", "no-store");
+        }
         "/__kohyo/reload.js" => {
-            let response = Response::from_data(RELOAD_JS.as_bytes().to_vec());
-            return request.respond(typed(response, "text/javascript; charset=utf-8"));
+            let body = RELOAD_JS.as_bytes().to_vec();
+            return typed(200, "text/javascript; charset=utf-8", body);
         }
         "/__kohyo/errors" => {
-            let errors = shared
-                .0
-                .lock()
-                .map(|s| s.errors.clone())
-                .unwrap_or_default();
+            let errors = lock(shared).errors.clone();
             let body = serde_json::to_vec(&errors).unwrap_or_default();
-            let response = Response::from_data(body);
-            return request.respond(typed(response, "application/json; charset=utf-8"));
+            return typed(200, "application/json; charset=utf-8", body);
         }
         _ => {}
     }
-    let (status, path, body) = {
-        let state = shared.0.lock().map_err(|_| io::Error::other("lock"))?;
-        let get = |key: &str| state.files.get(key).cloned().map(|b| (key.to_string(), b));
-        match site_path(&raw) {
-            None => (400, String::new(), None),
-            Some(path) => {
-                let found = if path.is_empty() || path.ends_with('/') {
-                    get(&format!("{path}index.html"))
-                } else {
-                    get(&path)
-                };
-                if found.is_none() && state.files.contains_key(&format!("{path}/index.html")) {
-                    // A folder without its slash: redirect, so relative links resolve.
-                    drop(state);
-                    let mut response = Response::empty(StatusCode(301));
-                    if let Some(h) = header("Location", &format!("{raw}/")) {
-                        response = response.with_header(h);
-                    }
-                    return request.respond(response);
-                }
-                match found {
-                    Some((key, bytes)) => (200, key, Some(bytes)),
-                    None => (
-                        404,
-                        "404.html".to_string(),
-                        state.files.get("404.html").cloned(),
-                    ),
-                }
+    let Some(path) = site_path(raw) else {
+        return typed(
+            400,
+            "text/plain; charset=utf-8",
+            b"400 Bad Request".to_vec(),
+        );
+    };
+    let (status, key, body) = {
+        let state = lock(shared);
+        let key = match path.is_empty() || path.ends_with('/') {
+            true => format!("{path}index.html"),
+            false => path.clone(),
+        };
+        match state.files.get(&key) {
+            Some(body) => (200, key, Arc::clone(body)),
+            None if state.files.contains_key(&format!("{path}/index.html")) => {
+                // A folder without its slash: redirect, so relative links resolve.
+                drop(state);
+                return Response::redirect(folder_location(&path));
             }
+            None => match state.files.get("404.html") {
+                Some(page) => (404, "404.html".to_string(), Arc::clone(page)),
+                None => return typed(404, "text/plain; charset=utf-8", b"404 Not Found".to_vec()),
+            },
         }
     };
-    let mut bytes = body
-        .map(|b| b.as_ref().clone())
-        .unwrap_or_else(|| match status {
-            400 => "400 Bad Request".into(),
-            _ => "404 Not Found".into(),
-        });
-    let kind = if status == 400 {
-        "text/plain; charset=utf-8"
-    } else {
-        content_type(&path)
-    };
-    if kind.starts_with("text/html") {
-        bytes = inject_reload(bytes);
+    let kind = content_type(&key);
+    let response = typed(status, kind, Arc::clone(&body));
+    match kind.starts_with("text/html") {
+        // The reload script goes before `</body>`.
+        true => response.with_insert(reload_at(&body), RELOAD_TAG),
+        false => response,
     }
-    let response = Response::from_data(bytes).with_status_code(StatusCode(status));
-    request.respond(typed(response, kind))
+}
+
+/// The state, even when a rebuild panicked while holding it.
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
+    shared.0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where a folder named without its slash is: `/` and the site path's segments, encoded, and
+/// `/`. It always starts with one slash, so a browser never reads it as another host
+/// (`//ueda/`).
+fn folder_location(path: &str) -> String {
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
+        .collect();
+    format!("/{}/", segments.join("/"))
 }
 
 /// The site path a URL names, decoded, or `None` when it tries to leave the site: `..`
@@ -493,36 +501,36 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Put the reload script before `</body>`.
-fn inject_reload(html: Vec<u8>) -> Vec<u8> {
-    let tag = format!("<script src=\"{PREFIX}reload.js\"></script>");
-    let text = String::from_utf8_lossy(&html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]).into_bytes(),
-        None => format!("{text}{tag}").into_bytes(),
-    }
+/// Where the reload script goes in a page: before its last `</body>`, or at its end.
+fn reload_at(html: &[u8]) -> usize {
+    html.windows(7)
+        .rposition(|w| w == b"</body>")
+        .unwrap_or(html.len())
 }
 
-/// A server-sent event stream, written straight to the socket and flushed event by event:
-/// waits for the next rebuild, then sends `reload` (the build succeeded) or `errors` (with the
-/// overlay's JSON); a comment every 15 s keeps the connection open. Ends when the page goes.
-fn events(request: Request, shared: &Shared) -> io::Result<()> {
+/// A server-sent event stream, flushed event by event: waits for the next rebuild, then sends
+/// `reload` (the build succeeded) or `errors` (with the overlay's JSON); a comment every 15 s
+/// keeps the connection open. Ends when the page goes or the server closes the stream.
+fn events(out: &mut EventStream, shared: &Shared) -> io::Result<()> {
     let (lock, changed) = &**shared;
     let mut seen = lock
         .lock()
         .map_err(|_| io::Error::other("lock"))?
         .generation;
-    let mut out = request.into_writer();
-    out.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: connected\n\n",
-    )?;
-    out.flush()?;
+    out.send(": connected\n\n")?;
     loop {
         let message = {
-            let state = lock.lock().map_err(|_| io::Error::other("lock"))?;
-            let (state, _) = changed
-                .wait_timeout_while(state, Duration::from_secs(15), |s| s.generation == seen)
-                .map_err(|_| io::Error::other("lock"))?;
+            let mut state = lock.lock().map_err(|_| io::Error::other("lock"))?;
+            let waited = Instant::now();
+            while state.generation == seen && waited.elapsed() < PING {
+                if !out.is_open() {
+                    return Ok(());
+                }
+                state = changed
+                    .wait_timeout_while(state, STREAM_CHECK, |s| s.generation == seen)
+                    .map_err(|_| io::Error::other("lock"))?
+                    .0;
+            }
             let message = if state.generation == seen {
                 ": ping\n\n".to_string()
             } else if state.errors.is_empty() {
@@ -538,14 +546,27 @@ fn events(request: Request, shared: &Shared) -> io::Result<()> {
             seen = state.generation;
             message
         };
-        out.write_all(message.as_bytes())?;
-        out.flush()?;
+        out.send(&message)?;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_redirect_to_one_slash_and_encoded_segments() {
+        assert_eq!(folder_location("ueda"), "/ueda/");
+        assert_eq!(
+            folder_location("ueda/seisaku-kikaku"),
+            "/ueda/seisaku-kikaku/"
+        );
+        assert_eq!(folder_location("上 田"), "/%E4%B8%8A%20%E7%94%B0/");
+        for raw in ["//ueda", "///ueda", "/%2Fueda", "/.//ueda"] {
+            let path = site_path(raw).unwrap();
+            assert_eq!(folder_location(&path), "/ueda/", "{raw}");
+        }
+    }
 
     #[test]
     fn paths_that_leave_the_site_are_refused() {

@@ -9,6 +9,10 @@ use walkdir::WalkDir;
 
 use crate::output::OutputFile;
 
+/// The Content-Security-Policy of every page: the default theme's `base.html` prints it in a
+/// meta tag (as `content_security_policy`), the preview sends it as a header.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
+
 /// Templates every theme provides.
 pub const TEMPLATES: [&str; 11] = [
     "base.html",
@@ -165,4 +169,16 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_shows_hosts_the_policy_the_pages_carry() {
+        let readme = include_str!("../README.md");
+        let header = format!("Content-Security-Policy \"{CONTENT_SECURITY_POLICY}\"");
+        assert_eq!(readme.matches(&header).count(), 2, "nginx and Apache");
+    }
 }

@@ -29,7 +29,7 @@ use crate::opendata::{self, Export};
 use crate::output::OutputFile;
 use crate::search::index::PageInput;
 use crate::shortcode;
-use crate::theme::{Theme, error_chain};
+use crate::theme::{CONTENT_SECURITY_POLICY, Theme, error_chain};
 use crate::wareki;
 
 /// Text shown where the source document has no value.
@@ -287,8 +287,9 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path),
-    /// rendering the queue once it holds a batch; returns its position among the files.
+    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path, the
+    /// content security policy), rendering the queue once it holds a batch; returns its
+    /// position among the files.
     fn page(
         &mut self,
         template: &'static str,
@@ -300,6 +301,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
         ctx.insert("page_path", path.trim_end_matches("index.html"));
+        ctx.insert("content_security_policy", CONTENT_SECURITY_POLICY);
         self.jobs.push(Job {
             template,
             path: path.to_string(),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,19 +14,36 @@ use serde_json::Value;
 
 use crate::common::{build_into, copy_site, kohyo, node, sample_root, stderr};
 
-/// A running preview server on a free port, stopped when dropped.
+/// A running preview server on a free port, stopped when dropped; its stderr goes to `log`.
 struct Preview {
     child: Child,
     addr: String,
+    log: tempfile::NamedTempFile,
 }
 
 impl Preview {
     fn start(root: &Path) -> Preview {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kohyo"))
+        Preview::launch(root, &[], None)
+    }
+
+    /// With more arguments, and under `ulimit -n open_files` when given.
+    fn launch(root: &Path, args: &[&str], open_files: Option<u32>) -> Preview {
+        let bin = env!("CARGO_BIN_EXE_kohyo");
+        let mut command = match open_files {
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+                sh
+            }
+            None => Command::new(bin),
+        };
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut child = command
             .args(["serve", "--port", "0", "--root", root.to_str().unwrap()])
+            .args(args)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -35,24 +52,58 @@ impl Preview {
             .unwrap();
         let start = line.find("http://").expect("the URL is printed") + 7;
         let addr = line[start..].split('/').next().unwrap().to_string();
-        Preview { child, addr }
+        Preview { child, addr, log }
+    }
+
+    /// What the server wrote to stderr so far.
+    fn log(&self) -> String {
+        fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    /// A field of the server's `/proc/PID/status`, such as `VmRSS` (in kB) or `Threads`.
+    fn proc_status(&self, field: &str) -> u64 {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in {status}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// A new connection to the server, within 10 s.
+    fn connect(&self) -> TcpStream {
+        let addr: SocketAddr = self.addr.parse().unwrap();
+        let s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+            .expect("the server accepts a connection");
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    /// Send `request` as it is and read the answer until the server closes: (status, head,
+    /// body).
+    fn raw(&self, request: &[u8]) -> (u16, String, Vec<u8>) {
+        let mut s = self.connect();
+        s.write_all(request).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).expect("an answer in time");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&raw)));
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head, raw[split + 4..].to_vec())
     }
 
     /// GET a raw path: (status, headers, body).
     fn get(&self, path: &str) -> (u16, String, Vec<u8>) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+        self.raw(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                self.addr
+            )
+            .as_bytes(),
         )
-        .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, head, raw[split + 4..].to_vec())
     }
 
     fn text(&self, path: &str) -> String {
@@ -62,7 +113,7 @@ impl Preview {
     }
 
     fn events(&self) -> Events {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
+        let mut s = self.connect();
         write!(
             s,
             "GET /__kohyo/events HTTP/1.1\r\nHost: {}\r\n\r\n",
@@ -575,4 +626,331 @@ fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first()
         None,
         "a series file needs a full load"
     );
+}
+
+const PAGE: &str = "/ueda/seisaku-kikaku/2023/";
+
+/// Let this test process hold `n` sockets at once (the server runs under its own limit).
+fn allow_open_files(n: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    assert!(
+        limit.rlim_max >= n,
+        "the hard limit of open files ({}) is below {n}",
+        limit.rlim_max
+    );
+    if limit.rlim_cur < n {
+        limit.rlim_cur = n;
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    }
+}
+
+/// Whether the server has closed `s`: a read ends (or is reset) before `wait`.
+fn closed_within(mut s: &TcpStream, wait: Duration) -> bool {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut byte = [0];
+    match s.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
+}
+
+/// A header's value in a response head (names compared without case).
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// 2,000 idle sockets against a server allowed 1,024 files: it closes the longest-idle ones
+/// to make room, keeps its threads bounded and answers a page while they are open and after.
+#[test]
+fn preview_survives_2000_idle_connections_under_1024_open_files() {
+    allow_open_files(4096);
+    let site = copy_site(&sample_root());
+    let preview = Preview::launch(site.path(), &[], Some(1024));
+    let addr: SocketAddr = preview.addr.parse().unwrap();
+    let opened = Instant::now();
+    let mut idle = Vec::new();
+    for i in 0..2000 {
+        let s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("idle connection {i} not accepted: {e}"));
+        idle.push(s);
+    }
+    let opened = opened.elapsed();
+    let asked = Instant::now();
+    let (status, _, body) = preview.get(PAGE);
+    let answered = asked.elapsed();
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("スマートシティ推進計画に掲げる"));
+    let threads = preview.proc_status("Threads");
+    let rss = preview.proc_status("VmRSS");
+    let files = fs::read_dir(format!("/proc/{}/fd", preview.child.id()))
+        .unwrap()
+        .count();
+    assert!(threads <= 320, "{threads} threads");
+    let still_open = idle
+        .iter()
+        .filter(|s| !closed_within(s, Duration::from_millis(1)))
+        .count();
+    eprintln!(
+        "2000 idle connections opened in {opened:?}; page answered in {answered:?}; server: \
+         {threads} threads, {files} open files, VmRSS {rss} kB; {still_open} idle ones still open"
+    );
+    assert!(still_open < 2000, "the oldest idle connections are closed");
+    drop(idle);
+    let (status, _, _) = preview.get(PAGE);
+    assert_eq!(status, 200, "after the idle connections are gone");
+}
+
+/// With only 64 files the server runs out of descriptors: it says so once, closes an idle
+/// connection and keeps answering.
+#[test]
+fn preview_keeps_accepting_when_out_of_file_descriptors() {
+    allow_open_files(1024);
+    let site = copy_site(&sample_root());
+    let mut preview = Preview::launch(site.path(), &[], Some(64));
+    let idle: Vec<TcpStream> = (0..300).map(|_| preview.connect()).collect();
+    let (status, _, _) = preview.get(PAGE);
+    assert_eq!(status, 200);
+    drop(idle);
+    assert_eq!(preview.get("/").0, 200);
+    assert!(preview.child.try_wait().unwrap().is_none(), "still running");
+    let log = preview.log();
+    let said = log.matches("cannot accept a connection").count();
+    assert_eq!(said, 1, "one line about it: {log}");
+}
+
+/// An idle connection, new or between keep-alive requests, is closed after the idle timeout;
+/// a head of 32 MB gets 431 (or 400) without the server growing.
+#[test]
+fn preview_closes_idle_connections_and_bounds_request_heads() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let silent = preview.connect();
+    let mut kept = preview.connect();
+    write!(kept, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(kept.try_clone().unwrap());
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(v) = header(&line, "Content-Length") {
+            length = v.parse().unwrap();
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let waited = Instant::now();
+    assert!(
+        closed_within(&silent, Duration::from_secs(15)),
+        "never sent a request"
+    );
+    assert!(
+        closed_within(&kept, Duration::from_secs(15)),
+        "between requests"
+    );
+    assert!(waited.elapsed() < Duration::from_secs(15));
+
+    assert_eq!(preview.get("/").0, 200);
+    let before = preview.proc_status("VmRSS");
+    let mut s = preview.connect();
+    let mut writer = s.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ");
+        let line = vec![b'a'; 1 << 20];
+        for _ in 0..32 {
+            if writer.write_all(&line).is_err() {
+                break;
+            }
+        }
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+    });
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    sender.join().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.split(' ').nth(1).unwrap_or("");
+    assert!(status == "431" || status == "400", "{answer}");
+    let after = preview.proc_status("VmRSS");
+    assert!(
+        after < before + 8 * 1024,
+        "VmRSS {before} kB before a 32 MB head, {after} kB after"
+    );
+    eprintln!("32 MB head: {status}; VmRSS {before} kB before, {after} kB after");
+    assert_eq!(preview.get(PAGE).0, 200);
+}
+
+/// GET and HEAD only: any other method gets 405 with `Allow`, a malformed one 400; HEAD gets
+/// GET's headers without the body.
+#[test]
+fn preview_answers_get_and_head_only() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    for method in ["POST", "PUT", "DELETE", "TRACE", "OPTIONS", "PATCH", "get"] {
+        let (status, head, body) =
+            preview.raw(format!("{method} {PAGE} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+        assert_eq!(status, 405, "{method}: {head}");
+        assert_eq!(header(&head, "Allow"), Some("GET, HEAD"), "{method}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("<html"),
+            "{method}"
+        );
+    }
+    let (status, _, _) =
+        preview.raw(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+    assert_eq!(status, 405);
+    let (status, _, _) = preview.raw(b"G\0T / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(status, 400);
+
+    let (status, got, page) = preview.get(PAGE);
+    assert_eq!(status, 200);
+    let (status, head, body) = preview
+        .raw(format!("HEAD {PAGE} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "{} bytes after the head", body.len());
+    assert_eq!(
+        header(&head, "Content-Length"),
+        Some(page.len().to_string().as_str())
+    );
+    assert_eq!(header(&head, "Content-Type"), header(&got, "Content-Type"));
+}
+
+/// `//ueda` is a same-origin path; its redirect must not be `//ueda/`, which a browser reads
+/// as the host `ueda`.
+#[test]
+fn double_slashes_redirect_within_the_site() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    for path in [
+        "//ueda",
+        "///ueda",
+        "//ueda?x=1",
+        "/%2Fueda",
+        "//ueda/seisaku-kikaku",
+    ] {
+        let (status, head, _) = preview.get(path);
+        assert_eq!(status, 301, "{path}");
+        let location = header(&head, "Location").unwrap();
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{path}: {location}"
+        );
+        assert!(location.ends_with('/'), "{path}: {location}");
+    }
+    let (_, head, _) = preview.get("//ueda");
+    assert_eq!(header(&head, "Location"), Some("/ueda/"));
+    assert_eq!(preview.get("//").0, 200);
+}
+
+/// Listening beyond this computer shows drafts to the network: the server says so.
+#[test]
+fn a_preview_beyond_loopback_warns_about_drafts() {
+    let site = copy_site(&sample_root());
+    let open = Preview::launch(site.path(), &["--interface", "0.0.0.0"], None);
+    assert_eq!(open.get("/").0, 200);
+    let log = open.log();
+    assert!(
+        log.contains("warning: the preview listens on 0.0.0.0:")
+            && log.contains("unpublished drafts are visible to every computer that can reach it"),
+        "{log}"
+    );
+    let local = Preview::start(site.path());
+    assert_eq!(local.get("/").0, 200);
+    assert!(!local.log().contains("warning"), "{}", local.log());
+}
+
+/// Every response carries the page's Content-Security-Policy as a header (so that an SVG or a
+/// data file opened directly is covered too) and `nosniff`.
+#[test]
+fn every_preview_response_carries_the_content_security_policy() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let html = preview.text("/");
+    let meta = html
+        .split("http-equiv=\"Content-Security-Policy\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a meta policy")
+        .replace("&#39;", "'");
+    assert!(meta.contains("script-src 'self'"), "{meta}");
+    let mut answers = Vec::new();
+    for path in [
+        "/",
+        PAGE,
+        "/style.css",
+        "/favicon.svg",
+        "/data/kohyo.json",
+        "/missing",
+        "/ueda",
+        "/%00",
+        "/__kohyo/reload.js",
+        "/__kohyo/errors",
+    ] {
+        let (status, head, _) = preview.get(path);
+        answers.push((format!("GET {path} ({status})"), head));
+    }
+    let (_, head, _) = preview.raw(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n");
+    answers.push(("POST".into(), head));
+    let (_, head, _) = preview.raw(b"G\0T / HTTP/1.1\r\n\r\n");
+    answers.push(("G\\0T".into(), head));
+    let mut events = preview.connect();
+    events
+        .write_all(b"GET /__kohyo/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(events);
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        assert!(reader.read_line(&mut head).unwrap() > 0);
+    }
+    answers.push(("events".into(), head));
+    for (what, head) in answers {
+        assert_eq!(
+            header(&head, "Content-Security-Policy"),
+            Some(meta.as_str()),
+            "{what}: {head}"
+        );
+        assert_eq!(
+            header(&head, "X-Content-Type-Options"),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+}
+
+/// Event streams have their own cap: past it the oldest streams close, and the newest still
+/// gets the reload after a save.
+#[test]
+fn event_streams_are_capped_and_the_newest_kept() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let mut streams: Vec<Events> = (0..40).map(|_| preview.events()).collect();
+    for (i, events) in streams.iter().take(8).enumerate() {
+        assert!(
+            closed_within(events.reader.get_ref(), Duration::from_secs(5)),
+            "stream {i} of 40 is closed"
+        );
+    }
+    assert_eq!(preview.get(PAGE).0, 200);
+    let file = site.path().join(EDITION);
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replace("SDGsの着実な推進", "SDGsの着実かつ計画的な推進"),
+    )
+    .unwrap();
+    let newest = streams.last_mut().unwrap();
+    assert_eq!(newest.next().0, "reload");
 }
