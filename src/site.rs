@@ -174,12 +174,14 @@ pub fn render_into(
     )
     .map_err(BuildError::Other)?;
     let pages = rendered.files.len();
+    let crawlers = render::crawlers::crawler_files(site, &rendered.files);
     emit(rendered.files).map_err(BuildError::Other)?;
     let records = index.records();
     index
         .write(&site.config.base(), memo.map(|m| &mut m.index), emit)
         .map_err(BuildError::Other)?;
-    let mut rest = search::client_files();
+    let mut rest = crawlers;
+    rest.extend(search::client_files());
     rest.extend(site.assets.iter().cloned());
     rest.extend(theme.static_files().iter().cloned());
     emit(rest).map_err(BuildError::Other)?;

@@ -16,6 +16,7 @@ use tera::{Context, Tera};
 use toml::Spanned;
 
 pub mod compare;
+pub mod crawlers;
 
 use crate::config::Config;
 use crate::diff::{self, Comparison};

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod compare;
+mod crawlers;
 mod hostile;
 mod opendata;
 mod output;

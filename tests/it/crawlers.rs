@@ -1,0 +1,157 @@
+//! What search engines read: sitemap.xml lists exactly the built pages, robots.txt points to
+//! it, and both follow the base URL.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+
+use crate::common::{copy_site, kohyo, sample_root, stderr};
+
+/// Build a copy of the sample with `base_url`; returns the site folder (output in `public/`).
+fn build_with_base(base_url: &str) -> tempfile::TempDir {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let out = kohyo(&["build", "--root", root, "--base-url", base_url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    site
+}
+
+/// The `(loc, lastmod)` pairs of a sitemap, after checking it as the sitemaps.org schema
+/// does: a `urlset` in the sitemap namespace holding only `url` elements, each with exactly one
+/// `loc` (an absolute URL) and at most one `lastmod` (a W3C date), and nothing else.
+fn read_sitemap(xml: &str) -> Vec<(String, Option<String>)> {
+    let mut reader = Reader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut urls = Vec::new();
+    let mut current: Option<(Option<String>, Option<String>)> = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                let name = e.name().as_ref().to_string();
+                match (path.len(), name.as_str()) {
+                    (0, "urlset") => {
+                        let ns = e
+                            .try_get_attribute("xmlns")
+                            .unwrap()
+                            .expect("a namespace")
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .unwrap()
+                            .into_owned();
+                        assert_eq!(ns, "http://www.sitemaps.org/schemas/sitemap/0.9");
+                    }
+                    (1, "url") => current = Some((None, None)),
+                    (2, "loc" | "lastmod") => {}
+                    (depth, other) => panic!("unexpected <{other}> at depth {depth}"),
+                }
+                path.push(name);
+            }
+            Event::Text(t) => {
+                let raw: &str = &t;
+                let text = quick_xml::escape::unescape(raw).unwrap().into_owned();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let (loc, lastmod) = current.as_mut().expect("text inside <url>");
+                match path.last().map(String::as_str) {
+                    Some("loc") => {
+                        assert!(loc.is_none(), "two <loc> in one <url>");
+                        *loc = Some(text);
+                    }
+                    Some("lastmod") => {
+                        assert!(lastmod.is_none(), "two <lastmod> in one <url>");
+                        *lastmod = Some(text);
+                    }
+                    other => panic!("text {text:?} in {other:?}"),
+                }
+            }
+            Event::End(_) => {
+                if path.pop().as_deref() == Some("url") {
+                    let (loc, lastmod) = current.take().unwrap();
+                    urls.push((loc.expect("a <loc> in every <url>"), lastmod));
+                }
+            }
+            Event::Eof => break,
+            Event::Decl(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(urls.len() <= 50_000);
+    urls
+}
+
+/// Every HTML page under `out` but the not-found page, as the URL a reader opens.
+fn built_pages(out: &Path, base: &str) -> BTreeSet<String> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(out)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|rel| rel != "404.html")
+        .map(|rel| format!("{base}{}", rel.trim_end_matches("index.html")))
+        .collect()
+}
+
+#[test]
+fn the_sitemap_lists_exactly_the_built_pages_and_robots_points_to_it() {
+    let base = "https://www.city.example.lg.jp/";
+    let site = build_with_base(base);
+    let out = site.path().join("public");
+    let xml = fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    let urls = read_sitemap(&xml);
+    let listed: BTreeSet<String> = urls.iter().map(|(loc, _)| loc.clone()).collect();
+    assert_eq!(listed.len(), urls.len(), "a page listed twice");
+    assert_eq!(listed, built_pages(&out, base));
+    assert!(listed.contains("https://www.city.example.lg.jp/ueda/seisaku-kikaku/2023/"));
+    // lastmod only where the source gives the month of publication: 一関市's plan alone.
+    let dated: Vec<_> = urls
+        .iter()
+        .filter_map(|(loc, lastmod)| Some((loc.as_str(), lastmod.as_deref()?)))
+        .collect();
+    assert_eq!(
+        dated,
+        [(
+            "https://www.city.example.lg.jp/ichinoseki/kyodo-suishin/dai3ji/",
+            "2024-03"
+        )]
+    );
+    let robots = fs::read_to_string(out.join("robots.txt")).unwrap();
+    assert!(robots.starts_with("User-agent: *\n"), "{robots}");
+    assert!(
+        robots.contains("\nSitemap: https://www.city.example.lg.jp/sitemap.xml\n"),
+        "{robots}"
+    );
+}
+
+#[test]
+fn under_a_sub_path_the_sitemap_follows_and_robots_is_left_to_the_host() {
+    let base = "https://city.example.jp/kohyo/";
+    let site = build_with_base(base);
+    let out = site.path().join("public");
+    let urls = read_sitemap(&fs::read_to_string(out.join("sitemap.xml")).unwrap());
+    assert!(urls.iter().all(|(loc, _)| loc.starts_with(base)));
+    assert_eq!(
+        urls.iter().map(|(l, _)| l.clone()).collect::<BTreeSet<_>>(),
+        built_pages(&out, base)
+    );
+    // robots.txt is only read at the root of a host.
+    assert!(!out.join("robots.txt").exists());
+}
+
+#[test]
+fn a_site_without_an_absolute_base_url_has_no_sitemap() {
+    let site = build_with_base("/plans/");
+    let out = site.path().join("public");
+    assert!(out.join("index.html").is_file());
+    assert!(!out.join("sitemap.xml").exists() && !out.join("robots.txt").exists());
+}
