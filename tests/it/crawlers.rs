@@ -155,3 +155,67 @@ fn a_site_without_an_absolute_base_url_has_no_sitemap() {
     assert!(out.join("index.html").is_file());
     assert!(!out.join("sitemap.xml").exists() && !out.join("robots.txt").exists());
 }
+
+/// The value of the first `attr="…"` after `marker` in `html`, as written (escaped).
+fn attribute_after<'a>(html: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
+    let at = html.find(marker)?;
+    let rest = &html[at..];
+    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
+    let end = rest[start..].find('"')?;
+    Some(&rest[start..start + end])
+}
+
+#[test]
+fn every_page_names_its_canonical_url_and_what_sharing_shows() {
+    let base = "https://city.example.jp/kohyo/";
+    let site = build_with_base(base);
+    let out = site.path().join("public");
+    let pages = built_pages(&out, base);
+    assert!(pages.len() > 15);
+    let mut editions = 0;
+    for url in &pages {
+        let file = out.join(url.strip_prefix(base).unwrap()).join("index.html");
+        let html = fs::read_to_string(&file).unwrap();
+        let head = &html[..html.find("</head>").unwrap()];
+        assert_eq!(head.matches("rel=\"canonical\"").count(), 1, "{url}");
+        let meta = |property: &str| {
+            attribute_after(head, &format!("property=\"{property}\""), "content")
+                .unwrap_or_else(|| panic!("{url}: no {property}"))
+        };
+        assert_eq!(
+            attribute_after(head, "rel=\"canonical\"", "href"),
+            Some(url.as_str())
+        );
+        assert_eq!(meta("og:url"), url);
+        assert_eq!(meta("og:locale"), "ja_JP");
+        assert_eq!(meta("og:site_name"), "自治体の計画と重点目標");
+        let title = &head[head.find("<title>").unwrap() + 7..head.find("</title>").unwrap()];
+        let shared = meta("og:title");
+        assert!(
+            !shared.is_empty() && title.starts_with(shared),
+            "{url}: {title} / {shared}"
+        );
+        assert!(head.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+        // An edition page offers its data files as alternates, and they exist.
+        if url.matches('/').count() == 7 && !url.contains("/compare/") {
+            let json = attribute_after(head, "type=\"application/json\"", "href")
+                .unwrap_or_else(|| panic!("{url}: no JSON alternate"));
+            assert!(
+                out.join(json.strip_prefix(base).unwrap()).is_file(),
+                "{json}"
+            );
+            editions += 1;
+        }
+    }
+    assert_eq!(editions, 8, "every edition page offers its data");
+    let missing = fs::read_to_string(out.join("404.html")).unwrap();
+    assert!(
+        !missing.contains("rel=\"canonical\""),
+        "the not-found page names no URL"
+    );
+    // With a path as the base URL, the canonical link is that path and there is no og:url.
+    let site = build_with_base("/plans/");
+    let home = fs::read_to_string(site.path().join("public/ueda/index.html")).unwrap();
+    assert!(home.contains("<link rel=\"canonical\" href=\"/plans/ueda/\">"));
+    assert!(!home.contains("og:url"));
+}
