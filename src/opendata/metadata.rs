@@ -204,8 +204,13 @@ pub fn dataset_jsonld(config: &Config, listing: &[super::DataFile]) -> String {
         "url": data,
         "distribution": downloads,
     });
-    // `<` written as \u003c cannot close the script element, whatever the content holds.
-    serde_json::to_string(&value)
+    script_json(&value)
+}
+
+/// JSON to place inside a `<script type="application/ld+json">` element: `<` is written as
+/// `\u003c`, so it cannot close the element whatever the content holds.
+pub fn script_json(value: &Value) -> String {
+    serde_json::to_string(value)
         .unwrap_or_default()
         .replace('<', "\\u003c")
 }

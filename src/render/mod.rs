@@ -2,8 +2,8 @@
 //!
 //! Templates receive plain view structs (below) with everything formatted for display: 和暦
 //! labels, grouped numbers, Markdown already converted by [`markdown`]. Tera escapes every
-//! value; only the Markdown HTML and the indicator SVG, both built here from escaped text, are
-//! marked safe in the templates.
+//! value; only the Markdown HTML and the indicator SVG, both built here from escaped text, and
+//! JSON-LD made by `opendata::metadata::script_json` are marked safe in the templates.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -81,14 +81,16 @@ pub fn render_site(
         .collect();
     let mut ctx = Context::new();
     ctx.insert("municipalities", &municipalities);
-    renderer.page("index.html", "index.html", &[], ctx)?;
+    renderer.page("index.html", "index.html", &[], None, ctx)?;
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         let mut ctx = Context::new();
         ctx.insert("municipality", mv);
+        ctx.insert("organization_jsonld", &organization_jsonld(m, &base));
         renderer.page(
             "municipality.html",
             &format!("{}/index.html", m.slug),
             &[],
+            Some(&m.name),
             ctx,
         )?;
         for (s, sv) in m.series.iter().zip(&mv.series) {
@@ -102,15 +104,28 @@ pub fn render_site(
         "dataset_jsonld",
         &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
     );
-    renderer.page("data.html", "data/index.html", &[], ctx)?;
-    renderer.page("search.html", "search/index.html", &[], Context::new())?;
+    renderer.page(
+        "data.html",
+        "data/index.html",
+        &[],
+        Some("オープンデータ"),
+        ctx,
+    )?;
+    renderer.page(
+        "search.html",
+        "search/index.html",
+        &[],
+        Some("検索"),
+        Context::new(),
+    )?;
     renderer.page(
         "accessibility.html",
         "accessibility/index.html",
         &[],
+        Some("ウェブアクセシビリティ方針"),
         Context::new(),
     )?;
-    renderer.page("404.html", "404.html", &[], Context::new())?;
+    renderer.page("404.html", "404.html", &[], None, Context::new())?;
     let files = renderer.finish()?;
     Ok(Rendered { files, editions })
 }
@@ -175,6 +190,7 @@ fn series_pages(
         "series.html",
         &format!("{}/{}/index.html", m.slug, s.slug),
         &crumbs,
+        Some(&sv.title),
         ctx,
     )?;
     let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
@@ -201,6 +217,7 @@ fn series_pages(
             "edition.html",
             &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
             &series_crumbs,
+            Some(&view.summary.when),
             ctx,
         )?;
         editions.push(PageInput {
@@ -216,6 +233,7 @@ fn series_pages(
     let path = format!("{}/{}", m.slug, s.slug);
     for c in by_series.get(path.as_str()).into_iter().flatten() {
         let view = compare::compare_page(c, base);
+        let here = format!("比較：{}", view.title);
         let mut ctx = Context::new();
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
@@ -224,6 +242,7 @@ fn series_pages(
             "compare.html",
             &format!("{}index.html", c.path()),
             &series_crumbs,
+            Some(&here),
             ctx,
         )?;
     }
@@ -288,20 +307,29 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Queue a page with what every page gets (config, base, breadcrumbs, its own path, the
-    /// content security policy), rendering the queue once it holds a batch; returns its
-    /// position among the files.
+    /// Queue a page with what every page gets (config, base, breadcrumbs and, for a page
+    /// below the home page, their JSON-LD ending at `here`, its own path, the content security
+    /// policy), rendering the queue once it holds a batch; returns its position among the files.
     fn page(
         &mut self,
         template: &'static str,
         path: &str,
         crumbs: &[Crumb],
+        here: Option<&str>,
         mut ctx: Context,
     ) -> Result<usize, String> {
+        let page_path = path.trim_end_matches("index.html");
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
         ctx.insert("breadcrumbs", crumbs);
-        ctx.insert("page_path", path.trim_end_matches("index.html"));
+        if let Some(here) = here {
+            let url = format!("{}{page_path}", self.base);
+            ctx.insert(
+                "breadcrumb_jsonld",
+                &breadcrumb_jsonld(self.base, crumbs, here, &url),
+            );
+        }
+        ctx.insert("page_path", page_path);
         ctx.insert("content_security_policy", CONTENT_SECURITY_POLICY);
         self.jobs.push(Job {
             template,
@@ -419,6 +447,43 @@ pub struct Crumb {
     pub title: String,
     /// Target URL.
     pub url: String,
+}
+
+/// schema.org `BreadcrumbList` JSON-LD: the home page, `crumbs`, then the page itself.
+fn breadcrumb_jsonld(base: &str, crumbs: &[Crumb], here: &str, url: &str) -> String {
+    let home = crumb("ホーム", base);
+    let trail = std::iter::once(&home)
+        .chain(crumbs)
+        .map(|c| (c.title.as_str(), c.url.as_str()))
+        .chain([(here, url)]);
+    let items: Vec<serde_json::Value> = trail
+        .enumerate()
+        .map(|(i, (name, url))| {
+            serde_json::json!({"@type": "ListItem", "position": i + 1, "name": name, "item": url})
+        })
+        .collect();
+    opendata::metadata::script_json(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": items,
+    }))
+}
+
+/// schema.org `GovernmentOrganization` JSON-LD for a municipality page: its name, prefecture
+/// and 全国地方公共団体コード.
+fn organization_jsonld(m: &Municipality, base: &str) -> String {
+    opendata::metadata::script_json(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "GovernmentOrganization",
+        "name": m.name,
+        "identifier": {
+            "@type": "PropertyValue",
+            "propertyID": "全国地方公共団体コード",
+            "value": m.code.get_ref(),
+        },
+        "address": {"@type": "PostalAddress", "addressRegion": m.prefecture, "addressCountry": "JP"},
+        "url": format!("{base}{}/", m.slug),
+    }))
 }
 
 fn crumb(title: &str, url: &str) -> Crumb {

@@ -219,3 +219,80 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
     assert!(home.contains("<link rel=\"canonical\" href=\"/plans/ueda/\">"));
     assert!(!home.contains("og:url"));
 }
+
+/// The JSON-LD blocks of a page, parsed.
+fn json_ld(html: &str) -> Vec<serde_json::Value> {
+    html.split("<script type=\"application/ld+json\">")
+        .skip(1)
+        .map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap())
+        .collect()
+}
+
+/// The breadcrumb trail a reader sees: `(name, url)`, the current page's url being its own.
+fn visible_trail(html: &str, url: &str) -> Vec<(String, String)> {
+    let nav = &html[html.find("class=\"breadcrumbs\"").unwrap()..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    nav.split("<li")
+        .skip(1)
+        .map(|li| {
+            let text_end = li.find("</li>").unwrap();
+            let li = &li[..text_end];
+            match li.find("href=\"") {
+                Some(at) => {
+                    let href = &li[at + 6..];
+                    let href = &href[..href.find('"').unwrap()];
+                    let name = &li[li.find("\">").unwrap() + 2..li.find("</a>").unwrap()];
+                    (name.to_string(), href.to_string())
+                }
+                None => (li[li.find('>').unwrap() + 1..].to_string(), url.to_string()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn breadcrumbs_and_municipalities_are_described_as_structured_data() {
+    let base = "https://city.example.jp/kohyo/";
+    let site = build_with_base(base);
+    let out = site.path().join("public");
+    let mut trails = 0;
+    for url in built_pages(&out, base) {
+        let html = fs::read_to_string(out.join(url.strip_prefix(base).unwrap()).join("index.html"))
+            .unwrap();
+        let blocks = json_ld(&html);
+        let lists: Vec<_> = blocks
+            .iter()
+            .filter(|b| b["@type"] == "BreadcrumbList")
+            .collect();
+        if url == base {
+            assert!(lists.is_empty(), "the home page has no trail");
+            continue;
+        }
+        assert_eq!(lists.len(), 1, "{url}");
+        let listed: Vec<(String, String)> = lists[0]["itemListElement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                assert_eq!(item["position"], i + 1);
+                (
+                    item["name"].as_str().unwrap().to_string(),
+                    item["item"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, visible_trail(&html, &url), "{url}");
+        trails += 1;
+    }
+    assert!(trails > 15);
+    let ueda = fs::read_to_string(out.join("ueda/index.html")).unwrap();
+    let org = json_ld(&ueda)
+        .into_iter()
+        .find(|b| b["@type"] == "GovernmentOrganization")
+        .expect("the municipality page describes the municipality");
+    assert_eq!(org["name"], "上田市");
+    assert_eq!(org["identifier"]["value"], "202037");
+    assert_eq!(org["address"]["addressRegion"], "長野県");
+    assert_eq!(org["url"], format!("{base}ueda/"));
+}
