@@ -76,6 +76,32 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Import an edition from a department's spreadsheet (.xlsx, .xls, .ods, .csv) or a filled-in kohyo form, e.g. `kohyo import goals.xlsx --series ueda/seisaku-kikaku --year 2024`.
+    Import {
+        /// The spreadsheet file.
+        file: PathBuf,
+        /// The series as `municipality/series` (folder names under content/).
+        #[arg(long)]
+        series: String,
+        /// Fiscal year of the edition (western calendar); the file is YEAR.toml.
+        #[arg(long, conflicts_with = "version", required_unless_present = "version")]
+        year: Option<i32>,
+        /// Version label of the edition, e.g. 12月15日現在 (for series dated by version).
+        #[arg(long, requires = "slug")]
+        version: Option<String>,
+        /// File name of the edition, without .toml (ASCII), e.g. dec15.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Sheet to read [default: the first sheet].
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Replace the edition file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show what changed between two editions of a series, e.g. `kohyo diff ueda/shimin-machizukuri 2017 2018`.
     Diff {
         /// The series as `municipality/series` (folder names under content/).
@@ -264,6 +290,52 @@ fn main() -> ExitCode {
                         c.path.display(),
                         c.from.display(),
                         c.items
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::Import {
+            file,
+            series,
+            year,
+            version,
+            slug,
+            sheet,
+            root,
+            force,
+        } => {
+            let edition = match (year, version, slug) {
+                (Some(y), _, _) => kohyo::next::Next::Year(y),
+                (None, Some(label), Some(slug)) => kohyo::next::Next::Version { label, slug },
+                _ => {
+                    return fail(
+                        BuildError::Other(
+                            "give --year YEAR, or --version LABEL --slug NAME".into(),
+                        ),
+                        color,
+                    );
+                }
+            };
+            let request = kohyo::import::Request {
+                root: &root,
+                file: &file,
+                series: &series,
+                edition,
+                sheet: sheet.as_deref(),
+                force,
+            };
+            match kohyo::import::import(&request) {
+                Ok(done) => {
+                    for warning in &done.warnings {
+                        eprintln!("warning: {warning}");
+                    }
+                    println!(
+                        "wrote {}: {} items, {} with the id of the previous edition's item",
+                        done.path.display(),
+                        done.items,
+                        done.carried
                     );
                     ExitCode::SUCCESS
                 }

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod compare;
 mod hostile;
+mod import;
 mod opendata;
 mod output;
 mod pages;
