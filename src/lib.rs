@@ -19,6 +19,7 @@ pub mod output;
 pub mod render;
 pub mod search;
 pub mod serve;
+pub mod sheet;
 pub mod shortcode;
 pub mod site;
 pub mod text;

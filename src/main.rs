@@ -102,6 +102,23 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write an edition (by default the next one) as the Excel form departments fill in, e.g. `kohyo sheet ueda/seisaku-kikaku --year 2024 --output 2024.xlsx`.
+    Sheet {
+        /// The series as `municipality/series` (folder names under content/).
+        series: String,
+        /// Fiscal year of the edition (an existing one, or the next to start).
+        #[arg(long, conflicts_with = "version")]
+        year: Option<i32>,
+        /// Version label of the edition.
+        #[arg(long)]
+        version: Option<String>,
+        /// The workbook to write (.xlsx).
+        #[arg(long)]
+        output: PathBuf,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Show what changed between two editions of a series, e.g. `kohyo diff ueda/shimin-machizukuri 2017 2018`.
     Diff {
         /// The series as `municipality/series` (folder names under content/).
@@ -337,6 +354,29 @@ fn main() -> ExitCode {
                         done.items,
                         done.carried
                     );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::Sheet {
+            series,
+            year,
+            version,
+            output,
+            root,
+        } => {
+            let edition = match (year, version) {
+                (Some(y), _) => Some(kohyo::next::Next::Year(y)),
+                (None, Some(label)) => Some(kohyo::next::Next::Version {
+                    slug: String::new(),
+                    label,
+                }),
+                _ => None,
+            };
+            match kohyo::sheet::write_form(&root, &series, edition.as_ref(), &output) {
+                Ok(items) => {
+                    println!("wrote {}: {items} items", output.display());
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),

@@ -300,8 +300,10 @@ pub fn build(grid: &Grid, header: &Header, depths: usize) -> Result<Built, Strin
                     })?,
                 },
             };
-            let leaf_items: Vec<&Vec<usize>> =
-                started.iter().filter(|p| p.len() == leaf + 1).collect();
+            let leaf_items: Vec<&Vec<usize>> = match marker_items {
+                true => started.iter().filter(|p| p.len() == leaf + 1).collect(),
+                false => Vec::new(),
+            };
             place_field(
                 &mut roots,
                 *kind,

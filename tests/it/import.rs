@@ -593,3 +593,76 @@ fn an_existing_edition_needs_force_and_ditto_repeats_the_cell_above() {
     assert_eq!(json["items"][2]["owner"], "政策企画課");
     assert_eq!(json["items"][2]["title"], "二つ目");
 }
+
+/// The open-data record of one edition, ids included.
+fn edition_json_with_ids(root: &Path, id: &str) -> Value {
+    let site = kohyo::load::load(root).unwrap_or_else(|d| panic!("{}", d[0].render(false)));
+    let records = kohyo::opendata::records::editions(&site);
+    let record = records
+        .into_iter()
+        .find(|r| r.id == id)
+        .expect("edition exported");
+    serde_json::to_value(&record).unwrap()
+}
+
+#[test]
+fn every_edition_round_trips_through_its_form() {
+    let site = kohyo::load::load(&sample_root()).unwrap();
+    let dir = copy_site(&sample_root());
+    for (m, s, e) in site.editions() {
+        let series = format!("{}/{}", m.slug, s.slug);
+        let form = dir.path().join(format!("{}-{}.xlsx", s.slug, e.slug));
+        let mut args = vec![
+            "sheet".to_string(),
+            series.clone(),
+            "--output".into(),
+            form.to_str().unwrap().into(),
+            "--root".into(),
+            dir.path().to_str().unwrap().into(),
+        ];
+        let mut back = vec![];
+        match (&e.fiscal_year, &e.version) {
+            (_, Some(v)) => {
+                args.extend(["--version".into(), v.clone()]);
+                back.extend([
+                    "--version".to_string(),
+                    v.clone(),
+                    "--slug".into(),
+                    e.slug.clone(),
+                ]);
+            }
+            (Some(y), None) => {
+                args.extend(["--year".into(), y.get_ref().0.to_string()]);
+                back.extend(["--year".to_string(), y.get_ref().0.to_string()]);
+            }
+            // 一関市's plan is dated by its period only: import takes --year or --version, so
+            // this edition cannot come back under its own file name yet.
+            (None, None) => continue,
+        }
+        let out = kohyo(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut import_args = vec![
+            "import".to_string(),
+            form.to_str().unwrap().into(),
+            "--series".into(),
+            series.clone(),
+            "--root".into(),
+            dir.path().to_str().unwrap().into(),
+            "--force".into(),
+        ];
+        import_args.extend(back);
+        let out = kohyo(&import_args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.status.success(),
+            "{series}/{}: {}",
+            e.slug,
+            stderr(&out)
+        );
+        let id = format!("{series}/{}", e.slug);
+        assert_eq!(
+            edition_json_with_ids(dir.path(), &id),
+            edition_json_with_ids(&sample_root(), &id),
+            "{id}"
+        );
+    }
+}
