@@ -162,15 +162,13 @@ fn edition_toml(
             table.insert("version".into(), Value::String(label.clone()));
         }
     }
-    let previous = series
-        .editions
-        .iter()
-        .filter(|e| e.slug != slug)
-        .filter(|e| match next {
-            Next::Year(y) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 < *y),
-            Next::Version { .. } => true,
-        })
-        .last();
+    let previous = series.editions.iter().rfind(|e| {
+        e.slug != slug
+            && match next {
+                Next::Year(y) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 < *y),
+                Next::Version { .. } => true,
+            }
+    });
     if let (Next::Version { .. }, false) = (next, table.contains_key("order")) {
         let order = previous
             .and_then(|p| p.order)

@@ -192,11 +192,10 @@ fn seed_workbook(
         for (i, r) in rows.iter().enumerate() {
             for (j, cell) in r.cells.iter().enumerate() {
                 let col = 2 + j as u16;
-                if !cell.is_empty()
-                    && !(layout.evaluation
-                        && j + 2 == layout.lists.len() + 2
-                        && goal.evaluation.is_some())
-                {
+                // The goal's evaluation is written once, merged over its rows.
+                let goal_evaluation =
+                    layout.evaluation && j == layout.lists.len() + 1 && goal.evaluation.is_some();
+                if !cell.is_empty() && !goal_evaluation {
                     sheet
                         .write_with_format(row + i as u32, col, cell.as_str(), &wrap)
                         .unwrap();
