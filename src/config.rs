@@ -11,7 +11,10 @@ pub struct Config {
     /// A sentence about the site for the home page and search engines.
     pub description: Option<String>,
     /// Where the site will be published, e.g. `https://www.city.example.lg.jp/kohyo/` or `/`.
-    #[serde(default = "default_base_url")]
+    #[serde(
+        default = "default_base_url",
+        deserialize_with = "crate::safe_url::deserialize_base_url"
+    )]
     pub base_url: String,
     /// Language of the content; kohyo publishes Japanese (`ja`).
     #[serde(default = "default_language")]
@@ -36,7 +39,8 @@ pub struct Config {
 pub struct License {
     /// Name, e.g. 公共データ利用規約 第1.0版 (PDL1.0).
     pub name: String,
-    /// Where the licence text is published.
+    /// Where the licence text is published (an http, https or mailto URL, or a site path).
+    #[serde(deserialize_with = "crate::safe_url::deserialize_link")]
     pub url: String,
     /// How to credit the source.
     pub attribution: Option<String>,

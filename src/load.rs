@@ -18,7 +18,10 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
+use crate::safe_url;
 use crate::shortcode;
+pub use crate::source::read_text;
+use crate::user_dictionary;
 use crate::wareki;
 
 /// Name of the site configuration file at the site root.
@@ -255,9 +258,8 @@ fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// comments and blank lines allowed.
 fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let rel = Path::new(DICTIONARY_FILE);
-    if !root.join(rel).is_file() {
-        return None;
-    }
+    // Whatever is there is read through the same checks as every source, links and FIFOs too.
+    fs::symlink_metadata(root.join(rel)).ok()?;
     let text = match read_text(root, rel) {
         Ok(text) => text,
         Err(d) => {
@@ -265,77 +267,55 @@ fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
             return None;
         }
     };
-    let mut csv = String::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        let entry = line.trim();
-        if entry.is_empty() || entry.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = entry.split(',').map(str::trim).collect();
-        if fields.len() != 3 || fields.iter().any(|f| f.is_empty()) {
-            let span = start..start + line.trim_end().len();
-            diags.push(Diagnostic::at(
-                rel,
-                &text,
-                span,
-                format!(
-                    "expected three comma-separated fields `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ; found {} field{}",
-                    fields.len(),
-                    if fields.len() == 1 { "" } else { "s" }
-                ),
-            ));
-            continue;
-        }
-        csv.push_str(&fields.join(","));
-        csv.push('\n');
-    }
+    let (csv, mut found) = user_dictionary::check(rel, &text);
+    diags.append(&mut found);
     Some(csv)
-}
-
-/// Read a file as text: a UTF-8 BOM is dropped, any other encoding is an error that says which.
-pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
-    let bytes = fs::read(root.join(rel)).map_err(|e| {
-        Diagnostic::file(
-            rel,
-            match e.kind() {
-                std::io::ErrorKind::NotFound => format!(
-                    "{} not found: run `kohyo init DIR` to create a site, or pass `--root` to point at one",
-                    rel.display()
-                ),
-                _ => format!("cannot read the file: {e}"),
-            },
-        )
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let valid = e.valid_up_to();
-            let (sjis, _, sjis_failed) = encoding_rs::SHIFT_JIS.decode(bytes);
-            let message = if sjis_failed {
-                format!(
-                    "this file is not valid UTF-8 (byte 0x{:02X}): save it as UTF-8",
-                    bytes[valid]
-                )
-            } else {
-                "this file is saved as Shift_JIS, not UTF-8: save it as UTF-8 (in the editor's \
-                 save dialog, choose the encoding UTF-8)"
-                    .to_string()
-            };
-            let (shown, _, _) = encoding_rs::SHIFT_JIS.decode(&bytes[..valid]);
-            let start = shown.len();
-            Err(Diagnostic::at(rel, &sjis, start..start + 1, message))
-        }
-    }
 }
 
 /// Parse TOML text into `T`, turning serde's message into one that says what to do.
 pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Diagnostic> {
-    toml::from_str(text)
-        .map_err(|e| Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message())))
+    toml::from_str(text).map_err(|e| {
+        if e.message().contains("recurs") {
+            let span = e.span().or_else(|| deep_key(text)).unwrap_or(0..0);
+            return Diagnostic::at(
+                rel,
+                text,
+                span,
+                format!(
+                    "nested deeper than {TOML_DEPTH} levels: lists, inline tables and dotted keys may nest at most {TOML_DEPTH} deep"
+                ),
+            );
+        }
+        Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message()))
+    })
+}
+
+/// How deep toml lets lists, inline tables and dotted keys nest.
+const TOML_DEPTH: usize = 80;
+
+/// The first dotted key (a table header's or a key's) with more than [`TOML_DEPTH`] parts,
+/// which toml refuses without a position.
+fn deep_key(text: &str) -> Option<Range<usize>> {
+    use toml_parser::lexer::TokenKind;
+    let mut dots = 0;
+    let mut start = None;
+    for token in toml_parser::Source::new(text).lex() {
+        let span = token.span();
+        match token.kind() {
+            TokenKind::Dot => {
+                dots += 1;
+                if dots >= TOML_DEPTH {
+                    return start.map(|s| s..span.end());
+                }
+            }
+            TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString => {
+                start = start.or(Some(span.start()));
+            }
+            TokenKind::Whitespace => {}
+            _ => (dots, start) = (0, None),
+        }
+    }
+    None
 }
 
 /// Read and parse a file; also returns the hash of its text.
@@ -872,7 +852,12 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
         for link in links {
             let (path, anchor) = split_link(link.get_ref());
             let path = if path.is_empty() { here.as_str() } else { path };
-            let message = match (targets.get(path), anchor) {
+            let unsafe_link = safe_url::check_link(link.get_ref()).err().map(|why| {
+                format!(
+                    "link {why}; a see.link names an edition of this site, e.g. ueda/seisaku-kikaku/2022#g3"
+                )
+            });
+            let message = unsafe_link.or(match (targets.get(path), anchor) {
                 (None, _) => Some(format!(
                     "link `{}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)",
                     link.get_ref()
@@ -882,7 +867,7 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
                     link.get_ref()
                 )),
                 _ => None,
-            };
+            });
             if let Some(message) = message {
                 let text = read_text(root, &e.source_path).unwrap_or_default();
                 diags.push(Diagnostic::at(&e.source_path, &text, link.span(), message));

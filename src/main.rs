@@ -26,8 +26,8 @@ enum Command {
         /// Output folder [default: ROOT/public].
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Base URL the site will be published at (overrides kohyo.toml).
-        #[arg(long)]
+        /// Base URL the site will be published at (overrides kohyo.toml): an absolute http(s) URL or a path starting with /.
+        #[arg(long, value_parser = base_url_arg)]
         base_url: Option<String>,
         /// Also print how long each stage took and the time spent cutting Japanese text.
         #[arg(long)]
@@ -183,6 +183,11 @@ impl BuiltSite {
     fn output(self) -> PathBuf {
         self.output.unwrap_or_else(|| self.root.join("public"))
     }
+}
+
+/// `--base-url`, checked as `base_url` in kohyo.toml is.
+fn base_url_arg(url: &str) -> Result<String, String> {
+    kohyo::safe_url::check_base_url(url).map(|()| url.to_string())
 }
 
 /// mimalloc: the build allocates many small strings and lists on every thread, which the

@@ -69,6 +69,29 @@ mod tests {
     }
 
     #[test]
+    fn links_and_images_with_unsafe_schemes_are_dropped() {
+        for markdown in [
+            "[x](JavaScript:alert(1))",
+            "[x](java&#x09;script:alert(1))",
+            "[x]( javascript:alert(1))",
+            "<javascript:alert(1)>",
+            "[x](vbscript:msgbox(1))",
+            "[x](file:///etc/passwd)",
+            "[x](data:text/html,<script>alert(1)</script>)",
+            "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+        ] {
+            let html = to_html(markdown).to_ascii_lowercase();
+            for scheme in ["javascript:", "vbscript:", "file:", "data:"] {
+                assert!(
+                    !html.contains(&format!("=\"{scheme}")),
+                    "{markdown}: {html}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn tables_render_with_caption_and_scoped_header_cells() {
         let html = to_html("| 年度 | 内容 |\n| --- | --- |\n| 平成 22 年度 | 策定 |\n");
         assert!(html.contains("<caption>表題</caption>"), "{html}");

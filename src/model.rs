@@ -465,10 +465,7 @@ impl<'de> Deserialize<'de> for FiscalYear {
                 f.write_str("a fiscal year such as 2025 or \"令和7年度\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<FiscalYear, E> {
-                let year = i32::try_from(v).unwrap_or(i32::MAX);
-                wareki::check_western(year)
-                    .map(FiscalYear)
-                    .map_err(E::custom)
+                wareki::check_western(v).map(FiscalYear).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FiscalYear, E> {
                 wareki::parse_fiscal_year(v)

@@ -29,6 +29,8 @@ use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Section, numbered};
 use crate::output::OutputFile;
 use crate::render;
+use crate::source;
+use crate::svg;
 use crate::theme::escape_html;
 use crate::wareki;
 
@@ -358,7 +360,7 @@ impl Shortcodes {
         env.add_function(
             "wareki",
             |year: i32, month: Option<u32>, day: Option<u32>| -> Result<String, Error> {
-                let year = wareki::check_western(year).map_err(invalid)?;
+                let year = wareki::check_western(year.into()).map_err(invalid)?;
                 match (month, day) {
                     (None, None) => Ok(wareki::year_label(year)),
                     (Some(m), None) if (1..=12).contains(&m) => Ok(wareki::month_label(year, m)),
@@ -372,7 +374,7 @@ impl Shortcodes {
             },
         );
         env.add_function("nendo", |year: i32| -> Result<String, Error> {
-            let year = wareki::check_western(year).map_err(invalid)?;
+            let year = wareki::check_western(year.into()).map_err(invalid)?;
             Ok(wareki::fiscal_year_label(year))
         });
 
@@ -621,18 +623,17 @@ fn image(root: &Path, folder: &Path, src: &str) -> Result<OutputFile, Error> {
             IMAGE_TYPES.map(|t| format!(".{t}")).join(", ")
         )));
     }
-    let content = root.join(load::CONTENT_DIR);
-    let file = content.join(folder).join(relative);
     let shown = Path::new(load::CONTENT_DIR).join(folder).join(relative);
-    let inside = match (file.canonicalize(), content.canonicalize()) {
-        (Ok(f), Ok(c)) => f.starts_with(c),
-        _ => return Err(fail(&format!("no file {}", slashed(&shown)))),
-    };
-    if !inside {
-        return Err(fail(&format!("{} leads outside content/", slashed(&shown))));
+    if !root.join(&shown).exists() {
+        return Err(fail(&format!("no file {}", slashed(&shown))));
     }
-    let contents =
-        fs::read(&file).map_err(|e| fail(&format!("cannot read {}: {e}", slashed(&shown))))?;
+    source::check_regular_file(root, &shown, Path::new(load::CONTENT_DIR))
+        .map_err(|why| fail(&format!("{} {why}", slashed(&shown))))?;
+    let contents = fs::read(root.join(&shown))
+        .map_err(|e| fail(&format!("cannot read {}: {e}", slashed(&shown))))?;
+    if extension == "svg" {
+        svg::check(&contents).map_err(|why| fail(&format!("{}:{why}", slashed(&shown))))?;
+    }
     Ok(OutputFile {
         path: folder.join(relative),
         contents,

@@ -118,7 +118,7 @@ pub fn parse_fiscal_year(text: &str) -> Result<i32, String> {
         })
         .collect();
     let body = text.strip_suffix("年度").unwrap_or(&text);
-    if let Ok(year) = body.parse::<i32>() {
+    if let Ok(year) = body.parse::<i64>() {
         return check_western(year).map_err(|e| format!("{e} (in `{text}`)"));
     }
     for era in ERAS {
@@ -141,13 +141,12 @@ pub fn parse_fiscal_year(text: &str) -> Result<i32, String> {
 }
 
 /// Check a 西暦 year is in the range kohyo publishes.
-pub fn check_western(year: i32) -> Result<i32, String> {
-    if (1900..=2200).contains(&year) {
-        Ok(year)
-    } else {
-        Err(format!(
+pub fn check_western(year: i64) -> Result<i32, String> {
+    match i32::try_from(year) {
+        Ok(year) if (1900..=2200).contains(&year) => Ok(year),
+        _ => Err(format!(
             "fiscal year {year} is out of range: expected a 西暦 year from 1900 to 2200"
-        ))
+        )),
     }
 }
 

@@ -104,12 +104,19 @@ pub fn write_csv<'a>(
         .map_err(|e| format!("cannot write CSV: {}", e.error()))
 }
 
-/// Text that starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading
-/// `'` so that spreadsheets show it instead of running it.
+/// Text that starts like a formula gets a leading `'` so that spreadsheets show it instead of
+/// running it: `=`, `+`, `-`, `@` or their full-width forms `＝＋－＠` (which spreadsheets with
+/// Japanese input read as the same), first or after leading white space (spaces, tabs, line
+/// breaks, the full-width space), and a leading tab or carriage return. Number columns are
+/// written as they are, so negative numbers stay numbers.
 pub fn spreadsheet_safe(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+    let formula = cell.starts_with(['\t', '\r'])
+        || cell
+            .trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}'])
+            .starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠']);
+    match formula {
+        true => format!("'{cell}"),
+        false => cell.to_string(),
     }
 }
 
@@ -550,3 +557,38 @@ const ACTOR_COLUMNS: &[Column] = &[
     col("actor", Text, "取組主体"),
     col("role", Text, "役割（◎ 先導的に取り組む、○ 参加・協力する）"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised_numbers_are_not() {
+        for formula in [
+            "=1+1",
+            " =HYPERLINK(\"x\")",
+            "\t=1",
+            "\u{3000}=1",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            "  ＝1",
+            "\u{3000}＠x",
+            "-5",
+        ] {
+            assert_eq!(
+                spreadsheet_safe(formula),
+                format!("'{formula}"),
+                "{formula:?}"
+            );
+        }
+        for text in ["協働体", "1=1", "a -b", "", " 計画"] {
+            assert_eq!(spreadsheet_safe(text), text, "{text:?}");
+        }
+        const COLUMNS: &[Column] = &[col("name", Text, "名"), col("value", Number, "値")];
+        let rows = [vec!["－減少".to_string(), "-5.5".to_string()]];
+        let csv = String::from_utf8(write_csv(COLUMNS, rows.iter()).unwrap()).unwrap();
+        assert_eq!(csv, "\u{feff}name,value\r\n'－減少,-5.5\r\n");
+    }
+}

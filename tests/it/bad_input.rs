@@ -233,3 +233,264 @@ fn malformed_site_dictionary_line() {
         "{err}"
     );
 }
+
+/// Replace `from` with `to` in a file of the site; the text must be there.
+fn replace(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from} in {file}");
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn script_and_protocol_relative_urls_in_settings_are_refused() {
+    let licence =
+        "url = \"https://www.digital.go.jp/resources/open_data/public_data_license_v1.0\"";
+    let err = broken_build(|root| {
+        replace(root, "kohyo.toml", licence, "url = \"javascript:alert(1)\"");
+    });
+    assert!(
+        err.contains("error: kohyo.toml:10:7: `javascript:alert(1)` uses the scheme `javascript:`, which is not allowed"),
+        "{err}"
+    );
+    for (base, column) in [("//evil.example/", 12), ("data:text/html,x", 12)] {
+        let err = broken_build(|root| {
+            replace(
+                root,
+                "kohyo.toml",
+                "base_url = \"/\"",
+                &format!("base_url = \"{base}\""),
+            );
+        });
+        assert!(
+            err.contains(&format!(
+                "error: kohyo.toml:4:{column}: base URL `{base}` is not allowed"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn build_base_url_flag_is_checked_like_the_setting() {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let out = kohyo(&[
+        "build",
+        "--root",
+        root,
+        "--base-url",
+        "javascript:alert(1)//",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "base URL `javascript:alert(1)//` is not allowed: expected an absolute http(s) URL"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!site.path().join("public").exists(), "nothing was built");
+}
+
+#[test]
+fn see_link_with_a_script_scheme_is_refused_as_such() {
+    let mut line = 0;
+    let err = broken_build(|root| {
+        line = append(
+            root,
+            EDITION,
+            "\n[[items]]\nid = \"js\"\nsee = { text = \"開く\", link = \"javascript:alert(1)\" }\n",
+        )
+    });
+    assert!(
+        err.contains(&format!(
+            "error: {EDITION}:{}:29: link `javascript:alert(1)` uses the scheme `javascript:`",
+            line + 3
+        )),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_content_are_refused_and_never_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.toml");
+    fs::write(&secret, "root:x:0:0:secret\n").unwrap();
+    let link = |root: &Path, file: &str| {
+        let path = root.join(file);
+        let _ = fs::remove_file(&path);
+        std::os::unix::fs::symlink(&secret, path).unwrap();
+    };
+    let err = broken_build(|root| {
+        link(root, "content/ueda/seisaku-kikaku/2099.toml");
+        link(root, "content/kawanishi/_municipality.toml");
+        link(root, "content/_dictionary.csv");
+    });
+    for file in [
+        "content/ueda/seisaku-kikaku/2099.toml",
+        "content/kawanishi/_municipality.toml",
+        "content/_dictionary.csv",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "error: {file}: leads outside content/ (through a symbolic link)"
+            )),
+            "{file}: {err}"
+        );
+    }
+    assert!(!err.contains("root:x") && !err.contains("secret"), "{err}");
+}
+
+/// `kohyo check` of `root`'s stderr, failing if it does not end within a minute or succeeds.
+fn check_within_a_minute(root: &Path) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kohyo"))
+        .args(["check", "--root", root.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("kohyo check opened a FIFO and waits on it");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_being_opened() {
+    let site = copy_site(&sample_root());
+    let root = site.path();
+    let folder = root.join("content/ichinoseki/kyodo-suishin");
+    let mkfifo = |path: &Path| {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    };
+    mkfifo(&folder.join("dai9ji.toml"));
+    let err = check_within_a_minute(root);
+    assert!(
+        err.contains("error: content/ichinoseki/kyodo-suishin/dai9ji.toml: is not a regular file"),
+        "{err}"
+    );
+    fs::remove_file(folder.join("dai9ji.toml")).unwrap();
+    fs::create_dir_all(folder.join("zu")).unwrap();
+    mkfifo(&folder.join("zu/taikei.png"));
+    append(
+        root,
+        "content/ichinoseki/kyodo-suishin/dai3ji.toml",
+        "\n[[sections]]\ntitle = \"図\"\nbody = '''\n{{ figure(src=\"zu/taikei.png\", alt=\"図\") }}\n'''\n",
+    );
+    let err = check_within_a_minute(root);
+    assert!(
+        err.contains("figure(src=\"zu/taikei.png\"): content/ichinoseki/kyodo-suishin/zu/taikei.png is not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stray_byte_is_shown_with_its_real_column() {
+    let before = "# 上田市 ";
+    let err = broken_build(|root| {
+        let path = root.join(EDITION);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(before));
+        let mut bytes = before.as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice(&text.as_bytes()[before.len()..]);
+        fs::write(path, bytes).unwrap();
+    });
+    assert!(
+        err.contains(&format!("error: {EDITION}:1:7: invalid UTF-8 byte 0xFF")),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 | # 上田市 \u{FFFD}重点目標一覧表"),
+        "the line as written: {err}"
+    );
+}
+
+#[test]
+fn nesting_too_deep_names_the_limit_and_the_place() {
+    let mut line = 0;
+    let header = format!("[[{}]]", vec!["items"; 85].join("."));
+    let err = broken_build(|root| {
+        line = append(root, EDITION, &format!("\n{header}\ntitle = \"深い\"\n")) + 1
+    });
+    assert!(
+        err.contains(&format!(
+            "error: {EDITION}:{line}:3: nested deeper than 80 levels"
+        )),
+        "{err}"
+    );
+    let mut line = 0;
+    let value = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    let err = broken_build(|root| {
+        line = append(root, EDITION, &format!("\n[[items]]\nactions = {value}\n")) + 2
+    });
+    assert!(
+        err.contains(&format!("error: {EDITION}:{line}:"))
+            && err.contains("nested deeper than 80 levels"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_huge_fiscal_year_is_reported_as_written() {
+    let err = broken_build(|root| {
+        replace(
+            root,
+            EDITION,
+            "fiscal_year = 2022",
+            "fiscal_year = 4294967296",
+        )
+    });
+    let text = fs::read_to_string(sample_root().join(EDITION)).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("fiscal_year = 2022"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "error: {EDITION}:{line}:15: fiscal year 4294967296 is out of range: expected a 西暦 year from 1900 to 2200"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn dictionary_mistakes_are_placed_before_lindera_sees_them() {
+    let mut line = 0;
+    let err = broken_build(|root| {
+        line = append(
+            root,
+            "content/_dictionary.csv",
+            "\"\",名詞,カラ\n協働体,名詞,キョウドウタイ\n",
+        )
+    });
+    assert!(
+        err.contains(&format!(
+            "error: content/_dictionary.csv:{line}:1: `\"` is not allowed in the surface field"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "error: content/_dictionary.csv:{}:1: `協働体` is already listed on line 3",
+            line + 1
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("LinderaError"), "{err}");
+}

@@ -124,19 +124,27 @@ fn decode_entities(text: &str) -> String {
 pub fn copy_site(root: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for part in ["kohyo.toml", "content", "themes"] {
-        let from = root.join(part);
-        for entry in WalkDir::new(&from) {
-            let entry = entry.expect("walk");
-            let to = dir.path().join(entry.path().strip_prefix(root).unwrap());
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(&to).unwrap();
-            } else {
-                fs::create_dir_all(to.parent().unwrap()).unwrap();
-                fs::copy(entry.path(), &to).unwrap();
-            }
-        }
+        copy_tree(&root.join(part), &dir.path().join(part));
     }
     dir
+}
+
+/// Copy the file or folder `from` to `to`, folders with everything in them.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let inside = entry.path().strip_prefix(from).unwrap();
+        let target = match inside.as_os_str().is_empty() {
+            true => to.to_path_buf(),
+            false => to.join(inside),
+        };
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::create_dir_all(target.parent().unwrap()).unwrap();
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 /// Every file under `dir` with its bytes, keyed by relative path.

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::common::{build_into, kohyo, node, require_chromium};
+use crate::common::{
+    append, broken_build, build_into, copy_site, kohyo, node, require_chromium, sample_root,
+};
 
 const SCRIPT_TITLE: &str = "<script>window.__pwned=1</script>計画";
 const ATTRIBUTE_BREAK: &str = "\"><img src=x onerror=\"window.__pwned=2\">目標";
@@ -198,4 +200,117 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
         serde_json::json!(shown)
     );
     assert!(page("search/?q=__pwned")["results"].as_u64().unwrap() > 0);
+}
+
+const PLAN: &str = "content/ichinoseki/kyodo-suishin/dai3ji.toml";
+
+/// A section appended to the 一関市 plan showing `figure`; returns the file line of the body.
+fn add_figure_section(root: &Path, figure: &str) -> usize {
+    append(
+        root,
+        PLAN,
+        &format!(
+            "\n[[sections]]\nid = \"figure-test\"\ntitle = \"図の試験\"\nbody = '''\n{figure}\n'''\n"
+        ),
+    ) + 5
+}
+
+#[test]
+fn svg_figures_that_run_or_fetch_are_refused_at_their_place() {
+    // A plain drawing is copied byte for byte.
+    {
+        let site = copy_site(&sample_root());
+        let root = site.path();
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 4 4\"><defs><linearGradient id=\"g\"/></defs><rect width=\"4\" height=\"4\" fill=\"url(#g)\"/><text>協働</text></svg>\n";
+        let zu = root.join("content/ichinoseki/kyodo-suishin/zu");
+        fs::create_dir_all(&zu).unwrap();
+        fs::write(zu.join("taikei.svg"), svg).unwrap();
+        add_figure_section(root, "{{ figure(src=\"zu/taikei.svg\", alt=\"体系図\") }}");
+        let out = root.join("public");
+        build_into(root, &out);
+        assert_eq!(
+            fs::read_to_string(out.join("ichinoseki/kyodo-suishin/zu/taikei.svg")).unwrap(),
+            svg
+        );
+    }
+    let cases = [
+        (
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">\n  <script>alert(1)</script>\n</svg>\n",
+            "2:3: <script> is not allowed in an SVG figure",
+        ),
+        (
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">\n<rect width=\"1\" onload=\"alert(1)\"/>\n</svg>\n",
+            "2:1: <rect> has the event attribute `onload`",
+        ),
+        (
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><foreignObject><p>x</p></foreignObject></svg>",
+            "1:41: <foreignObject> is not allowed",
+        ),
+        (
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">\n<use href=\"https://evil.example/a.svg#x\"/></svg>",
+            "2:1: <use href=\"https://evil.example/a.svg#x\"> points outside the SVG",
+        ),
+    ];
+    for (svg, expected) in cases {
+        let mut line = 0;
+        let err = broken_build(|root| {
+            let zu = root.join("content/ichinoseki/kyodo-suishin/zu");
+            fs::create_dir_all(&zu).unwrap();
+            fs::write(zu.join("taikei.svg"), svg).unwrap();
+            line = add_figure_section(root, "{{ figure(src=\"zu/taikei.svg\", alt=\"体系図\") }}");
+        });
+        assert!(err.contains(&format!("error: {PLAN}:{line}:4: ")), "{err}");
+        assert!(
+            err.contains(&format!(
+                "figure(src=\"zu/taikei.svg\"): content/ichinoseki/kyodo-suishin/zu/taikei.svg:{expected}"
+            )),
+            "{expected}: {err}"
+        );
+    }
+}
+
+#[test]
+fn formula_like_cells_are_neutralised_in_every_form_and_numbers_stay_numbers() {
+    let site = copy_site(&sample_root());
+    let root = site.path();
+    let actions = [
+        " =HYPERLINK(\"https://evil.example\")",
+        "\t=1+1",
+        "\u{3000}=1+1",
+        "＝HYPERLINK(\"https://evil.example\")",
+        "＋1",
+        "－1",
+        "＠SUM(A1)",
+        "  ＠SUM(A1)",
+    ];
+    let list: Vec<String> = actions.iter().map(|a| quoted(a)).collect();
+    append(
+        root,
+        PLAN,
+        &format!(
+            "\n[[items]]\nid = \"formula\"\ntitle = \"数式\"\nactions = [{}]\n\n[[items.indicators]]\nid = \"formula-i\"\nname = \"増減\"\nunit = \"人\"\nactual = [{{ as_of = \"9月末\", value = -5 }}]\n",
+            list.join(", ")
+        ),
+    );
+    let out = root.join("public");
+    build_into(root, &out);
+    let texts = fs::read_to_string(out.join("data/texts.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(texts.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| r.get(0).is_some_and(|id| id.ends_with("#formula")))
+        .map(|r| r.get(4).unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = actions.iter().map(|a| format!("'{a}")).collect();
+    assert_eq!(cells, expected);
+    let values = fs::read_to_string(out.join("data/indicator_values.csv")).unwrap();
+    let row = values
+        .lines()
+        .find(|l| l.contains("#formula-i,"))
+        .expect("the indicator's value row");
+    assert!(
+        row.contains(",-5,人"),
+        "a negative number stays a number: {row}"
+    );
 }

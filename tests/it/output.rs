@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{build_into, copy_site, kohyo, sample_root, snapshot, stderr};
+use crate::common::{build_into, copy_site, copy_tree, kohyo, sample_root, snapshot, stderr};
 
 /// Build `root` into `out`, returning the process output.
 fn build(root: &Path, out: &Path) -> std::process::Output {
@@ -193,15 +193,7 @@ fn enlarge(root: &Path, times: usize) {
         let slug = town.file_name().unwrap().to_str().unwrap().to_string();
         for i in 2..=times {
             let copy = content.join(format!("{slug}{i}"));
-            for entry in walkdir::WalkDir::new(&town) {
-                let entry = entry.unwrap();
-                let to = copy.join(entry.path().strip_prefix(&town).unwrap());
-                if entry.file_type().is_dir() {
-                    fs::create_dir_all(&to).unwrap();
-                } else {
-                    fs::copy(entry.path(), &to).unwrap();
-                }
-            }
+            copy_tree(&town, &copy);
             let file = copy.join("_municipality.toml");
             let text = fs::read_to_string(&file).unwrap();
             let renamed = text.replacen("市\"", &format!("市（{i}）\""), 1);

@@ -1,0 +1,128 @@
+//! Reading source files: only regular files inside their folder are opened, and their bytes are
+//! decoded as UTF-8 (a BOM dropped) or refused with the byte and its true position.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::load::CONTENT_DIR;
+
+/// Whether `root/rel` may be read: its real path (every symbolic link followed) lies inside
+/// `root/within`, and it is a regular file. Nothing is opened, so a FIFO cannot block and a
+/// link to a file elsewhere is never read; `Err` says what is wrong.
+pub fn check_regular_file(root: &Path, rel: &Path, within: &Path) -> Result<(), String> {
+    let path = root.join(rel);
+    let link = fs::symlink_metadata(&path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let folder = match within.as_os_str().is_empty() {
+        true => "the site folder".to_string(),
+        false => format!("{}/", within.display()),
+    };
+    let inside = match (path.canonicalize(), root.join(within).canonicalize()) {
+        (Ok(real), Ok(folder)) => real.starts_with(folder),
+        _ if link.file_type().is_symlink() => {
+            return Err("is a symbolic link to nothing: remove it or put the file here".into());
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(format!("cannot read the file: {e}")),
+    };
+    if !inside {
+        return Err(format!(
+            "leads outside {folder} (through a symbolic link): kohyo reads only files inside it; copy the file here instead"
+        ));
+    }
+    let kind = fs::metadata(&path).map_err(|e| format!("cannot read the file: {e}"))?;
+    match kind.is_file() {
+        true => Ok(()),
+        false => Err(
+            "is not a regular file (a folder, FIFO, device or socket): kohyo reads only regular files"
+                .into(),
+        ),
+    }
+}
+
+/// The folder a source file must stay inside: `content/` for content, the site folder for the
+/// rest (`kohyo.toml`, theme files).
+fn home(rel: &Path) -> PathBuf {
+    match rel.starts_with(CONTENT_DIR) {
+        true => PathBuf::from(CONTENT_DIR),
+        false => PathBuf::new(),
+    }
+}
+
+/// Read a file as text: a UTF-8 BOM is dropped, any other encoding is an error that says which.
+pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    if fs::symlink_metadata(root.join(rel)).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Err(Diagnostic::file(
+            rel,
+            format!(
+                "{} not found: run `kohyo init DIR` to create a site, or pass `--root` to point at one",
+                rel.display()
+            ),
+        ));
+    }
+    check_regular_file(root, rel, &home(rel)).map_err(|why| Diagnostic::file(rel, why))?;
+    let bytes = fs::read(root.join(rel))
+        .map_err(|e| Diagnostic::file(rel, format!("cannot read the file: {e}")))?;
+    decode(rel, &bytes)
+}
+
+/// Decode a file's bytes as UTF-8 (a BOM dropped). A file that is not UTF-8 but reads
+/// fully as Shift_JIS, with nothing but ASCII before its first non-UTF-8 byte, is named as
+/// Shift_JIS; any other is reported at its first invalid byte, shown in the text as read.
+pub fn decode(rel: &Path, bytes: &[u8]) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.to_string()),
+        Err(e) => e.valid_up_to(),
+    };
+    let (sjis, _, sjis_failed) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if !sjis_failed && bytes[..valid].is_ascii() {
+        // The ASCII prefix reads the same in both encodings, so `valid` is its length in both.
+        return Err(Diagnostic::at(
+            rel,
+            &sjis,
+            valid..valid + 1,
+            "this file is saved as Shift_JIS, not UTF-8: save it as UTF-8 (in the editor's \
+             save dialog, choose the encoding UTF-8)",
+        ));
+    }
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    let shown = String::from_utf8_lossy(bytes);
+    Err(Diagnostic::at(
+        rel,
+        &shown,
+        valid..valid + 1,
+        format!(
+            "invalid UTF-8 byte 0x{byte:02X} (shown as \u{FFFD}): this file is not valid UTF-8; remove the byte or save the file as UTF-8"
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stray_byte_is_reported_where_it_is() {
+        let mut bytes = "title = \"上田市\"\nnote = \"重点".as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice("目標\"\n".as_bytes());
+        let d = decode(Path::new("a.toml"), &bytes).unwrap_err();
+        assert_eq!((d.line, d.column), (2, 11));
+        assert!(
+            d.message.starts_with("invalid UTF-8 byte 0xFF"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.source_line, "note = \"重点\u{FFFD}目標\"");
+    }
+
+    #[test]
+    fn a_shift_jis_file_is_named_as_such() {
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("title = \"上田市\"\n");
+        let d = decode(Path::new("a.toml"), &bytes).unwrap_err();
+        assert_eq!((d.line, d.column), (1, 10));
+        assert!(d.message.contains("saved as Shift_JIS"), "{}", d.message);
+        assert_eq!(d.source_line, "title = \"上田市\"");
+    }
+}
