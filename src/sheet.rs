@@ -10,9 +10,9 @@ use std::path::Path;
 use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use toml::{Table, Value};
 
+use crate::import::cells::split_number;
 use crate::import::grid::META_SHEET;
 use crate::import::header::{EXTRA_HEADING, ID_HEADING};
-use crate::import::items::split_number;
 use crate::load::{self, CONTENT_DIR};
 use crate::model::{Labels, numbered};
 use crate::next::{self, Next};
@@ -109,6 +109,17 @@ pub fn write_form(
         .map_err(|e| format!("cannot write {}: {e}", output.display()))
 }
 
+/// Why the form could not be written.
+#[derive(Debug, thiserror::Error)]
+enum FormError {
+    /// The workbook could not be made or saved.
+    #[error("{0}")]
+    Xlsx(#[from] XlsxError),
+    /// Keys of the edition could not be written as TOML for a hidden cell.
+    #[error("the edition's keys cannot be written as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+}
+
 struct Form<'a> {
     levels: &'a [String],
     labels: &'a Labels,
@@ -117,7 +128,7 @@ struct Form<'a> {
 }
 
 impl Form<'_> {
-    fn write(&self, table: &Table, output: &Path) -> Result<usize, XlsxError> {
+    fn write(&self, table: &Table, output: &Path) -> Result<usize, FormError> {
         let mut book = Workbook::new();
         let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
         let open = wrap.clone().set_unlocked();
@@ -184,7 +195,7 @@ impl Form<'_> {
         meta.remove("items");
         let meta_sheet = book.add_worksheet();
         meta_sheet.set_name(META_SHEET)?;
-        meta_sheet.write(0, 0, toml::to_string(&meta).unwrap_or_default())?;
+        meta_sheet.write(0, 0, toml::to_string(&meta)?)?;
         meta_sheet.set_hidden(true);
         book.save(output)?;
         Ok(count)
@@ -198,7 +209,7 @@ impl Form<'_> {
         row: &mut u32,
         wrap: &Format,
         open: &Format,
-    ) -> Result<usize, XlsxError> {
+    ) -> Result<usize, FormError> {
         let mut count = 0;
         let levels = self.levels.len() as u16;
         for item in items {
@@ -246,11 +257,7 @@ impl Form<'_> {
                 }
             }
             if !extra.is_empty() {
-                sheet.write(
-                    first,
-                    levels + 6,
-                    toml::to_string(&extra).unwrap_or_default(),
-                )?;
+                sheet.write(first, levels + 6, toml::to_string(&extra)?)?;
             }
             *row += 1;
             if let Some(children) = t.get("items").and_then(Value::as_array) {

@@ -4,10 +4,12 @@
 //! from the previous edition ([`ids`]), and the edition written as TOML only when the whole
 //! site still passes `kohyo check`.
 
+pub mod cells;
 pub mod grid;
 pub mod header;
 pub mod ids;
 pub mod items;
+mod place;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -176,7 +178,7 @@ fn edition_toml(
             + 1;
         table.insert("order".into(), Value::Integer(order));
     }
-    let unaligned = render(&table, &drafts);
+    let unaligned = render(&table, &drafts, &grid.file)?;
     let edition: Edition = toml::from_str(&unaligned).map_err(|e| {
         format!(
             "{}: the imported edition is not valid: {}",
@@ -192,7 +194,7 @@ fn edition_toml(
         grid.file, grid.sheet
     );
     Ok((
-        format!("{header_comment}{}", render(&table, &drafts)),
+        format!("{header_comment}{}", render(&table, &drafts, &grid.file)?),
         count,
         carried,
         warnings,
@@ -298,6 +300,7 @@ fn sheet_facts(
     table
 }
 
+/// An item and its children as a TOML table.
 fn item_table(d: &Draft) -> Value {
     let mut t = d.keys.clone();
     if !d.items.is_empty() {
@@ -309,15 +312,18 @@ fn item_table(d: &Draft) -> Value {
     Value::Table(t)
 }
 
-fn render(table: &Table, drafts: &[Draft]) -> String {
+/// The edition as TOML: its keys, then the items.
+fn render(table: &Table, drafts: &[Draft], file: &str) -> Result<String, String> {
     let mut t = table.clone();
     t.insert(
         "items".into(),
         Value::Array(drafts.iter().map(item_table).collect()),
     );
-    toml::to_string_pretty(&t).unwrap_or_default()
+    toml::to_string_pretty(&t)
+        .map_err(|e| format!("{file}: the imported edition cannot be written as TOML: {e}"))
 }
 
+/// Items at every level.
 fn count(drafts: &[Draft]) -> usize {
     drafts.iter().map(|d| 1 + count(&d.items)).sum()
 }
