@@ -1,7 +1,7 @@
 //! `kohyo import`: workbooks laid out like the source tables of the sample (made here with
 //! rust_xlsxwriter from the sample's hand-written editions, in the sources' column order, with
 //! merged goal cells, in-cell line breaks, title rows, spacer rows and columns, notes), a
-//! Shift_JIS CSV, ids carried from the previous edition, and bad input.
+//! Shift_JIS CSV, and ids carried from the previous edition.
 
 use std::fs;
 use std::path::Path;
@@ -229,7 +229,8 @@ pub fn edition_json(root: &Path, id: &str) -> Value {
     json
 }
 
-fn import(
+/// `kohyo import FILE --series SERIES --year YEAR --root ROOT EXTRA…`.
+pub fn import(
     root: &Path,
     file: &Path,
     series: &str,
@@ -442,153 +443,4 @@ fn a_shift_jis_csv_imports_as_written() {
         edition_json(dir.path(), &id),
         edition_json(&sample_root(), &id)
     );
-}
-
-/// Import `cells` (row by row; `merges` as first row, column, last row, column) into the
-/// sample's ueda/seisaku-kikaku as 2030: the error, and that nothing was written.
-fn import_error(cells: &[&[&str]], merges: &[(u32, u16, u32, u16)]) -> String {
-    let dir = copy_site(&sample_root());
-    let book_path = dir.path().join("goals.xlsx");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    for (r, row) in cells.iter().enumerate() {
-        for (c, text) in row.iter().enumerate() {
-            if !text.is_empty() {
-                sheet.write(r as u32, c as u16, *text).unwrap();
-            }
-        }
-    }
-    for &(r0, c0, r1, c1) in merges {
-        let text = cells[r0 as usize][c0 as usize];
-        sheet
-            .merge_range(r0, c0, r1, c1, text, &Format::new())
-            .unwrap();
-    }
-    book.save(&book_path).unwrap();
-    let before = crate::common::snapshot(&dir.path().join("content"));
-    let out = import(dir.path(), &book_path, "ueda/seisaku-kikaku", "2030", &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(
-        crate::common::snapshot(&dir.path().join("content")),
-        before,
-        "nothing written"
-    );
-    stderr(&out)
-}
-
-#[test]
-fn a_sheet_without_a_header_is_refused() {
-    let err = import_error(&[&["予算一覧"], &["項目", "金額"], &["道路", "100"]], &[]);
-    assert!(
-        err.contains("goals.xlsx:Sheet1!A1: no header row found"),
-        "{err}"
-    );
-}
-
-#[test]
-fn an_unknown_column_is_refused_at_its_cell() {
-    let err = import_error(
-        &[
-            &["重点目標", "具体的な重点取組項目（箇条書き）", "予算額"],
-            &["1 目標", "① 取組"],
-        ],
-        &[],
-    );
-    assert!(
-        err.contains("goals.xlsx:Sheet1!C1: unknown column 「予算額」"),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_merged_cell_across_two_goals_is_refused() {
-    let err = import_error(
-        &[
-            &[
-                "重点目標",
-                "具体的な重点取組項目（箇条書き）",
-                "期限・数値目標等",
-            ],
-            &["1 一つ目", "① 取組", "年度末まで"],
-            &["2 二つ目", "① 取組", ""],
-        ],
-        &[(1, 2, 2, 2)],
-    );
-    assert!(
-        err.contains(
-            "goals.xlsx:Sheet1!C2: the merged cell C2:C3 spans rows of more than one item"
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn an_empty_sheet_is_refused() {
-    let err = import_error(&[], &[]);
-    assert!(
-        err.contains("goals.xlsx:Sheet1!A1: the sheet is empty"),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_corrupt_or_protected_file_is_refused() {
-    let dir = copy_site(&sample_root());
-    let before = crate::common::snapshot(&dir.path().join("content"));
-    let corrupt = dir.path().join("broken.xlsx");
-    fs::write(&corrupt, b"PK\x03\x04 not really a workbook").unwrap();
-    let out = import(dir.path(), &corrupt, "ueda/seisaku-kikaku", "2030", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("broken.xlsx: cannot read the workbook"),
-        "{}",
-        stderr(&out)
-    );
-    // An encrypted workbook is an OLE compound file, not a zip: what Excel writes with a password.
-    let protected = dir.path().join("locked.xlsx");
-    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    ole.resize(4096, 0);
-    fs::write(&protected, ole).unwrap();
-    let out = import(dir.path(), &protected, "ueda/seisaku-kikaku", "2030", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("locked.xlsx:"), "{}", stderr(&out));
-    assert_eq!(crate::common::snapshot(&dir.path().join("content")), before);
-}
-
-#[test]
-fn an_existing_edition_needs_force_and_ditto_repeats_the_cell_above() {
-    let dir = copy_site(&sample_root());
-    let book_path = dir.path().join("goals.xlsx");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    let rows: [&[&str]; 3] = [
-        &["重点目標", "具体的な重点取組項目（箇条書き）", "担当"],
-        &["1 目標", "① 一つ目\n(1) 取組  ", "政策企画課"],
-        &["", "② 二つ目", "〃"],
-    ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, text) in row.iter().enumerate() {
-            sheet.write(r as u32, c as u16, *text).unwrap();
-        }
-    }
-    book.save(&book_path).unwrap();
-    let out = import(dir.path(), &book_path, "ueda/seisaku-kikaku", "2023", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("2023.toml exists already; give --force"),
-        "{}",
-        stderr(&out)
-    );
-    let out = import(
-        dir.path(),
-        &book_path,
-        "ueda/seisaku-kikaku",
-        "2023",
-        &["--force"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json = edition_json(dir.path(), "ueda/seisaku-kikaku/2023");
-    assert_eq!(json["items"][1]["actions"], serde_json::json!(["(1) 取組"]));
-    assert_eq!(json["items"][2]["owner"], "政策企画課");
-    assert_eq!(json["items"][2]["title"], "二つ目");
 }

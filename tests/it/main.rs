@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod hostile;
 mod import;
+mod import_errors;
 mod import_roundtrip;
 mod opendata;
 mod output;
