@@ -21,10 +21,13 @@ struct SeedRow {
 
 /// The layout of a source table: the list columns after 重点目標 and the actions column, and
 /// whether one cell holds all of a goal's items (seed 000) or each item has its row.
-struct Layout {
-    lists: Vec<(&'static str, &'static str)>,
-    evaluation: bool,
-    items_per_cell: bool,
+pub struct Layout {
+    /// The list columns after the actions column.
+    pub lists: Vec<(&'static str, &'static str)>,
+    /// Whether there is a self-evaluation column.
+    pub evaluation: bool,
+    /// Whether one cell holds all of a goal's items.
+    pub items_per_cell: bool,
 }
 
 fn lines(list: &[String], marker: &str) -> Vec<String> {
@@ -63,7 +66,7 @@ fn list(item: &kohyo::model::Item, key: &str) -> Vec<String> {
 }
 
 /// Write `edition` of the sample as a department's workbook laid out like its source.
-fn seed_workbook(
+pub fn seed_workbook(
     series: &kohyo::model::Series,
     edition: &kohyo::model::Edition,
     layout: &Layout,

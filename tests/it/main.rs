@@ -9,6 +9,7 @@ mod compare;
 mod hostile;
 mod import;
 mod import_errors;
+mod import_formats;
 mod import_roundtrip;
 mod opendata;
 mod output;
