@@ -9,7 +9,7 @@ fn is_circled(c: char) -> bool {
 }
 
 /// Split a heading into its number and title: `① 地域協議会…`, `1 地域内分権…`, `（１）…`.
-/// ASCII and full-width digits need a space after them, so 1日 stays a title.
+/// ASCII and full-width digits need a space or a point after them, so 1日 stays a title.
 pub fn split_number(line: &str) -> (Option<String>, String) {
     let line = line.trim();
     let mut chars = line.char_indices();
@@ -32,7 +32,11 @@ pub fn split_number(line: &str) -> (Option<String>, String) {
             .find(|(_, c)| !is_digit(*c))
             .map_or(line.len(), |(i, _)| i);
         let rest = &line[digits..];
-        (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(digits)
+        match rest.strip_prefix(['.', '．']) {
+            // `1.` and `1．` are numbers too, but not the `1.` of 1.5倍.
+            Some(after) => (!after.starts_with(is_digit)).then(|| line.len() - after.len()),
+            None => (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(digits),
+        }
     } else {
         None
     };
@@ -64,22 +68,41 @@ pub(super) fn is_ditto(text: &str) -> bool {
 }
 
 /// The keys a heading cell gives an item: number, title, and (outside kohyo forms) an owner
-/// written as 【…】 and a status written as （継続）.
-pub(super) fn heading_keys(text: &str, form: bool) -> Table {
+/// written as 【…】, a status written as （継続）, and indicators: the lines after a line
+/// 【施策評価指標】 (one of `indicator_heads` in 【】), each a number and a name.
+pub(super) fn heading_keys(text: &str, form: bool, indicator_heads: &[String]) -> Table {
     let mut keys = Table::new();
     let mut lines = lines(text).into_iter();
     let (number, mut title) = lines
         .next()
         .map_or((None, String::new()), |l| split_number(&l));
     let mut rest: Vec<String> = lines.collect();
-    if title.is_empty() && !rest.is_empty() && !is_owner(&rest[0], form) {
+    let is_head = |line: &str| {
+        !form
+            && line
+                .strip_prefix('【')
+                .and_then(|l| l.strip_suffix('】'))
+                .is_some_and(|h| indicator_heads.iter().any(|i| i == h))
+    };
+    if title.is_empty() && !rest.is_empty() && !is_owner(&rest[0], form) && !is_head(&rest[0]) {
         title = rest.remove(0);
     }
     if let Some(n) = number {
         keys.insert("number".into(), Value::String(n));
     }
+    let mut indicators: Option<Vec<Value>> = None;
     for line in rest {
-        if is_owner(&line, form) {
+        if is_head(&line) {
+            indicators.get_or_insert_with(Vec::new);
+        } else if let Some(list) = indicators.as_mut() {
+            let (number, name) = split_number(&line);
+            let mut indicator = Table::new();
+            if let Some(n) = number {
+                indicator.insert("number".into(), Value::String(n));
+            }
+            indicator.insert("name".into(), Value::String(name));
+            list.push(Value::Table(indicator));
+        } else if is_owner(&line, form) {
             let owner = line.trim_start_matches('【').trim_end_matches('】');
             keys.insert("owner".into(), Value::String(owner.to_string()));
         } else {
@@ -97,7 +120,24 @@ pub(super) fn heading_keys(text: &str, form: bool) -> Table {
     if !title.is_empty() {
         keys.insert("title".into(), Value::String(title));
     }
+    if let Some(list) = indicators.filter(|l| !l.is_empty()) {
+        keys.insert("indicators".into(), Value::Array(list));
+    }
     keys
+}
+
+/// The headings of a leaf cell that lists several items, one per line, each with its circled
+/// number (`①…\n②…`); otherwise the cell as one heading.
+pub(super) fn leaf_headings(text: &str) -> Vec<String> {
+    let lines = lines(text);
+    match lines.len() > 1
+        && lines
+            .iter()
+            .all(|l| l.chars().next().is_some_and(is_circled))
+    {
+        true => lines,
+        false => vec![text.to_string()],
+    }
 }
 
 /// Whether a line is an owner written as 【…】 (never in a kohyo form, which has its column).
@@ -148,17 +188,41 @@ mod tests {
             (Some("（１）".into()), "地域".into())
         );
         assert_eq!(split_number("1日の"), (None, "1日の".into()));
+        assert_eq!(split_number("1. 市民"), (Some("1.".into()), "市民".into()));
+        assert_eq!(split_number("2．市民"), (Some("2．".into()), "市民".into()));
+        assert_eq!(split_number("1.5倍に"), (None, "1.5倍に".into()));
     }
 
     #[test]
     fn headings() {
-        let k = heading_keys("④\n【豊殿地域自治センター】", false);
+        let k = heading_keys("④\n【豊殿地域自治センター】", false, &[]);
         assert_eq!(
             k.get("owner").and_then(Value::as_str),
             Some("豊殿地域自治センター")
         );
         assert!(k.get("title").is_none());
-        let k = heading_keys("① 地域協議会の検討（継続）  ", false);
+        let heads = ["施策評価指標".to_string()];
+        let k = heading_keys(
+            "1. 参加のきっかけ\n【施策評価指標】\n①市民の割合\n②職員の割合",
+            false,
+            &heads,
+        );
+        assert_eq!(k.get("number").and_then(Value::as_str), Some("1."));
+        assert_eq!(
+            k.get("title").and_then(Value::as_str),
+            Some("参加のきっかけ")
+        );
+        assert!(k.get("owner").is_none());
+        let names: Vec<(&str, &str)> = k["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["number"].as_str().unwrap(), i["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(names, [("①", "市民の割合"), ("②", "職員の割合")]);
+        assert_eq!(leaf_headings("①講座\n②研修"), ["①講座", "②研修"]);
+        assert_eq!(leaf_headings("①講座\n続き"), ["①講座\n続き"]);
+        let k = heading_keys("① 地域協議会の検討（継続）  ", false, &[]);
         assert_eq!(k.get("status").and_then(Value::as_str), Some("継続"));
         assert_eq!(
             k.get("title").and_then(Value::as_str),

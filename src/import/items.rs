@@ -4,7 +4,9 @@
 
 use toml::{Table, Value};
 
-use super::cells::{heading_keys, is_ditto, is_note, is_owner, marker_blocks, strings};
+use super::cells::{
+    heading_keys, is_ditto, is_note, is_owner, leaf_headings, marker_blocks, strings,
+};
 use super::grid::Grid;
 use super::header::{Column, Header};
 use super::place::{by_span, deepest_open, open_path, place_field, push_at};
@@ -28,8 +30,14 @@ pub struct Built {
     pub warnings: Vec<String>,
 }
 
-/// Read the rows under the header into items.
-pub fn build(grid: &Grid, header: &Header, depths: usize) -> Result<Built, String> {
+/// Read the rows under the header into items of `depths` levels; `indicator_heads` are the
+/// headings (施策評価指標) that start a list of indicators inside a heading cell.
+pub fn build(
+    grid: &Grid,
+    header: &Header,
+    depths: usize,
+    indicator_heads: &[String],
+) -> Result<Built, String> {
     let form = header.columns.iter().any(|(_, k, _)| *k == Column::Id);
     let level_cols: Vec<(usize, usize)> = header
         .columns
@@ -113,12 +121,19 @@ pub fn build(grid: &Grid, header: &Header, depths: usize) -> Result<Built, Strin
                     if depth > 0 { "item" } else { "goal" }
                 )
             })?;
-            let draft = Draft {
-                keys: heading_keys(t, form),
-                items: Vec::new(),
-                rows: (r, last),
+            // A cell of the deepest level may list several items, one per ① line.
+            let headings = match depth == leaf && !form {
+                true => leaf_headings(t),
+                false => vec![t.clone()],
             };
-            started.push(push_at(&mut roots, &path, draft, r));
+            for heading in headings {
+                let draft = Draft {
+                    keys: heading_keys(&heading, form, indicator_heads),
+                    items: Vec::new(),
+                    rows: (r, last),
+                };
+                started.push(push_at(&mut roots, &path, draft, r));
+            }
         }
         if marker_items && let Some(c) = actions_col {
             let blocks = marker_blocks(&text[r][c]);
@@ -137,7 +152,7 @@ pub fn build(grid: &Grid, header: &Header, depths: usize) -> Result<Built, Strin
                         )
                     })?;
                     let mut draft = Draft {
-                        keys: heading_keys(&heading, form),
+                        keys: heading_keys(&heading, form, indicator_heads),
                         items: Vec::new(),
                         rows: (r, last),
                     };

@@ -137,7 +137,13 @@ fn edition_toml(
         ));
     }
     let header = header::find(grid, series)?;
-    let built = items::build(grid, &header, series.levels.len())?;
+    let indicators = series
+        .labels
+        .resolve(&crate::model::Labels::default())
+        .indicators;
+    let mut indicator_heads = vec!["指標".to_string()];
+    indicator_heads.extend(indicators.filter(|h| h != "指標"));
+    let built = items::build(grid, &header, series.levels.len(), &indicator_heads)?;
     let mut warnings = built.warnings;
     let mut drafts = built.items;
     if drafts.is_empty() {
@@ -250,7 +256,16 @@ fn sheet_facts(
             wareki::fiscal_year_label(*y),
             series.levels.first().map_or("", String::as_str)
         ),
-        Next::Version { label, .. } => format!("{}（{label}）", series.title),
+        // 体系表(11月30日現在): the document's name without the version is the title.
+        Next::Version { label, .. } => document
+            .as_deref()
+            .and_then(|d| {
+                d.strip_suffix(&format!("({label})"))
+                    .or_else(|| d.strip_suffix(&format!("（{label}）")))
+            })
+            .map(|t| t.trim_end().to_string())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| format!("{}（{label}）", series.title)),
     });
     table.insert("title".into(), Value::String(title));
     if let Some(d) = document {

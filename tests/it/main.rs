@@ -11,6 +11,7 @@ mod import;
 mod import_errors;
 mod import_formats;
 mod import_roundtrip;
+mod import_taikei;
 mod opendata;
 mod output;
 mod pages;
