@@ -84,12 +84,13 @@ enum Command {
         #[arg(long)]
         series: String,
         /// Fiscal year of the edition (western calendar); the file is YEAR.toml.
-        #[arg(long, conflicts_with = "version", required_unless_present = "version")]
+        #[arg(long, conflicts_with = "version", required_unless_present_any = ["version", "slug"])]
         year: Option<i32>,
         /// Version label of the edition, e.g. 12月15日現在 (for series dated by version).
         #[arg(long, requires = "slug")]
         version: Option<String>,
-        /// File name of the edition, without .toml (ASCII), e.g. dec15.
+        /// File name of the edition, without .toml (ASCII), e.g. dec15; alone, for a kohyo form,
+        /// whose own keys date the edition (e.g. a plan dated by its period).
         #[arg(long)]
         slug: Option<String>,
         /// Sheet to read [default: the first sheet].
@@ -112,6 +113,9 @@ enum Command {
         /// Version label of the edition.
         #[arg(long)]
         version: Option<String>,
+        /// File name of an existing edition, without .toml (e.g. dai3ji, for a plan dated by its period).
+        #[arg(long, conflicts_with_all = ["year", "version"])]
+        slug: Option<String>,
         /// The workbook to write (.xlsx).
         #[arg(long)]
         output: PathBuf,
@@ -328,9 +332,10 @@ fn main() -> ExitCode {
             root,
             force,
         } => {
-            let edition = match (year, version, slug) {
-                (Some(y), _, _) => kohyo::next::Next::Year(y),
-                (None, Some(label), Some(slug)) => kohyo::next::Next::Version { label, slug },
+            let edition = match (year, version, slug.clone()) {
+                (Some(y), _, _) => Some(kohyo::next::Next::Year(y)),
+                (None, Some(label), Some(slug)) => Some(kohyo::next::Next::Version { label, slug }),
+                (None, None, Some(_)) => None,
                 _ => {
                     return fail(
                         BuildError::Other(
@@ -345,6 +350,7 @@ fn main() -> ExitCode {
                 file: &file,
                 series: &series,
                 edition,
+                slug: slug.as_deref(),
                 sheet: sheet.as_deref(),
                 force,
             };
@@ -368,6 +374,7 @@ fn main() -> ExitCode {
             series,
             year,
             version,
+            slug,
             output,
             root,
         } => {
@@ -379,7 +386,13 @@ fn main() -> ExitCode {
                 }),
                 _ => None,
             };
-            match kohyo::sheet::write_form(&root, &series, edition.as_ref(), &output) {
+            match kohyo::sheet::write_form(
+                &root,
+                &series,
+                edition.as_ref(),
+                slug.as_deref(),
+                &output,
+            ) {
                 Ok(items) => {
                     println!("wrote {}: {items} items", output.display());
                     ExitCode::SUCCESS

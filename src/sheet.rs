@@ -31,11 +31,13 @@ const SHOWN: [&str; 8] = [
 /// The list columns of the form, in order.
 const LISTS: [&str; 4] = ["actions", "targets", "progress", "results"];
 
-/// Which edition to write: an existing one (by year or version label), or the next.
+/// Write the form of an edition of `series` to `output`: an existing one (by year or version
+/// label, or by file name `slug`), or the next; returns the number of items.
 pub fn write_form(
     root: &Path,
     series: &str,
     edition: Option<&Next>,
+    slug: Option<&str>,
     output: &Path,
 ) -> Result<usize, String> {
     let site = load::load(root).map_err(|d| {
@@ -47,11 +49,17 @@ pub fn write_form(
     let (_, s) = site
         .series(series)
         .ok_or_else(|| format!("no series `{series}` under {CONTENT_DIR}/"))?;
-    let existing = s.editions.iter().find(|e| match edition {
-        Some(Next::Year(y)) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 == *y),
-        Some(Next::Version { label, .. }) => e.version.as_deref() == Some(label.as_str()),
-        None => false,
+    let existing = s.editions.iter().find(|e| match (edition, slug) {
+        (Some(Next::Year(y)), _) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 == *y),
+        (Some(Next::Version { label, .. }), _) => e.version.as_deref() == Some(label.as_str()),
+        (None, Some(slug)) => e.slug == slug,
+        (None, None) => false,
     });
+    if let (None, Some(slug)) = (existing, slug) {
+        return Err(format!(
+            "no edition `{slug}` in {series}: expected one of its file names without .toml"
+        ));
+    }
     let table = match (existing, edition) {
         (Some(e), _) => {
             let text = fs::read_to_string(root.join(&e.source_path))

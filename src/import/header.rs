@@ -96,6 +96,16 @@ pub fn find(grid: &Grid, series: &Series) -> Result<Header, String> {
         let s = squeeze(text);
         known.iter().find(|(k, _)| *k == s).map(|(_, c)| *c)
     };
+    // Every meaning of a heading, in order: a level named like a field (具体的な取組) is the
+    // level where it first appears and the field where it appears again.
+    let meanings = |text: &str| {
+        let s = squeeze(text);
+        known
+            .iter()
+            .filter(|(k, _)| *k == s)
+            .map(|(_, c)| *c)
+            .collect::<Vec<_>>()
+    };
     for (row, cells) in grid.cells.iter().enumerate() {
         let hits = cells.iter().filter(|c| lookup(c).is_some()).count();
         if hits < 2 {
@@ -115,14 +125,21 @@ pub fn find(grid: &Grid, series: &Series) -> Result<Header, String> {
                     dedup(names).join("、")
                 ));
             };
-            if let Some((first, _, _)) = columns.iter().find(|(_, k, _)| *k == kind) {
+            let unused = meanings(text)
+                .into_iter()
+                .find(|m| !columns.iter().any(|(_, k, _)| k == m));
+            let Some(kind) = unused else {
+                let first = columns
+                    .iter()
+                    .find(|(_, k, _)| *k == kind)
+                    .map_or(col, |(c, _, _)| *c);
                 return Err(format!(
                     "{}: column 「{}」 appears twice (first at {}); expected each heading once",
                     grid.place(row, col),
                     text.trim(),
-                    super::grid::cell_name(row, *first)
+                    super::grid::cell_name(row, first)
                 ));
-            }
+            };
             columns.push((col, kind, text.trim().to_string()));
         }
         if !columns

@@ -33,8 +33,11 @@ pub struct Request<'a> {
     pub file: &'a Path,
     /// `municipality/series`.
     pub series: &'a str,
-    /// The edition to write.
-    pub edition: Next,
+    /// The edition to write, by year or version; `None`: the edition named `slug`, dated by
+    /// the keys a kohyo form carries (for an edition dated by neither, such as a period).
+    pub edition: Option<Next>,
+    /// File name of the edition when `edition` is `None`.
+    pub slug: Option<&'a str>,
     /// Sheet name (default: the first sheet).
     pub sheet: Option<&'a str>,
     /// Replace an existing edition file.
@@ -65,9 +68,11 @@ pub fn import(request: &Request) -> Result<Imported, String> {
     let (_, series) = site
         .series(request.series)
         .ok_or_else(|| format!("no series `{}` under {CONTENT_DIR}/", request.series))?;
-    let slug = match &request.edition {
-        Next::Year(y) => y.to_string(),
-        Next::Version { slug, .. } => slug.clone(),
+    let slug = match (&request.edition, request.slug) {
+        (Some(Next::Year(y)), _) => y.to_string(),
+        (Some(Next::Version { slug, .. }), _) => slug.clone(),
+        (None, Some(slug)) => slug.to_string(),
+        (None, None) => return Err("give --year YEAR, or --version LABEL --slug NAME".into()),
     };
     if !crate::model::is_valid_id(&slug) {
         return Err(format!(
@@ -88,7 +93,7 @@ pub fn import(request: &Request) -> Result<Imported, String> {
     let text = edition_toml(
         &grid,
         series,
-        &request.edition,
+        request.edition.as_ref(),
         &slug,
         &site.user_dictionary,
     )?;
@@ -121,7 +126,7 @@ type Made = (String, usize, usize, Vec<String>);
 fn edition_toml(
     grid: &grid::Grid,
     series: &Series,
-    next: &Next,
+    next: Option<&Next>,
     slug: &str,
     dictionary: &Option<String>,
 ) -> Result<Made, String> {
@@ -160,24 +165,42 @@ fn edition_toml(
                 grid::META_SHEET
             )
         })?,
-        None => sheet_facts(grid, &header, series, next, &mut warnings),
+        None => {
+            let next = next.ok_or_else(|| {
+                format!(
+                    "{}: only a form written by `kohyo sheet` carries its edition's dates; give --year YEAR, or --version LABEL --slug NAME",
+                    grid.file
+                )
+            })?;
+            sheet_facts(grid, &header, series, next, &mut warnings)
+        }
     };
     match next {
-        Next::Year(y) => {
+        Some(Next::Year(y)) => {
             table.insert("fiscal_year".into(), Value::Integer(i64::from(*y)));
         }
-        Next::Version { label, .. } => {
+        Some(Next::Version { label, .. }) => {
             table.insert("version".into(), Value::String(label.clone()));
         }
+        None => {}
     }
-    let previous = series.editions.iter().rfind(|e| {
+    // An edition named by its file alone follows the editions listed before it.
+    let before = match next {
+        Some(_) => series.editions.len(),
+        None => series
+            .editions
+            .iter()
+            .position(|e| e.slug == slug)
+            .unwrap_or(series.editions.len()),
+    };
+    let previous = series.editions[..before].iter().rfind(|e| {
         e.slug != slug
             && match next {
-                Next::Year(y) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 < *y),
-                Next::Version { .. } => true,
+                Some(Next::Year(y)) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 < *y),
+                Some(Next::Version { .. }) | None => true,
             }
     });
-    if let (Next::Version { .. }, false) = (next, table.contains_key("order")) {
+    if let (Some(Next::Version { .. }), false) = (next, table.contains_key("order")) {
         let order = previous
             .and_then(|p| p.order)
             .unwrap_or(series.editions.len() as i64)

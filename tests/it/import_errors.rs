@@ -157,3 +157,44 @@ fn an_existing_edition_needs_force_and_ditto_repeats_the_cell_above() {
     assert_eq!(json["items"][2]["owner"], "政策企画課");
     assert_eq!(json["items"][2]["title"], "二つ目");
 }
+
+#[test]
+fn a_department_sheet_named_by_file_alone_is_refused() {
+    let dir = copy_site(&sample_root());
+    let path = dir.path().join("goals.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["重点目標", "具体的な重点取組項目（箇条書き）"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    sheet.write(1, 0, "1 目標").unwrap();
+    sheet.write(1, 1, "① 取組").unwrap();
+    book.save(&path).unwrap();
+    let before = crate::common::snapshot(&dir.path().join("content"));
+    let out = crate::common::kohyo(&[
+        "import",
+        path.to_str().unwrap(),
+        "--series",
+        "ueda/seisaku-kikaku",
+        "--slug",
+        "extra",
+        "--root",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "goals.xlsx: only a form written by `kohyo sheet` carries its edition's dates"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        crate::common::snapshot(&dir.path().join("content")),
+        before,
+        "nothing written"
+    );
+}
