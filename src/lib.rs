@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
+pub mod import;
 pub mod init;
 pub mod load;
 pub mod markdown;
@@ -19,6 +20,7 @@ pub mod render;
 pub mod safe_url;
 pub mod search;
 pub mod serve;
+pub mod sheet;
 pub mod shortcode;
 pub mod site;
 pub mod source;

@@ -76,6 +76,53 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Import an edition from a department's spreadsheet (.xlsx, .xls, .ods, .csv) or a filled-in kohyo form, e.g. `kohyo import goals.xlsx --series ueda/seisaku-kikaku --year 2024`.
+    Import {
+        /// The spreadsheet file.
+        file: PathBuf,
+        /// The series as `municipality/series` (folder names under content/).
+        #[arg(long)]
+        series: String,
+        /// Fiscal year of the edition (western calendar); the file is YEAR.toml.
+        #[arg(long, conflicts_with = "version", required_unless_present_any = ["version", "slug"])]
+        year: Option<i32>,
+        /// Version label of the edition, e.g. 12月15日現在 (for series dated by version).
+        #[arg(long, requires = "slug")]
+        version: Option<String>,
+        /// File name of the edition, without .toml (ASCII), e.g. dec15; alone, for a kohyo form,
+        /// whose own keys date the edition (e.g. a plan dated by its period).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Sheet to read [default: the first sheet].
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Replace the edition file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write an edition (by default the next one) as the Excel form departments fill in, e.g. `kohyo sheet ueda/seisaku-kikaku --year 2024 --output 2024.xlsx`.
+    Sheet {
+        /// The series as `municipality/series` (folder names under content/).
+        series: String,
+        /// Fiscal year of the edition (an existing one, or the next to start).
+        #[arg(long, conflicts_with = "version")]
+        year: Option<i32>,
+        /// Version label of the edition.
+        #[arg(long)]
+        version: Option<String>,
+        /// File name of an existing edition, without .toml (e.g. dai3ji, for a plan dated by its period).
+        #[arg(long, conflicts_with_all = ["year", "version"])]
+        slug: Option<String>,
+        /// The workbook to write (.xlsx).
+        #[arg(long)]
+        output: PathBuf,
+        /// Site root (the folder holding kohyo.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Show what changed between two editions of a series, e.g. `kohyo diff ueda/shimin-machizukuri 2017 2018`.
     Diff {
         /// The series as `municipality/series` (folder names under content/).
@@ -270,6 +317,84 @@ fn main() -> ExitCode {
                         c.from.display(),
                         c.items
                     );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::Import {
+            file,
+            series,
+            year,
+            version,
+            slug,
+            sheet,
+            root,
+            force,
+        } => {
+            let edition = match (year, version, slug.clone()) {
+                (Some(y), _, _) => Some(kohyo::next::Next::Year(y)),
+                (None, Some(label), Some(slug)) => Some(kohyo::next::Next::Version { label, slug }),
+                (None, None, Some(_)) => None,
+                _ => {
+                    return fail(
+                        BuildError::Other(
+                            "give --year YEAR, or --version LABEL --slug NAME".into(),
+                        ),
+                        color,
+                    );
+                }
+            };
+            let request = kohyo::import::Request {
+                root: &root,
+                file: &file,
+                series: &series,
+                edition,
+                slug: slug.as_deref(),
+                sheet: sheet.as_deref(),
+                force,
+            };
+            match kohyo::import::import(&request) {
+                Ok(done) => {
+                    for warning in &done.warnings {
+                        eprintln!("warning: {warning}");
+                    }
+                    println!(
+                        "wrote {}: {} items, {} with the id of the previous edition's item",
+                        done.path.display(),
+                        done.items,
+                        done.carried
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(BuildError::Other(message), color),
+            }
+        }
+        Command::Sheet {
+            series,
+            year,
+            version,
+            slug,
+            output,
+            root,
+        } => {
+            let edition = match (year, version) {
+                (Some(y), _) => Some(kohyo::next::Next::Year(y)),
+                (None, Some(label)) => Some(kohyo::next::Next::Version {
+                    slug: String::new(),
+                    label,
+                }),
+                _ => None,
+            };
+            match kohyo::sheet::write_form(
+                &root,
+                &series,
+                edition.as_ref(),
+                slug.as_deref(),
+                &output,
+            ) {
+                Ok(items) => {
+                    println!("wrote {}: {items} items", output.display());
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),

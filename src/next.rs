@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use crate::load::{self, CONTENT_DIR, Site};
+use crate::model::Series;
 use crate::wareki;
 
 /// What the new edition is.
@@ -77,6 +78,25 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
             path.display()
         ));
     }
+    let (table, items) = next_table(root, s, next)?;
+    let header = format!(
+        "# Started from {} by `kohyo new`: stage set to plan; progress, results, evaluations and\n# reported indicator values cleared. Update the targets for the new edition.\n\n",
+        from.display()
+    );
+    let body = toml::to_string_pretty(&table).map_err(|e| format!("cannot write TOML: {e}"))?;
+    fs::write(root.join(&path), format!("{header}{body}"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Created { path, from, items })
+}
+
+/// The next edition of series `s` as a TOML table, from its latest edition: stage `plan`,
+/// the year or version set, the year that ended cleared. Also returns the items kept.
+pub fn next_table(root: &Path, s: &Series, next: &Next) -> Result<(Table, usize), String> {
+    let latest = s
+        .editions
+        .last()
+        .ok_or_else(|| format!("series `{}` has no edition to start from", s.slug))?;
+    let from = latest.source_path.clone();
     let text = fs::read_to_string(root.join(&from))
         .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
     let mut table: Table = toml::from_str(&text).map_err(|e| format!("{}: {e}", from.display()))?;
@@ -107,14 +127,7 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
         clear_items(list, &mut items);
     }
     clear_indicators(table.get_mut("indicators"));
-    let header = format!(
-        "# Started from {} by `kohyo new`: stage set to plan; progress, results, evaluations and\n# reported indicator values cleared. Update the targets for the new edition.\n\n",
-        from.display()
-    );
-    let body = toml::to_string_pretty(&table).map_err(|e| format!("cannot write TOML: {e}"))?;
-    fs::write(root.join(&path), format!("{header}{body}"))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Created { path, from, items })
+    Ok((table, items))
 }
 
 fn clear_items(list: &mut [Value], count: &mut usize) {
