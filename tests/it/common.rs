@@ -231,3 +231,11 @@ pub fn append(root: &Path, file: &str, text: &str) -> usize {
     fs::write(&path, content).unwrap();
     line
 }
+
+/// The JSON-LD blocks of a page, parsed, in page order.
+pub fn json_ld(html: &str) -> Vec<serde_json::Value> {
+    html.split("<script type=\"application/ld+json\">")
+        .skip(1)
+        .map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap())
+        .collect()
+}

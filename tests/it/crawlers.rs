@@ -9,7 +9,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use crate::common::{copy_site, kohyo, sample_root, stderr};
+use crate::common::{copy_site, json_ld, kohyo, sample_root, stderr};
 
 /// Build a copy of the sample with `base_url`; returns the site folder (output in `public/`).
 fn build_with_base(base_url: &str) -> tempfile::TempDir {
@@ -218,14 +218,6 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
     let home = fs::read_to_string(site.path().join("public/ueda/index.html")).unwrap();
     assert!(home.contains("<link rel=\"canonical\" href=\"/plans/ueda/\">"));
     assert!(!home.contains("og:url"));
-}
-
-/// The JSON-LD blocks of a page, parsed.
-fn json_ld(html: &str) -> Vec<serde_json::Value> {
-    html.split("<script type=\"application/ld+json\">")
-        .skip(1)
-        .map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap())
-        .collect()
 }
 
 /// The breadcrumb trail a reader sees: `(name, url)`, the current page's url being its own.

@@ -409,10 +409,12 @@ fn metadata_points_at_files_that_exist() {
     assert!(downloads > 30);
 
     let html = page("data/index.html");
-    let start = html.find("<script type=\"application/ld+json\">").unwrap();
-    let rest = &html[start + 35..];
-    let jsonld: Value = serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap();
-    assert_eq!(jsonld["@type"], "Dataset");
+    // The page's JSON-LD blocks: its breadcrumb trail, then the Dataset.
+    let blocks = crate::common::json_ld(&html);
+    let jsonld = blocks
+        .iter()
+        .find(|b| b["@type"] == "Dataset")
+        .expect("a Dataset block");
     assert_eq!(
         jsonld["license"],
         "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
