@@ -9,6 +9,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod init;
+pub mod layout;
 pub mod load;
 pub mod markdown;
 pub mod model;

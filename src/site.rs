@@ -144,6 +144,12 @@ pub fn render_into(
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
     progress: &dyn Fn(&str),
 ) -> Result<Made, BuildError> {
+    // Two files at one path are refused here, so `check` and the preview find it as `build` does.
+    let mut claimed = std::collections::HashSet::new();
+    let emit = &mut |files: Vec<OutputFile>| {
+        output::claim(&mut claimed, &files).map_err(|e| e.to_string())?;
+        emit(files)
+    };
     let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
     progress("comparing editions");
     let comparisons =

@@ -19,6 +19,7 @@ pub mod compare;
 
 use crate::config::Config;
 use crate::diff::{self, Comparison};
+use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -101,15 +102,20 @@ pub fn render_site(
         "dataset_jsonld",
         &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
     );
-    renderer.page("data.html", "data/index.html", &[], ctx)?;
-    renderer.page("search.html", "search/index.html", &[], Context::new())?;
+    renderer.page("data.html", &format!("{DATA_DIR}/index.html"), &[], ctx)?;
     renderer.page(
-        "accessibility.html",
-        "accessibility/index.html",
+        "search.html",
+        &format!("{SEARCH_DIR}/index.html"),
         &[],
         Context::new(),
     )?;
-    renderer.page("404.html", "404.html", &[], Context::new())?;
+    renderer.page(
+        "accessibility.html",
+        &format!("{ACCESSIBILITY_DIR}/index.html"),
+        &[],
+        Context::new(),
+    )?;
+    renderer.page("404.html", NOT_FOUND_PAGE, &[], Context::new())?;
     let files = renderer.finish()?;
     Ok(Rendered { files, editions })
 }

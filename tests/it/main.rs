@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod compare;
 mod hostile;
+mod layout;
 mod opendata;
 mod output;
 mod pages;
