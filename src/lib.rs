@@ -24,6 +24,7 @@ pub mod shortcode;
 pub mod site;
 pub mod source;
 pub mod svg;
+pub mod template;
 pub mod text;
 pub mod theme;
 pub mod user_dictionary;

@@ -60,10 +60,15 @@ pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
             ),
         ));
     }
-    check_regular_file(root, rel, &home(rel)).map_err(|why| Diagnostic::file(rel, why))?;
-    let bytes = fs::read(root.join(rel))
-        .map_err(|e| Diagnostic::file(rel, format!("cannot read the file: {e}")))?;
+    let bytes = read_bytes(root, rel)?;
     decode(rel, &bytes)
+}
+
+/// Read a file's bytes once [`check_regular_file`] allows it; errors name `rel`.
+pub fn read_bytes(root: &Path, rel: &Path) -> Result<Vec<u8>, Diagnostic> {
+    check_regular_file(root, rel, &home(rel)).map_err(|why| Diagnostic::file(rel, why))?;
+    fs::read(root.join(rel))
+        .map_err(|e| Diagnostic::file(rel, format!("cannot read the file: {e}")))
 }
 
 /// Decode a file's bytes as UTF-8 (a BOM dropped). A file that is not UTF-8 but reads

@@ -213,8 +213,11 @@ fn broken_theme_template_is_reported_and_output_kept() {
         )
         .unwrap();
     });
-    assert!(err.contains("error: theme template error"), "{err}");
-    assert!(err.contains("series.html"), "{err}");
+    assert!(
+        err.contains("error: themes/default/templates/series.html:1:"),
+        "{err}"
+    );
+    assert!(err.contains("template syntax error"), "{err}");
 }
 
 #[test]

@@ -15,3 +15,4 @@ mod search;
 mod seeds;
 mod serve;
 mod shortcodes;
+mod theme;
