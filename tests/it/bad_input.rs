@@ -547,3 +547,19 @@ fn an_error_on_a_very_long_line_shows_the_part_around_it() {
         "caret not under the 3: {before}|"
     );
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_by_name() {
+    let err = broken_build(|root| {
+        // Sparse: 17 MiB by its length, nothing written; refused before it is read.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(root.join(EDITION))
+            .unwrap();
+        file.set_len(17 * 1024 * 1024).unwrap();
+    });
+    let at = format!(
+        "error: {EDITION}: the file is too large (17825792 bytes; kohyo reads at most 16777216 bytes, 16 MiB"
+    );
+    assert!(err.contains(&at), "{}", &err[..err.len().min(400)]);
+}
