@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod compare;
+mod fuzz;
 mod hostile;
 mod layout;
 mod opendata;
