@@ -4,7 +4,9 @@
 //! limit. Every case must end by itself with exit code 0 or 1, never a signal; check and build
 //! must agree; every error must name a file (and a line and column where it has one).
 //!
-//! `KOHYO_FUZZ_CASES` (default 300) sets the number of cases, `KOHYO_FUZZ_SEED` the seed.
+//! `KOHYO_FUZZ_CASES` (default 250) sets the number of cases, `KOHYO_FUZZ_SEED` the seed, and
+//! `KOHYO_FUZZ_SECONDS` stops starting new cases after that many seconds (for long runs:
+//! `KOHYO_FUZZ_CASES=100000 KOHYO_FUZZ_SECONDS=600`). The test prints how many cases it tried.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -304,7 +306,7 @@ fn mutated_sites_end_cleanly_with_placed_errors() {
     let cases: usize = std::env::var("KOHYO_FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(250);
     let seed: u64 = std::env::var("KOHYO_FUZZ_SEED")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -318,8 +320,12 @@ fn mutated_sites_end_cleanly_with_placed_errors() {
         .map(|e| e.path().strip_prefix(&sample).unwrap().to_path_buf())
         .collect();
     files.sort();
+    let budget = std::env::var("KOHYO_FUZZ_SECONDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map(Duration::from_secs);
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
+    let (next, tried) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let (builds, failed_cases) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let findings = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -327,9 +333,10 @@ fn mutated_sites_end_cleanly_with_placed_errors() {
             s.spawn(|| {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= cases {
+                    if n >= cases || budget.is_some_and(|b| started.elapsed() > b) {
                         break;
                     }
+                    tried.fetch_add(1, Ordering::Relaxed);
                     let found = case(n, seed, &files, &builds);
                     if !found.is_empty() {
                         failed_cases.fetch_add(1, Ordering::Relaxed);
@@ -341,7 +348,8 @@ fn mutated_sites_end_cleanly_with_placed_errors() {
     });
     let findings = findings.into_inner().unwrap();
     eprintln!(
-        "fuzz: {cases} cases tried (seed {seed}, {} with a build) in {:.1} s: {} failed",
+        "fuzz: {} cases tried (seed {seed}, {} with a build) in {:.1} s: {} failed",
+        tried.load(Ordering::Relaxed),
         builds.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64(),
         failed_cases.load(Ordering::Relaxed)
