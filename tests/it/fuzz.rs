@@ -115,7 +115,7 @@ fn mutate(root: &Path, files: &[PathBuf], rng: &mut Rng) -> String {
         }
         5 => {
             const JUNK: [&[u8]; 5] = [b"\xFF", b"\xC3", b"\xE3\x81", b"\xED\xA0\x80", b"\0"];
-            let junk: &[u8] = *rng.pick(JUNK.as_slice());
+            let junk = JUNK[rng.below(JUNK.len())];
             bytes.splice(at..at, junk.iter().copied());
             format!("bytes {junk:02X?} inserted at {at}")
         }
@@ -272,7 +272,7 @@ fn case(number: usize, seed: u64, files: &[PathBuf], builds: &AtomicUsize) -> Ve
     };
     judge("check", &check);
     // A FIFO must not block a build either.
-    if number % BUILD_EVERY == 0 || what.contains("FIFO") {
+    if number.is_multiple_of(BUILD_EVERY) || what.contains("FIFO") {
         builds.fetch_add(1, Ordering::Relaxed);
         let out = root.join("public");
         let build = run(&[
