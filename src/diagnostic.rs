@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// One problem found in the content, with the position staff need to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,10 @@ impl Diagnostic {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
             out.push_str(&format!("{blue}{pad} |{reset}\n"));
-            out.push_str(&format!("{blue}{number} |{reset} {}\n", self.source_line));
+            out.push_str(&format!(
+                "{blue}{number} |{reset} {}\n",
+                self.excerpt_line()
+            ));
             out.push_str(&format!(
                 "{blue}{pad} |{reset} {red}{}{reset}\n",
                 self.caret_line()
@@ -95,21 +98,58 @@ impl Diagnostic {
         out
     }
 
-    /// Spaces and carets that put `^^^` under the offending part of [`Diagnostic::source_line`]
-    /// (wide characters count two columns).
+    /// The part of [`Diagnostic::source_line`] that is shown: the whole line when it fits in
+    /// [`EXCERPT_WIDTH`] terminal columns, else a window around the column with `…` where it
+    /// was cut.
+    pub fn excerpt_line(&self) -> String {
+        self.excerpt().0
+    }
+
+    /// Spaces and carets that put `^^^` under the offending part of
+    /// [`Diagnostic::excerpt_line`] (wide characters count two columns).
     pub fn caret_line(&self) -> String {
-        let before = self
-            .source_line
-            .chars()
-            .take(self.column.saturating_sub(1))
-            .collect::<String>();
-        format!(
-            "{}{}",
-            " ".repeat(before.width()),
-            "^".repeat(self.caret_width)
-        )
+        let (_, pad, carets) = self.excerpt();
+        format!("{}{}", " ".repeat(pad), "^".repeat(carets))
+    }
+
+    /// The shown line, the width before the caret and the caret's width.
+    fn excerpt(&self) -> (String, usize, usize) {
+        let chars: Vec<char> = self.source_line.chars().collect();
+        let at = self.column.saturating_sub(1).min(chars.len());
+        let cells = |c: &char| c.width().unwrap_or(0);
+        if self.source_line.width() <= EXCERPT_WIDTH {
+            let before = chars[..at].iter().map(cells).sum();
+            return (self.source_line.clone(), before, self.caret_width);
+        }
+        let (mut start, mut before) = (at, 0);
+        while start > 0 && before + cells(&chars[start - 1]) <= EXCERPT_BEFORE {
+            start -= 1;
+            before += cells(&chars[start]);
+        }
+        let (mut end, mut width) = (at, before);
+        while end < chars.len() && width + cells(&chars[end]) <= EXCERPT_WIDTH - 2 {
+            width += cells(&chars[end]);
+            end += 1;
+        }
+        let mut shown = String::new();
+        let lead = start > 0;
+        if lead {
+            shown.push('…');
+        }
+        shown.extend(&chars[start..end]);
+        if end < chars.len() {
+            shown.push('…');
+        }
+        let pad = before + usize::from(lead);
+        let carets = self.caret_width.min(width - before).max(1);
+        (shown, pad, carets)
     }
 }
+
+/// The widest source excerpt shown, in terminal columns.
+pub const EXCERPT_WIDTH: usize = 100;
+/// How much of a long line is shown before the column, in terminal columns.
+const EXCERPT_BEFORE: usize = 40;
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -165,5 +205,35 @@ mod tests {
             text.contains("1 | title = \"上田\"\n  |          ^^^^\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column_and_the_caret_stays_under_it() {
+        let line = format!("{}x = \"{}\"", "あ".repeat(2000), "い".repeat(3000));
+        let start = line.find('x').unwrap();
+        let d = Diagnostic::at(Path::new("a.toml"), &line, start..start + 1, "bad");
+        assert_eq!(d.column, 2001);
+        let shown = d.excerpt_line();
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(shown.width() <= EXCERPT_WIDTH, "{}", shown.width());
+        let caret = d.caret_line();
+        let under = caret.find('^').unwrap();
+        let mut cells = 0;
+        let marked = shown.chars().find(|c| {
+            let here = cells;
+            cells += c.width().unwrap_or(0);
+            here == under
+        });
+        assert_eq!(marked, Some('x'), "{shown}\n{caret}");
+        // The start of a long line: no leading `…`, caret at the first character.
+        let d = Diagnostic::at(Path::new("a.toml"), &line, 0..3, "bad");
+        assert!(!d.excerpt_line().starts_with('…'));
+        assert_eq!(d.caret_line(), "^^");
+        // The end of a long line: the caret under the last character.
+        let end = line.len() - 1;
+        let d = Diagnostic::at(Path::new("a.toml"), &line, end..end + 1, "bad");
+        let (shown, caret) = (d.excerpt_line(), d.caret_line());
+        assert!(shown.starts_with('…') && shown.ends_with('"'), "{shown}");
+        assert_eq!(caret.find('^').unwrap(), shown.width() - 1);
     }
 }

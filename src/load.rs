@@ -17,6 +17,7 @@ use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::layout::{RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
 use crate::safe_url;
 use crate::shortcode;
@@ -421,6 +422,13 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
         match (parts.len(), is_dir) {
             (1, true) => {
                 check_slug(&rel, &name, "municipality folder", diags);
+                check_reserved(
+                    &rel,
+                    &name,
+                    "municipality folder",
+                    &RESERVED_ROOT_NAMES,
+                    diags,
+                );
                 found.municipalities.entry(name).or_default();
             }
             (2, true) => {
@@ -436,6 +444,13 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             (3, false) if is_toml && name != SERIES_FILE => {
                 let stem = name.trim_end_matches(".toml").to_string();
                 check_slug(&rel, &stem, "edition file name", diags);
+                check_reserved(
+                    &rel,
+                    &stem,
+                    "edition file name",
+                    &RESERVED_SERIES_NAMES,
+                    diags,
+                );
                 found
                     .municipalities
                     .entry(parts[0].clone())
@@ -469,6 +484,30 @@ fn check_slug(rel: &Path, name: &str, what: &str, diags: &mut Vec<Diagnostic>) {
             rel,
             format!(
                 "{what} `{name}` cannot be used in a URL: use ASCII letters, digits, `-` or `_` (e.g. ueda, seisaku-kikaku, 2025)"
+            ),
+        ));
+    }
+}
+
+/// A slug the site's own files use at the same place (`search`, `data`, `compare`…) would make
+/// two files claim one path.
+fn check_reserved(
+    rel: &Path,
+    name: &str,
+    what: &str,
+    reserved: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
+    if reserved.contains(&name) {
+        let place = match what {
+            "municipality folder" => "at the site's root",
+            _ => "in every series folder",
+        };
+        diags.push(Diagnostic::file(
+            rel,
+            format!(
+                "{what} `{name}` is a name the site itself uses ({place}: {}): rename it",
+                reserved.join(", ")
             ),
         ));
     }

@@ -1,7 +1,7 @@
 //! Writing the built site without ever losing a file.
 //!
 //! - **Only kohyo's own folder is replaced.** [`Target::new`] accepts an output that is
-//!   missing, empty, or marked as the output of this very site (the [`MARKER`] file every
+//!   missing, empty, or marked as the output of this very site (the `.kohyo-output` file every
 //!   build writes, naming the site root relative to the output); anything else, an output
 //!   inside the site's sources or one that contains them, and a path that is not a folder, is
 //!   refused before any work.
@@ -24,10 +24,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
+
+use crate::layout::OUTPUT_MARKER as MARKER;
 use serde::{Deserialize, Serialize};
 
-/// The file in every output folder that says which site it is the output of.
-pub const MARKER: &str = ".kohyo-output";
 /// Staging folders are named `.kohyo-build-<output name>-<random>`, beside the output.
 const STAGING_PREFIX: &str = ".kohyo-build-";
 
@@ -74,6 +74,14 @@ pub enum OutputError {
         /// The site root the marker names.
         other: String,
     },
+    /// Two files of one build claim the same path.
+    #[error(
+        "two files of the site claim the same path {path}: a theme's static file, a figure or a folder of content/ has the name of a file the site writes; rename one of them"
+    )]
+    Duplicate {
+        /// The path, relative to the output.
+        path: String,
+    },
     /// A file system operation failed.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -91,6 +99,19 @@ impl OutputError {
             source,
         }
     }
+}
+
+/// Add the paths of `files` to `made`, refusing any path already there (or twice in `files`),
+/// so that no file of a build silently replaces another.
+pub fn claim(made: &mut HashSet<PathBuf>, files: &[OutputFile]) -> Result<(), OutputError> {
+    for file in files {
+        if !made.insert(file.path.clone()) {
+            return Err(OutputError::Duplicate {
+                path: file.path.display().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What the marker file holds.
@@ -224,8 +245,9 @@ impl Staging {
 
     /// Take `files` (in parallel) into the new tree: a file the output already holds byte for
     /// byte is hard-linked from it, any other is written. A path that would leave the output
-    /// is refused.
+    /// is refused, and so is a path that another file of this build already claimed.
     pub fn write(&mut self, files: &[OutputFile]) -> Result<(), OutputError> {
+        claim(&mut self.made, files)?;
         let root = self.dir.path();
         let old = &self.target.path;
         files.par_iter().try_for_each(|file| {
@@ -255,7 +277,6 @@ impl Staging {
             }
             fs::write(&path, &file.contents).map_err(fail)
         })?;
-        self.made.extend(files.iter().map(|f| f.path.clone()));
         Ok(())
     }
 
@@ -452,6 +473,24 @@ mod tests {
         assert_eq!(rel("/s/public", "/s"), "..");
         assert_eq!(rel("/out/site", "/home/s"), "../../home/s");
         assert_eq!(rel("/a", "/a"), ".");
+    }
+
+    #[test]
+    fn the_writer_refuses_two_files_at_one_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target::new(dir.path(), &dir.path().join("public")).unwrap();
+        let mut staging = Staging::new(target).unwrap();
+        let file = |contents: &[u8]| OutputFile {
+            path: PathBuf::from("search/index.html"),
+            contents: contents.to_vec(),
+        };
+        staging.write(&[file(b"page")]).unwrap();
+        let again = staging.write(&[file(b"theme")]).unwrap_err().to_string();
+        assert!(again.contains("same path search/index.html"), "{again}");
+        let twice = staging.write(&[file(b"a"), file(b"b")]);
+        assert!(twice.is_err(), "two files in one batch");
+        let written = fs::read(staging.dir.path().join("search/index.html")).unwrap();
+        assert_eq!(written, b"page", "the first file is kept");
     }
 
     #[test]

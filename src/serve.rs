@@ -86,7 +86,7 @@ impl OverlayError {
     fn from_diagnostic(d: &Diagnostic) -> OverlayError {
         OverlayError {
             location: d.location(),
-            line: (d.line > 0).then(|| d.source_line.clone()),
+            line: (d.line > 0).then(|| d.excerpt_line()),
             caret: (d.line > 0).then(|| d.caret_line()),
             message: d.message.clone(),
         }

@@ -629,8 +629,8 @@ fn image(root: &Path, folder: &Path, src: &str) -> Result<OutputFile, Error> {
     }
     source::check_regular_file(root, &shown, Path::new(load::CONTENT_DIR))
         .map_err(|why| fail(&format!("{} {why}", slashed(&shown))))?;
-    let contents = fs::read(root.join(&shown))
-        .map_err(|e| fail(&format!("cannot read {}: {e}", slashed(&shown))))?;
+    let contents = source::read_limited(&root.join(&shown), source::FILE_LIMIT)
+        .map_err(|why| fail(&format!("cannot read {}: {why}", slashed(&shown))))?;
     if extension == "svg" {
         svg::check(&contents).map_err(|why| fail(&format!("{}:{why}", slashed(&shown))))?;
     }

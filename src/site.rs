@@ -11,6 +11,7 @@ use crate::opendata;
 use crate::output::{self, OutputFile};
 use crate::render;
 use crate::search;
+use crate::template::TemplateError;
 use crate::text::Tokenizer;
 use crate::theme::Theme;
 
@@ -21,6 +22,15 @@ pub enum BuildError {
     Content(Vec<Diagnostic>),
     /// Something else went wrong (theme, file system); nothing was replaced.
     Other(String),
+}
+
+impl From<TemplateError> for BuildError {
+    fn from(error: TemplateError) -> Self {
+        match error {
+            TemplateError::Theme(d) => BuildError::Content(vec![d]),
+            TemplateError::Other(message) => BuildError::Other(message),
+        }
+    }
 }
 
 /// What a successful build produced.
@@ -144,7 +154,14 @@ pub fn render_into(
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
     progress: &dyn Fn(&str),
 ) -> Result<Made, BuildError> {
-    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    // Two files at one path are refused here, so `check` and the preview find it as `build` does.
+    let mut claimed = std::collections::HashSet::new();
+    let emit = &mut |files: Vec<OutputFile>| {
+        output::claim(&mut claimed, &files).map_err(|e| e.to_string())?;
+        emit(files)
+    };
+    let theme =
+        Theme::load(&site.root, &site.config.theme).map_err(|d| BuildError::Content(vec![d]))?;
     progress("comparing editions");
     let comparisons =
         diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))
@@ -160,7 +177,7 @@ pub fn render_into(
         &export,
         memo.as_mut().map(|m| &mut m.pages),
     )
-    .map_err(BuildError::Other)?;
+    .map_err(BuildError::from)?;
     match memo.as_mut() {
         Some(memo) => memo.comparisons.keep(site, comparisons),
         None => drop(comparisons),
@@ -200,12 +217,13 @@ pub fn render_series_files(
     tokenizer: &Tokenizer,
     series: &[String],
 ) -> Result<Vec<OutputFile>, BuildError> {
-    let theme = Theme::load(&site.root, &site.config.theme).map_err(BuildError::Other)?;
+    let theme =
+        Theme::load(&site.root, &site.config.theme).map_err(|d| BuildError::Content(vec![d]))?;
     let mut comparisons = Vec::new();
     for path in series {
         comparisons.extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
     }
-    render::render_series(site, &theme, &comparisons, series).map_err(BuildError::Other)
+    render::render_series(site, &theme, &comparisons, series).map_err(BuildError::from)
 }
 
 /// Build the site and swap it into the output folder; `progress` hears each stage's name.

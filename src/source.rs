@@ -61,9 +61,49 @@ pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
         ));
     }
     check_regular_file(root, rel, &home(rel)).map_err(|why| Diagnostic::file(rel, why))?;
-    let bytes = fs::read(root.join(rel))
-        .map_err(|e| Diagnostic::file(rel, format!("cannot read the file: {e}")))?;
+    let bytes =
+        read_limited(&root.join(rel), TEXT_LIMIT).map_err(|why| Diagnostic::file(rel, why))?;
     decode(rel, &bytes)
+}
+
+/// The largest text file read (TOML, the dictionary, templates), in bytes: 16 MiB.
+pub const TEXT_LIMIT: u64 = 16 * 1024 * 1024;
+/// The largest other file read (figures, the theme's static files), in bytes: 64 MiB.
+pub const FILE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Read a file's bytes (at most [`FILE_LIMIT`]) once [`check_regular_file`] allows it; errors
+/// name `rel`.
+pub fn read_bytes(root: &Path, rel: &Path) -> Result<Vec<u8>, Diagnostic> {
+    check_regular_file(root, rel, &home(rel)).map_err(|why| Diagnostic::file(rel, why))?;
+    read_limited(&root.join(rel), FILE_LIMIT).map_err(|why| Diagnostic::file(rel, why))
+}
+
+/// Read a file already checked by [`check_regular_file`], refusing one larger than `limit`
+/// bytes: by its length before reading, and by what is read, in case it grows meanwhile.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = |size: u64| {
+        format!(
+            "the file is too large ({size} bytes; kohyo reads at most {limit} bytes, {} MiB, from a file of this kind): split it or make it smaller",
+            limit / (1024 * 1024)
+        )
+    };
+    let file = fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let size = file
+        .metadata()
+        .map_err(|e| format!("cannot read the file: {e}"))?
+        .len();
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    match bytes.len() as u64 > limit {
+        true => Err(too_large(bytes.len() as u64)),
+        false => Ok(bytes),
+    }
 }
 
 /// Decode a file's bytes as UTF-8 (a BOM dropped). A file that is not UTF-8 but reads
@@ -115,6 +155,23 @@ mod tests {
             d.message
         );
         assert_eq!(d.source_line, "note = \"重点\u{FFFD}目標\"");
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        let file = fs::File::create(&path).unwrap();
+        // Sparse: the length says 17 MiB, no data is written.
+        file.set_len(TEXT_LIMIT + 1024 * 1024).unwrap();
+        let why = read_limited(&path, TEXT_LIMIT).unwrap_err();
+        assert!(
+            why.starts_with("the file is too large (17825792 bytes"),
+            "{why}"
+        );
+        assert!(why.contains("at most 16777216 bytes, 16 MiB"), "{why}");
+        file.set_len(10).unwrap();
+        assert_eq!(read_limited(&path, TEXT_LIMIT).unwrap(), vec![0; 10]);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Themes: tera templates and static files, read from `themes/<name>/` in the site, or the
 //! default theme built into kohyo when the site has no such folder.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use tera::Tera;
 use walkdir::WalkDir;
 
+use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
+use crate::source;
+use crate::template::{self, TemplateError, Templates};
 
 /// The Content-Security-Policy of every page: the default theme's `base.html` prints it in a
 /// meta tag (as `content_security_policy`), the preview sends it as a header.
@@ -53,49 +55,57 @@ const DEFAULT_THEME: [(&str, &str); 13] = builtin![
 
 /// A theme's templates (name, source) and static files (relative path, bytes).
 pub struct Theme {
+    /// `themes/<name>/templates`, relative to the site, for diagnostics.
+    dir: PathBuf,
     templates: Vec<(String, String)>,
     static_files: Vec<OutputFile>,
 }
 
 impl Theme {
     /// Load `themes/<name>` under `root`; `default` falls back to the built-in theme.
-    pub fn load(root: &Path, name: &str) -> Result<Theme, String> {
-        let dir = root.join("themes").join(name);
+    /// Files are read as content is (regular files inside the site only, UTF-8 templates), and
+    /// every problem names the file relative to the site.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+        let rel_dir = Path::new("themes").join(name);
+        let dir = root.join(&rel_dir);
         if !dir.is_dir() {
             if name == "default" {
                 return Ok(Theme::builtin());
             }
-            return Err(format!(
-                "theme `{name}` not found: expected a folder {}",
-                Path::new("themes").join(name).display()
+            return Err(Diagnostic::file(
+                &rel_dir,
+                format!(
+                    "theme `{name}` not found: expected a folder {}",
+                    rel_dir.display()
+                ),
             ));
         }
         let mut templates = Vec::new();
         for name in TEMPLATES {
-            let path = dir.join("templates").join(name);
-            let source = fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
-            templates.push((name.to_string(), source));
+            let rel = rel_dir.join("templates").join(name);
+            templates.push((name.to_string(), source::read_text(root, &rel)?));
         }
         let mut static_files = Vec::new();
-        let static_dir = dir.join("static");
-        for entry in WalkDir::new(&static_dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| format!("cannot read theme files: {e}"))?;
-            if entry.file_type().is_file() {
-                let rel: PathBuf = entry
-                    .path()
-                    .strip_prefix(&static_dir)
-                    .unwrap_or(entry.path())
-                    .to_path_buf();
-                let contents = fs::read(entry.path())
-                    .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
-                static_files.push(OutputFile {
-                    path: rel,
-                    contents,
-                });
+        let static_rel = rel_dir.join("static");
+        for entry in WalkDir::new(root.join(&static_rel)).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(&dir);
+                let rel = path.strip_prefix(root).unwrap_or(&static_rel);
+                let why = e.io_error().map_or(e.to_string(), |io| io.to_string());
+                Diagnostic::file(rel, format!("cannot read the theme's files: {why}"))
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
             }
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let contents = source::read_bytes(root, rel)?;
+            static_files.push(OutputFile {
+                path: rel.strip_prefix(&static_rel).unwrap_or(rel).to_path_buf(),
+                contents,
+            });
         }
         Ok(Theme {
+            dir: template::folder(name),
             templates,
             static_files,
         })
@@ -116,18 +126,23 @@ impl Theme {
             }
         }
         Theme {
+            dir: template::folder("default"),
             templates,
             static_files,
         }
     }
 
     /// A tera instance with the theme's templates; HTML is escaped automatically.
-    pub fn tera(&self) -> Result<Tera, String> {
-        let mut tera = Tera::default();
-        tera.add_raw_templates(self.templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| format!("theme template error: {}", error_chain(&e)))?;
-        tera.set_escape_fn(escape_html);
-        Ok(tera)
+    pub fn tera(&self) -> Result<Tera, TemplateError> {
+        self.templates().tera(escape_html)
+    }
+
+    /// The templates with their folder, to render pages and place their errors.
+    pub fn templates(&self) -> Templates<'_> {
+        Templates {
+            dir: &self.dir,
+            sources: &self.templates,
+        }
     }
 
     /// Static files to copy to the output root.

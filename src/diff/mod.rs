@@ -57,8 +57,11 @@ impl Comparison {
     /// Folder of the compare page from the site root: `ueda/shimin-machizukuri/compare/2017-2018/`.
     pub fn path(&self) -> String {
         format!(
-            "{}/compare/{}-{}/",
-            self.series.path, self.old.slug, self.new.slug
+            "{}/{}/{}-{}/",
+            self.series.path,
+            crate::layout::COMPARE_DIR,
+            self.old.slug,
+            self.new.slug
         )
     }
 

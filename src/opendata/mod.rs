@@ -91,7 +91,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
             size: human_size(contents.len()),
         });
         files.push(OutputFile {
-            path: PathBuf::from(format!("data/{path}")),
+            path: PathBuf::from(crate::layout::DATA_DIR).join(path),
             contents,
         });
     };

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use quick_xml::escape::escape;
 
+use crate::layout::{NOT_FOUND_PAGE, ROBOTS, SITEMAP};
 use crate::load::Site;
 use crate::output::OutputFile;
 
@@ -41,7 +42,7 @@ pub fn crawler_files(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
     let entries: Vec<String> = pages
         .iter()
         .filter_map(|page| page.path.to_str())
-        .filter(|path| path.ends_with(".html") && *path != "404.html")
+        .filter(|path| path.ends_with(".html") && *path != NOT_FOUND_PAGE)
         .map(|path| {
             let url = format!("{base}{}", path.trim_end_matches("index.html"));
             let lastmod = published
@@ -53,9 +54,9 @@ pub fn crawler_files(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
         .collect();
     let mut files = sitemaps(&base, &entries, URLS_PER_SITEMAP);
     if host_root {
-        let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n");
+        let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {base}{SITEMAP}\n");
         files.push(OutputFile {
-            path: PathBuf::from("robots.txt"),
+            path: PathBuf::from(ROBOTS),
             contents: robots.into_bytes(),
         });
     }
@@ -66,7 +67,7 @@ pub fn crawler_files(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
 /// under a sitemap index when there are more.
 fn sitemaps(base: &str, entries: &[String], limit: usize) -> Vec<OutputFile> {
     if entries.len() <= limit {
-        return vec![xml_file("sitemap.xml", "urlset", &entries.concat())];
+        return vec![xml_file(SITEMAP, "urlset", &entries.concat())];
     }
     let mut files = Vec::new();
     let mut index = String::new();
@@ -79,7 +80,7 @@ fn sitemaps(base: &str, entries: &[String], limit: usize) -> Vec<OutputFile> {
         ));
         files.push(xml_file(&name, "urlset", &part.concat()));
     }
-    files.insert(0, xml_file("sitemap.xml", "sitemapindex", &index));
+    files.insert(0, xml_file(SITEMAP, "sitemapindex", &index));
     files
 }
 

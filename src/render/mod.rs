@@ -20,6 +20,7 @@ pub mod crawlers;
 
 use crate::config::Config;
 use crate::diff::{self, Comparison};
+use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -30,7 +31,8 @@ use crate::opendata::{self, Export};
 use crate::output::OutputFile;
 use crate::search::index::PageInput;
 use crate::shortcode;
-use crate::theme::{CONTENT_SECURITY_POLICY, Theme, error_chain};
+use crate::template::{TemplateError, Templates};
+use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
 use crate::wareki;
 
 /// Text shown where the source document has no value.
@@ -68,7 +70,7 @@ pub fn render_site(
     comparisons: &[Comparison],
     export: &Export,
     memo: Option<&mut PageMemo>,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, TemplateError> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
@@ -106,26 +108,26 @@ pub fn render_site(
     );
     renderer.page(
         "data.html",
-        "data/index.html",
+        &format!("{DATA_DIR}/index.html"),
         &[],
         Some("オープンデータ"),
         ctx,
     )?;
     renderer.page(
         "search.html",
-        "search/index.html",
+        &format!("{SEARCH_DIR}/index.html"),
         &[],
         Some("検索"),
         Context::new(),
     )?;
     renderer.page(
         "accessibility.html",
-        "accessibility/index.html",
+        &format!("{ACCESSIBILITY_DIR}/index.html"),
         &[],
         Some("ウェブアクセシビリティ方針"),
         Context::new(),
     )?;
-    renderer.page("404.html", "404.html", &[], None, Context::new())?;
+    renderer.page("404.html", NOT_FOUND_PAGE, &[], None, Context::new())?;
     let files = renderer.finish()?;
     Ok(Rendered { files, editions })
 }
@@ -138,7 +140,7 @@ pub fn render_series(
     theme: &Theme,
     comparisons: &[Comparison],
     series: &[String],
-) -> Result<Vec<OutputFile>, String> {
+) -> Result<Vec<OutputFile>, TemplateError> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
@@ -161,7 +163,7 @@ fn series_pages(
     s: &Series,
     sv: &SeriesView,
     by_series: &BySeries,
-) -> Result<Vec<PageInput>, String> {
+) -> Result<Vec<PageInput>, TemplateError> {
     let base = renderer.base;
     let municipality_url = format!("{base}{}/", m.slug);
     let crumbs = vec![crumb(&m.name, &municipality_url)];
@@ -251,6 +253,8 @@ fn series_pages(
 
 struct Renderer<'a> {
     tera: &'a Tera,
+    /// The theme, whose templates place render errors.
+    theme: &'a Theme,
     config: &'a Config,
     base: &'a str,
     /// Hash of the theme's templates: a changed template renders every page again.
@@ -293,11 +297,12 @@ impl<'a> Renderer<'a> {
         tera: &'a Tera,
         site: &'a Site,
         base: &'a str,
-        theme: &Theme,
+        theme: &'a Theme,
         memo: Option<&'a mut PageMemo>,
     ) -> Renderer<'a> {
         Renderer {
             tera,
+            theme,
             config: &site.config,
             base,
             theme_hash: theme.fingerprint(),
@@ -317,7 +322,7 @@ impl<'a> Renderer<'a> {
         crumbs: &[Crumb],
         here: Option<&str>,
         mut ctx: Context,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, TemplateError> {
         let page_path = path.trim_end_matches("index.html");
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
@@ -344,20 +349,24 @@ impl<'a> Renderer<'a> {
     }
 
     /// Render the queued pages, in parallel, in queue order, onto `files`; in the preview a
-    /// page whose hash is the memo's is taken from it instead.
-    fn flush(&mut self) -> Result<(), String> {
+    /// page whose hash is the memo's is taken from it instead. The error reported is the first
+    /// page's in queue order, so it does not depend on scheduling.
+    fn flush(&mut self) -> Result<(), TemplateError> {
         let jobs = std::mem::take(&mut self.jobs);
         let (tera, theme_hash) = (self.tera, self.theme_hash);
+        let templates = self.theme.templates();
         let Some((old, new)) = &mut self.memo else {
             let files: Vec<OutputFile> = jobs
                 .into_par_iter()
                 .map(|job| {
                     Ok(OutputFile {
-                        contents: render(tera, job.template, &job.path, job.context)?,
+                        contents: render(&templates, tera, job.template, &job.path, job.context)?,
                         path: PathBuf::from(job.path),
                     })
                 })
-                .collect::<Result<_, String>>()?;
+                .collect::<Vec<Result<_, TemplateError>>>()
+                .into_iter()
+                .collect::<Result<_, TemplateError>>()?;
             self.files.extend(files);
             return Ok(());
         };
@@ -367,7 +376,9 @@ impl<'a> Renderer<'a> {
                 let hash = hash(theme_hash, &job)?;
                 Ok((job, hash))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Vec<Result<_, TemplateError>>>()
+            .into_iter()
+            .collect::<Result<_, TemplateError>>()?;
         let work: Vec<_> = hashed
             .into_iter()
             .map(|(job, hash)| {
@@ -379,10 +390,12 @@ impl<'a> Renderer<'a> {
             .into_par_iter()
             .map(|(job, hash, kept)| match kept {
                 Some(contents) => Ok((job.path, hash, false, contents)),
-                None => render(tera, job.template, &job.path, job.context)
+                None => render(&templates, tera, job.template, &job.path, job.context)
                     .map(|contents| (job.path, hash, true, contents)),
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Vec<Result<_, TemplateError>>>()
+            .into_iter()
+            .collect::<Result<_, TemplateError>>()?;
         for (path, hash, rendered, contents) in done {
             if rendered {
                 new.rendered.push(path.clone());
@@ -397,7 +410,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Every page, rendered.
-    fn finish(mut self) -> Result<Vec<OutputFile>, String> {
+    fn finish(mut self) -> Result<Vec<OutputFile>, TemplateError> {
         self.flush()?;
         Ok(self.files)
     }
@@ -414,16 +427,15 @@ fn hash(theme_hash: u64, job: &Job) -> Result<u64, String> {
 }
 
 fn render(
+    templates: &Templates,
     tera: &Tera,
     template: &str,
     path: &str,
     context: serde_json::Value,
-) -> Result<Vec<u8>, String> {
-    let failed =
-        |e: tera::Error| format!("template {template} failed for {path}: {}", error_chain(&e));
-    let ctx = Context::from_value(context).map_err(failed)?;
-    let html = tera.render(template, &ctx).map_err(failed)?;
-    Ok(html.into_bytes())
+) -> Result<Vec<u8>, TemplateError> {
+    let ctx = Context::from_value(context)
+        .map_err(|e| format!("cannot make the context of {path}: {e}"))?;
+    Ok(templates.render(tera, template, path, &ctx)?.into_bytes())
 }
 
 /// A municipality as the pages below it see it.

@@ -561,7 +561,7 @@ fn shard_files(dir: &str, lists: &BTreeMap<String, Vec<u32>>) -> (Vec<OutputFile
 
 fn json_file(path: String, value: &impl Serialize) -> OutputFile {
     OutputFile {
-        path: PathBuf::from("search").join(path),
+        path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
         contents: serde_json::to_vec(value).unwrap_or_default(),
     }
 }

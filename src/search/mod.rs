@@ -23,7 +23,7 @@ pub fn client_files() -> Vec<OutputFile> {
     CLIENT
         .iter()
         .map(|(name, source)| OutputFile {
-            path: PathBuf::from("search").join(name),
+            path: PathBuf::from(crate::layout::SEARCH_DIR).join(name),
             contents: source.as_bytes().to_vec(),
         })
         .collect()

@@ -213,8 +213,11 @@ fn broken_theme_template_is_reported_and_output_kept() {
         )
         .unwrap();
     });
-    assert!(err.contains("error: theme template error"), "{err}");
-    assert!(err.contains("series.html"), "{err}");
+    assert!(
+        err.contains("error: themes/default/templates/series.html:1:"),
+        "{err}"
+    );
+    assert!(err.contains("template syntax error"), "{err}");
 }
 
 #[test]
@@ -493,4 +496,70 @@ fn dictionary_mistakes_are_placed_before_lindera_sees_them() {
         "{err}"
     );
     assert!(!err.contains("LinderaError"), "{err}");
+}
+
+#[test]
+fn an_error_on_a_very_long_line_shows_the_part_around_it() {
+    let mut line = 0;
+    let long = "協".repeat(2500);
+    let err = broken_build(|root| {
+        line = append(
+            root,
+            EDITION,
+            &format!("\n[[items]]\ntitle = \"長い\"\nactions = [\"{long}\", 3, \"{long}\"]\n"),
+        )
+    });
+    let column = "actions = [\"".len() + 2500 + 4;
+    let at = format!("error: {EDITION}:{}:{column}: ", line + 3);
+    assert!(err.contains(&at), "{}", &err[..err.len().min(600)]);
+    let (shown, caret) = err
+        .lines()
+        .skip_while(|l| !l.starts_with(&at))
+        .skip(2)
+        .map(|l| l.split_once(" | ").map_or("", |(_, t)| t))
+        .take(2)
+        .fold((String::new(), String::new()), |(a, b), l| {
+            match a.is_empty() {
+                true => (l.to_string(), b),
+                false => (a, l.to_string()),
+            }
+        });
+    assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    assert!(shown.contains("協\", 3, \"協"), "{shown}");
+    let cells = |s: &str| {
+        s.chars()
+            .map(|c| if c == '協' { 2 } else { 1 })
+            .sum::<usize>()
+    };
+    assert!(cells(&shown) <= 100, "{} columns: {shown}", cells(&shown));
+    let pad = caret.find('^').expect("a caret");
+    let before: String = shown
+        .chars()
+        .scan(0, |w, c| {
+            *w += if c == '協' { 2 } else { 1 };
+            Some((*w, c))
+        })
+        .take_while(|(w, _)| *w <= pad)
+        .map(|(_, c)| c)
+        .collect();
+    assert!(
+        before.ends_with("協\", "),
+        "caret not under the 3: {before}|"
+    );
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_by_name() {
+    let err = broken_build(|root| {
+        // Sparse: 17 MiB by its length, nothing written; refused before it is read.
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(root.join(EDITION))
+            .unwrap();
+        file.set_len(17 * 1024 * 1024).unwrap();
+    });
+    let at = format!(
+        "error: {EDITION}: the file is too large (17825792 bytes; kohyo reads at most 16777216 bytes, 16 MiB"
+    );
+    assert!(err.contains(&at), "{}", &err[..err.len().min(400)]);
 }
