@@ -416,7 +416,15 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             .skip(1)
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
-        let is_dir = entry.file_type().is_dir();
+        let kind = entry.file_type();
+        if !kind.is_dir() && !kind.is_file() && !kind.is_symlink() {
+            diags.push(Diagnostic::file(
+                &rel,
+                "is not a regular file (a FIFO, device or socket): content/ holds only folders and regular files; remove it",
+            ));
+            continue;
+        }
+        let is_dir = kind.is_dir();
         let is_toml = rel.extension().is_some_and(|x| x == "toml");
         let name = parts.last().cloned().unwrap_or_default();
         match (parts.len(), is_dir) {

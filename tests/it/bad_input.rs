@@ -387,6 +387,14 @@ fn a_fifo_is_refused_without_being_opened() {
         "{err}"
     );
     fs::remove_file(folder.join("dai9ji.toml")).unwrap();
+    // Not an edition, and nothing refers to it: still named, never opened.
+    mkfifo(&folder.join("notes"));
+    let err = check_within_a_minute(root);
+    assert!(
+        err.contains("error: content/ichinoseki/kyodo-suishin/notes: is not a regular file"),
+        "{err}"
+    );
+    fs::remove_file(folder.join("notes")).unwrap();
     fs::create_dir_all(folder.join("zu")).unwrap();
     mkfifo(&folder.join("zu/taikei.png"));
     append(
