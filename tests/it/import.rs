@@ -213,15 +213,20 @@ pub fn seed_workbook(
     book.save(path).unwrap();
 }
 
-/// The open-data record of one edition of the site at `root`, ids left out.
-pub fn edition_json(root: &Path, id: &str) -> Value {
+/// The open-data record of one edition of the site at `root`, ids included.
+pub fn edition_json_with_ids(root: &Path, id: &str) -> Value {
     let site = kohyo::load::load(root).unwrap_or_else(|d| panic!("{}", d[0].render(false)));
     let records = kohyo::opendata::records::editions(&site);
     let record = records
         .into_iter()
         .find(|r| r.id == id)
         .expect("edition exported");
-    let mut json = serde_json::to_value(&record).unwrap();
+    serde_json::to_value(&record).unwrap()
+}
+
+/// The open-data record of one edition of the site at `root`, ids left out.
+pub fn edition_json(root: &Path, id: &str) -> Value {
+    let mut json = edition_json_with_ids(root, id);
     for key in ["items", "indicators"] {
         for entry in json[key].as_array_mut().unwrap() {
             for k in ID_KEYS.iter().chain(&["item_id"]) {

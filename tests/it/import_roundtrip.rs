@@ -9,21 +9,10 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rust_xlsxwriter::{Format, Workbook};
-use serde_json::Value;
 use toml::Table;
 
 use crate::common::{copy_site, kohyo, sample_root, stderr};
-
-/// The open-data record of one edition, ids included.
-fn edition_json_with_ids(root: &Path, id: &str) -> Value {
-    let site = kohyo::load::load(root).unwrap_or_else(|d| panic!("{}", d[0].render(false)));
-    let records = kohyo::opendata::records::editions(&site);
-    let record = records
-        .into_iter()
-        .find(|r| r.id == id)
-        .expect("edition exported");
-    serde_json::to_value(&record).unwrap()
-}
+use crate::import::edition_json_with_ids;
 
 /// The arguments naming an edition, for `sheet` and for `import`: `--year`, `--version` (and
 /// `--slug`), or for an edition dated by neither (一関市's plan, dated by its period) its file
