@@ -21,7 +21,6 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -213,8 +212,6 @@ pub struct Staging {
     target: Target,
     /// Every path the build made.
     made: HashSet<PathBuf>,
-    /// Files taken from the output unchanged (hard links).
-    kept: AtomicUsize,
 }
 
 impl Staging {
@@ -239,7 +236,6 @@ impl Staging {
             _lock: lock,
             target,
             made: HashSet::new(),
-            kept: AtomicUsize::new(0),
         })
     }
 
@@ -272,7 +268,6 @@ impl Staging {
                 && same_file(&previous, &file.contents)
                 && fs::hard_link(&previous, &path).is_ok()
             {
-                self.kept.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
             fs::write(&path, &file.contents).map_err(fail)

@@ -32,10 +32,7 @@ pub fn check_link(url: &str) -> Result<(), String> {
 /// starts with a single `/`, or empty (the site root); `Err` says why not.
 pub fn check_base_url(url: &str) -> Result<(), String> {
     check_characters(url)?;
-    let lower = url.to_ascii_lowercase();
-    let host = ["https://", "http://"]
-        .iter()
-        .find_map(|prefix| lower.strip_prefix(prefix));
+    let host = after_http_scheme(url);
     let fine = match host {
         Some(rest) => !rest.is_empty() && !rest.starts_with('/'),
         None => url.is_empty() || (url.starts_with('/') && !url.starts_with("//")),
@@ -46,6 +43,16 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
             "base URL `{url}` is not allowed: expected an absolute http(s) URL such as https://www.city.example.lg.jp/kohyo/, or a path starting with a single / such as /kohyo/"
         )),
     }
+}
+
+/// What follows `http://` or `https://` (in any case) at the start of `url`, or `None` when it
+/// has another scheme or none.
+pub fn after_http_scheme(url: &str) -> Option<&str> {
+    ["https://", "http://"].iter().find_map(|scheme| {
+        url.get(..scheme.len())
+            .filter(|start| start.eq_ignore_ascii_case(scheme))
+            .map(|_| &url[scheme.len()..])
+    })
 }
 
 /// Browsers drop white space and control characters from URLs and read `\` as `/`, so

@@ -87,10 +87,7 @@ fn sitemaps(base: &str, entries: &[String], limit: usize) -> Vec<OutputFile> {
 /// For an absolute `http(s)://host/…/` base URL, whether it is the root of its host; `None`
 /// for a base that is a path.
 fn absolute_host_root(base: &str) -> Option<bool> {
-    let lower = base.to_ascii_lowercase();
-    let rest = ["https://", "http://"]
-        .iter()
-        .find_map(|scheme| lower.strip_prefix(scheme))?;
+    let rest = crate::safe_url::after_http_scheme(base)?;
     let path = rest.find('/').map_or("/", |i| &rest[i..]);
     Some(path == "/")
 }

@@ -17,31 +17,12 @@ use std::time::{Duration, Instant};
 
 use walkdir::WalkDir;
 
-use crate::common::{copy_site, sample_root};
+use crate::common::{Rng, copy_site, sample_root};
 
 /// A case that runs longer than this has hung.
 const TIME_LIMIT: Duration = Duration::from_secs(20);
 /// One case in this many also runs `kohyo build`.
 const BUILD_EVERY: usize = 6;
-
-/// splitmix64: small, fixed, the same sequence on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Values of other types than a key may expect.
 const WRONG_VALUES: [&str; 9] = [

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{build_into, copy_site, copy_tree, kohyo, sample_root, snapshot, stderr};
+use crate::common::{Rng, build_into, copy_site, copy_tree, kohyo, sample_root, snapshot, stderr};
 
 /// Build `root` into `out`, returning the process output.
 fn build(root: &Path, out: &Path) -> std::process::Output {
@@ -210,19 +210,6 @@ fn tree_complete(root: &Path) -> bool {
         .any(|name| root.join(name).join(".kohyo-output").exists())
 }
 
-/// A small deterministic generator of kill delays (xorshift), so a failure can be replayed.
-struct Delays(u64);
-
-impl Delays {
-    fn next_below(&mut self, limit: Duration) -> Duration {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        let micros = limit.as_micros().max(1) as u64;
-        Duration::from_micros(self.0 % micros)
-    }
-}
-
 #[test]
 fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     let site = copy_site(&sample_root());
@@ -259,7 +246,10 @@ fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     let which =
         |tree: &BTreeMap<PathBuf, Vec<u8>>| trees.iter().find(|(_, t)| *t == tree).map(|(b, _)| *b);
     let mut current = false;
-    let mut delays = Delays(0x9e37_79b9_7f4a_7c15);
+    let mut delays = Rng(25);
+    let below = |rng: &mut Rng, limit: Duration| {
+        Duration::from_micros(rng.below(limit.as_micros() as usize) as u64)
+    };
     let (mut kept_old, mut got_new) = (0, 0);
     let kills = 50;
     for kill in 0..kills {
@@ -275,12 +265,12 @@ fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
         // the complete tree stands beside the output (its marker is written last), within the
         // time it takes to exchange it with the output and remove the old one.
         let delay = if kill % 2 == 0 {
-            delays.next_below(took)
+            below(&mut delays, took)
         } else {
             while child.try_wait().unwrap().is_none() && !tree_complete(root) {
                 std::thread::sleep(Duration::from_micros(200));
             }
-            delays.next_below(Duration::from_millis(100))
+            below(&mut delays, Duration::from_millis(100))
         };
         std::thread::sleep(delay);
         let _ = child.kill();
