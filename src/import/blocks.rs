@@ -18,7 +18,8 @@ pub struct Blocks {
     pub columns: Vec<(usize, Column, String)>,
     /// Rows repeating the sheet's title rows above a block (a page's head printed again).
     pub page_rows: Vec<usize>,
-    /// Whether each header starts a goal: it is repeated, or it holds a goal's own values.
+    /// Whether each header starts a goal (some header holds a goal's own values); otherwise
+    /// a header repeated below is skipped and goals come from their cells.
     pub per_goal: bool,
 }
 
@@ -65,13 +66,11 @@ pub fn find(
         heads.push(head);
     }
     columns.sort_by_key(|(c, _, _)| *c);
-    let per_goal = heads.len() > 1 || !heads[0].values.is_empty();
+    let per_goal = heads.iter().any(|h| !h.values.is_empty());
     let mut page_rows = Vec::new();
-    if per_goal {
-        for i in 1..heads.len() {
-            let floor = heads[i - 1].last + 1;
-            page_rows.extend(page_head(grid, heads[0].row, floor, heads[i].row, warnings));
-        }
+    for i in 1..heads.len() {
+        let floor = heads[i - 1].last + 1;
+        page_rows.extend(page_head(grid, heads[0].row, floor, heads[i].row, warnings));
     }
     Ok(Blocks {
         heads,

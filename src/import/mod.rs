@@ -195,14 +195,12 @@ fn edition_toml(
         }
         None => {}
     }
-    // An edition named by its file alone follows the editions listed before it.
+    // An edition replaced (--force) or named by its file alone follows the editions listed
+    // before it; a new version follows them all.
+    let existing = series.editions.iter().position(|e| e.slug == slug);
     let before = match next {
-        Some(_) => series.editions.len(),
-        None => series
-            .editions
-            .iter()
-            .position(|e| e.slug == slug)
-            .unwrap_or(series.editions.len()),
+        Some(Next::Year(_)) => series.editions.len(),
+        Some(Next::Version { .. }) | None => existing.unwrap_or(series.editions.len()),
     };
     let previous = series.editions[..before].iter().rfind(|e| {
         e.slug != slug
@@ -212,10 +210,11 @@ fn edition_toml(
             }
     });
     if let (Some(Next::Version { .. }), false) = (next, table.contains_key("order")) {
-        let order = previous
-            .and_then(|p| p.order)
-            .unwrap_or(series.editions.len() as i64)
-            + 1;
+        // A version replaced keeps its place among the others.
+        let order = match existing.and_then(|i| series.editions[i].order) {
+            Some(own) => own,
+            None => previous.and_then(|p| p.order).unwrap_or(before as i64) + 1,
+        };
         table.insert("order".into(), Value::Integer(order));
     }
     let unaligned = render(&table, &drafts, &grid.file)?;

@@ -202,3 +202,48 @@ fn seed_001_r7_imports_as_written() {
     with_exceptions(&mut want);
     assert_eq!(got, want);
 }
+
+/// A header row printed again inside an ordinary table (goals in their own cells, no values
+/// beside the headings) is skipped, not read as a goal; so are the title rows above it.
+#[test]
+fn a_repeated_plain_header_is_skipped() {
+    let dir = copy_site(&sample_root());
+    let book = dir.path().join("goals.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let rows: [&[&str]; 7] = [
+        &["【令和12年度重点目標】"],
+        &["重点目標", ACTIONS, TARGETS],
+        &["1 一つ目の目標", "① 一つ目の取組", "年度末まで"],
+        &["【令和12年度重点目標】"],
+        &["重点目標", ACTIONS, TARGETS],
+        &["2 二つ目の目標", "① 二つ目の取組", "9月末まで"],
+        &["", "② 三つ目の取組", ""],
+    ];
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, text) in cells.iter().enumerate() {
+            sheet.write(r as u32, c as u16, *text).unwrap();
+        }
+    }
+    workbook.save(&book).unwrap();
+    let out = import(dir.path(), &book, "ueda/seisaku-kikaku", "2030", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let json = edition_json_with_ids(dir.path(), "ueda/seisaku-kikaku/2030");
+    let titles: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "一つ目の目標",
+            "一つ目の取組",
+            "二つ目の目標",
+            "二つ目の取組",
+            "三つ目の取組"
+        ]
+    );
+}
