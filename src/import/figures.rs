@@ -20,7 +20,7 @@ pub struct Figure {
     pub place: String,
 }
 
-/// One value of a figure line: the number as printed and its unit.
+/// One value of a figure line with the name it gives: the number (commas removed), its unit.
 #[derive(Debug, Clone, PartialEq)]
 struct Reading {
     name: String,

@@ -105,9 +105,11 @@ pub fn build(
         }
         for &c in &filled {
             if is_ditto(grid.text(r, c)) {
-                let above = (first.last + 1..r)
+                // The data rows above only: never a header or title row between.
+                let above = data_rows
+                    .iter()
                     .rev()
-                    .map(|a| text[a].get(c).cloned().unwrap_or_default())
+                    .map(|&a: &usize| text[a].get(c).cloned().unwrap_or_default())
                     .find(|t| !t.trim().is_empty())
                     .ok_or_else(|| {
                         format!(

@@ -237,3 +237,19 @@ fn a_goal_header_with_moved_columns_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn ditto_under_a_goal_header_does_not_repeat_the_heading() {
+    let err = import_error(
+        &[
+            &["重点目標", "一つ目の目標", "期限・数値目標等"],
+            &["", "具体的な重点取組項目（箇条書き）"],
+            &["1", "① 取組", "〃"],
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("goals.xlsx:Sheet1!C3: 「〃」 repeats the cell above, but there is none"),
+        "{err}"
+    );
+}
