@@ -14,6 +14,8 @@ mod import_errors;
 mod import_formats;
 mod import_roundtrip;
 mod import_taikei;
+mod import_ueda;
+mod import_ueda_table;
 mod layout;
 mod opendata;
 mod output;
