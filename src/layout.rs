@@ -41,4 +41,4 @@ pub const RESERVED_ROOT_NAMES: [&str; 12] = [
 ];
 
 /// Names the site uses below a series folder, so none can be an edition slug.
-pub const RESERVED_SERIES_NAMES: [&str; 2] = ["index.html", COMPARE_DIR];
+pub const RESERVED_SERIES_NAMES: [&str; 3] = ["index.html", COMPARE_DIR, FEED];

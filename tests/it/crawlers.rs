@@ -195,7 +195,8 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
             !shared.is_empty() && title.starts_with(shared),
             "{url}: {title} / {shared}"
         );
-        assert!(head.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+        assert!(head.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+        assert_eq!(meta("og:image"), format!("{base}og-image.png"));
         // An edition page offers its data files as alternates, and they exist.
         if url.matches('/').count() == 7 && !url.contains("/compare/") {
             let json = attribute_after(head, "type=\"application/json\"", "href")
