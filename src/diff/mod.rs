@@ -116,6 +116,8 @@ pub struct EditionRef {
     pub department: Option<String>,
     /// Path of the edition page from the site root, e.g. `ueda/shimin-machizukuri/2018/`.
     pub path: String,
+    /// Address of the official document, when the content names it.
+    pub source_url: Option<String>,
 }
 
 /// A fact of the edition itself that changed.
@@ -524,6 +526,7 @@ fn compare_prepared(
         stage: e.stage.label(),
         department: department(e),
         path: format!("{}/{}/{}/", m.slug, s.slug, e.slug),
+        source_url: e.source_url.clone(),
     };
     let mut edition_changes = Vec::new();
     for (key, label, a, b) in [

@@ -720,8 +720,28 @@ pub struct EditionPage {
     pub outline: Option<OutlineView>,
     /// Table of contents: (anchor, label, depth).
     pub toc: Vec<TocEntry>,
-    /// Path of the TOML source, for staff.
-    pub source_path: String,
+    /// The official document the edition is taken from, when the content names its address.
+    pub source: Option<SourceLink>,
+}
+
+/// A link to the official document an edition is taken from.
+#[derive(Debug, Serialize)]
+pub struct SourceLink {
+    /// Its address.
+    pub url: String,
+    /// Its name: `source_title`, else the document's name, else the edition's title.
+    pub title: String,
+}
+
+/// The official document of `e`, when the content names its address.
+pub fn source_link(e: &Edition) -> Option<SourceLink> {
+    let url = e.source_url.clone()?;
+    let title = e
+        .source_title
+        .clone()
+        .or_else(|| e.document.clone())
+        .unwrap_or_else(|| e.title.clone());
+    Some(SourceLink { url, title })
 }
 
 /// One entry of the page's table of contents.
@@ -1014,7 +1034,7 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         items,
         outline: holder.outline.take(),
         toc,
-        source_path: e.source_path.to_string_lossy().replace('\\', "/"),
+        source: source_link(e),
     }
 }
 
