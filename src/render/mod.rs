@@ -83,8 +83,12 @@ pub fn render_site(
         .iter()
         .map(|m| municipality_view(m, &base, &by_series))
         .collect();
+    // The home page lists municipalities by 全国地方公共団体コード: by prefecture, then in
+    // the order the national list gives (folders are sorted by their romaji names).
+    let mut by_code: Vec<&MunicipalityView> = municipalities.iter().collect();
+    by_code.sort_by(|a, b| a.code.cmp(&b.code));
     let mut ctx = Context::new();
-    ctx.insert("municipalities", &municipalities);
+    ctx.insert("municipalities", &by_code);
     renderer.page("index.html", "index.html", &[], None, ctx)?;
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         let mut ctx = Context::new();

@@ -65,6 +65,7 @@ fn every_page_passes_the_browser_accessibility_checks() {
         assert!(urls.contains(&expected), "{expected} not checked: {urls:?}");
     }
     let mut tables = 0;
+    let mut cramped = Vec::new();
     for p in pages {
         let url = p["url"].as_str().unwrap();
         let expected_status = if url == "no-such-page/" { 404 } else { 200 };
@@ -90,6 +91,17 @@ fn every_page_passes_the_browser_accessibility_checks() {
         for width in ["overflow360", "overflowZoom", "overflowPrint"] {
             assert_eq!(p[width], 0, "{url}: scrolls sideways ({width})");
         }
+        for (what, problem) in [
+            ("narrow", "text squeezed narrower than two characters"),
+            (
+                "split",
+                "a label ends one row and its control starts the next",
+            ),
+        ] {
+            for found in p[what].as_array().unwrap() {
+                cramped.push(format!("{url}: at 360 px, {problem}: {found}"));
+            }
+        }
         assert_eq!(p["printHidden"], true, "{url}: print hides the search form");
         let csp = p["csp"].as_str().unwrap_or_else(|| panic!("{url}: no CSP"));
         assert!(csp.contains("script-src 'self'"), "{url}: {csp}");
@@ -99,6 +111,7 @@ fn every_page_passes_the_browser_accessibility_checks() {
         tables += p["tables"].as_u64().unwrap();
     }
     assert!(tables >= 10, "tables were checked: {tables}");
+    assert!(cramped.is_empty(), "{}", cramped.join("\n"));
     let applied: Vec<&str> = report["rulesApplied"]
         .as_array()
         .unwrap()

@@ -62,6 +62,15 @@ fn home_lists_every_municipality_and_series() {
         text.contains("市民まちづくり推進部・上田地域自治C"),
         "latest department shown"
     );
+    // By 全国地方公共団体コード: 岩手県 (03) before 長野県 (20) before 兵庫県 (28).
+    let at = |name: &str| {
+        text.find(&format!("{name} "))
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert!(
+        at("一関市") < at("上田市") && at("上田市") < at("川西市"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -76,10 +85,17 @@ fn series_page_is_a_timeline_with_era_labels() {
     .iter()
     .map(|label| text.find(label).unwrap_or_else(|| panic!("{label}")))
     .collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    assert!(order.windows(2).all(|w| w[0] > w[1]), "newest first");
     assert!(html.contains("<time datetime=\"2025\">令和7年度（2025年度）</time>"));
     let text = visible_text(&page("kawanishi/sankaku-kyodo/index.html"));
-    assert!(text.find("11月13日送付").unwrap() < text.find("11月30日現在").unwrap());
+    assert!(text.find("11月30日現在").unwrap() < text.find("11月13日送付").unwrap());
+    // A municipality's cards tell its series apart by department and years.
+    let text = visible_text(&page("ueda/index.html"));
+    assert!(
+        text.contains("重点目標一覧表（政策企画部）")
+            && text.contains("令和4年度（2022年度）～令和5年度（2023年度）"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -42,6 +42,42 @@ async function open(url, options = {}) {
 }
 
 /** How far the page scrolls sideways, in CSS pixels (0 when it fits). */
+// At phone width: text boxes (captions, table cells, labels) narrower than two characters of
+// their own text, and labels that end one row while their control starts the next (a label
+// that takes its whole row, above its control, is laid out so on purpose).
+const cramped = (page) => page.evaluate(() => {
+  // Hidden from sight on purpose: not shown, or clipped to a pixel for screen readers only.
+  const hidden = (el) => {
+    for (let a = el; a; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (style.display === 'none' || (style.position === 'absolute' && a.clientWidth <= 1)) return true;
+    }
+    return false;
+  };
+  const narrow = [];
+  for (const el of document.querySelectorAll('caption, th, td, label, dt, dd')) {
+    if (hidden(el)) continue;
+    // The text a reader sees (a mark's words for screen readers only do not count).
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let text = '';
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) if (!hidden(n.parentElement)) text += n.data;
+    text = text.trim();
+    if ([...text].length < 2) continue;
+    const style = getComputedStyle(el);
+    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (el.clientWidth > 0 && inner < 2 * parseFloat(style.fontSize)) narrow.push(`${el.tagName.toLowerCase()}: ${text.slice(0, 20)} (${Math.round(inner)} px)`);
+  }
+  const split = [];
+  for (const label of document.querySelectorAll('label[for]')) {
+    const control = document.getElementById(label.htmlFor);
+    if (!control || hidden(label)) continue;
+    const a = label.getBoundingClientRect();
+    const b = control.getBoundingClientRect();
+    const ownRow = a.width >= 0.9 * label.parentElement.getBoundingClientRect().width;
+    if (!ownRow && b.top >= a.bottom - 1) split.push(label.textContent.trim());
+  }
+  return { narrow, split };
+});
 const overflow = (page) => page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth));
 
 async function axe(page) {
@@ -131,6 +167,7 @@ try {
 
     const phone = await open(url, { viewport: { width: 360, height: 800 }, isMobile: true, hasTouch: true });
     result.overflow360 = await overflow(phone.page);
+    Object.assign(result, await cramped(phone.page));
     if (SHOTS.includes(url)) {
       const name = url.split('/').filter(Boolean).join('-');
       await phone.page.screenshot({ path: join(artefacts, `${name}-360.png`), fullPage: true });
