@@ -18,6 +18,8 @@ pub const ROBOTS: &str = "robots.txt";
 pub const OUTPUT_MARKER: &str = ".kohyo-output";
 /// The folder below a series that holds its compare pages.
 pub const COMPARE_DIR: &str = "compare";
+/// The folder below a series that holds its goals' history pages.
+pub const HISTORY_DIR: &str = "history";
 
 /// Every name the site itself uses at the output's root (pages, folders, the default theme's
 /// static files, and files planned for later releases), so none can be a municipality slug.
@@ -36,4 +38,4 @@ pub const RESERVED_ROOT_NAMES: [&str; 11] = [
 ];
 
 /// Names the site uses below a series folder, so none can be an edition slug.
-pub const RESERVED_SERIES_NAMES: [&str; 2] = ["index.html", COMPARE_DIR];
+pub const RESERVED_SERIES_NAMES: [&str; 3] = ["index.html", COMPARE_DIR, HISTORY_DIR];
