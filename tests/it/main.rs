@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod crawlers;
 mod fuzz;
+mod history;
 mod hostile;
 mod import;
 mod import_errors;
