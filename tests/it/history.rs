@@ -315,9 +315,11 @@ fn content_counts(edition: &Value) -> Vec<(usize, BTreeMap<String, usize>, usize
     out
 }
 
-/// Each count table of a page: caption, mark columns, rows as (first cell's link or text,
-/// numbers).
-fn count_tables(html: &str) -> Vec<(String, Vec<String>, Vec<(String, Vec<usize>)>)> {
+/// A count table: caption, mark columns, rows as (first cell's link or text, numbers).
+type CountTable = (String, Vec<String>, Vec<(String, Vec<usize>)>);
+
+/// Each count table of a page.
+fn count_tables(html: &str) -> Vec<CountTable> {
     html.split("<table class=\"counts\">")
         .skip(1)
         .map(|t| {
