@@ -320,7 +320,7 @@ type CountTable = (String, Vec<String>, Vec<(String, Vec<usize>)>);
 
 /// Each count table of a page.
 fn count_tables(html: &str) -> Vec<CountTable> {
-    html.split("<table class=\"counts\">")
+    html.split("<table class=\"counts stack\">")
         .skip(1)
         .map(|t| {
             let t = &t[..t.find("</table>").unwrap()];
@@ -341,9 +341,12 @@ fn count_tables(html: &str) -> Vec<CountTable> {
                         None => visible_text(&r[..r.find("</th>").unwrap()]),
                     };
                     let numbers = r
-                        .split("<td class=\"num\">")
+                        .split("<td class=\"num\"")
                         .skip(1)
-                        .map(|c| c[..c.find('<').unwrap()].parse().unwrap())
+                        .map(|c| {
+                            let c = &c[c.find('>').unwrap() + 1..];
+                            c[..c.find('<').unwrap()].parse().unwrap()
+                        })
                         .collect();
                     (key, numbers)
                 })
