@@ -22,6 +22,8 @@ pub const SHARE_IMAGE: &str = "og-image.png";
 pub const OUTPUT_MARKER: &str = ".kohyo-output";
 /// The folder below a series that holds its compare pages.
 pub const COMPARE_DIR: &str = "compare";
+/// The folder below a series that holds its goals' history pages.
+pub const HISTORY_DIR: &str = "history";
 
 /// Every name the site itself uses at the output's root (pages, folders, the default theme's
 /// static files, and files planned for later releases), so none can be a municipality slug.
@@ -41,4 +43,4 @@ pub const RESERVED_ROOT_NAMES: [&str; 12] = [
 ];
 
 /// Names the site uses below a series folder, so none can be an edition slug.
-pub const RESERVED_SERIES_NAMES: [&str; 3] = ["index.html", COMPARE_DIR, FEED];
+pub const RESERVED_SERIES_NAMES: [&str; 4] = ["index.html", COMPARE_DIR, FEED, HISTORY_DIR];

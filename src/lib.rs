@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
+pub mod history;
 pub mod import;
 pub mod init;
 pub mod layout;

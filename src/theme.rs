@@ -16,7 +16,7 @@ use crate::template::{self, TemplateError, Templates};
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /// Templates every theme provides.
-pub const TEMPLATES: [&str; 11] = [
+pub const TEMPLATES: [&str; 12] = [
     "base.html",
     "macros.html",
     "index.html",
@@ -24,6 +24,7 @@ pub const TEMPLATES: [&str; 11] = [
     "series.html",
     "edition.html",
     "compare.html",
+    "history.html",
     "data.html",
     "search.html",
     "accessibility.html",
@@ -37,7 +38,7 @@ macro_rules! builtin {
 }
 
 /// The default theme, compiled in.
-const DEFAULT_THEME: [(&str, &str); 13] = builtin![
+const DEFAULT_THEME: [(&str, &str); 14] = builtin![
     "templates/base.html",
     "templates/macros.html",
     "templates/index.html",
@@ -45,6 +46,7 @@ const DEFAULT_THEME: [(&str, &str); 13] = builtin![
     "templates/series.html",
     "templates/edition.html",
     "templates/compare.html",
+    "templates/history.html",
     "templates/data.html",
     "templates/search.html",
     "templates/accessibility.html",

@@ -68,11 +68,13 @@ fn license(config: &Config) -> Value {
 }
 
 /// `catalog.jsonld`: a DCAT catalogue with one dataset per series (its editions' JSON and CSV,
-/// its compare pages' data) and one for the whole export.
+/// its compare pages' data) and one for the whole export (the JSON, every table's CSV and the
+/// Data Package).
 pub fn catalog(
     site: &Site,
     editions: &[EditionRecord],
     comparisons: &[Comparison],
+    tables: &[Table],
 ) -> Result<Vec<u8>, String> {
     let config = &site.config;
     let base = config.base();
@@ -147,6 +149,13 @@ pub fn catalog(
         format!("{data}kohyo.json"),
         "application/json",
     )];
+    for t in tables {
+        whole.push(distribution(
+            format!("{} CSV", t.title),
+            format!("{data}{}.csv", t.name),
+            "text/csv",
+        ));
+    }
     whole.push(distribution(
         "Data Package".into(),
         format!("{data}datapackage.json"),

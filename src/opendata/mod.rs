@@ -5,6 +5,7 @@
 //! [`records`] turns the site into records with stable ids, [`tables`] into CSV tables,
 //! [`metadata`] describes them for data portals. The data page lists what [`export`] wrote.
 
+pub mod history;
 pub mod metadata;
 pub mod records;
 pub mod tables;
@@ -79,7 +80,8 @@ pub fn edition_paths(edition_id: &str) -> [String; 3] {
 pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String> {
     let schema_url = format!("{}data/{SCHEMA_PATH}", site.config.base());
     let editions = records::editions(site);
-    let tables = tables::tables(&editions, comparisons);
+    let mut tables = tables::tables(&editions, comparisons);
+    tables.extend(history::tables(site, comparisons));
     let mut files = Vec::new();
     let mut listing = Vec::new();
     let mut add = |path: String, title: String, format: &'static str, contents: Vec<u8>| {
@@ -118,7 +120,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
                         .map(Table::csv)
                         .collect::<Result<Vec<_>, _>>()
                 },
-                || metadata::catalog(site, &editions, comparisons),
+                || metadata::catalog(site, &editions, comparisons, &tables),
             )
         },
     );

@@ -234,8 +234,8 @@ fn entry_view(
     level: usize,
     counter: &mut usize,
 ) -> EntryView {
+    let anchor = crate::history::compare_anchor(*counter);
     *counter += 1;
-    let anchor = format!("c{counter}");
     let side = e.new.as_ref().or(e.old.as_ref());
     let heading = tree::heading(
         &e.level,

@@ -18,10 +18,13 @@ use toml::Spanned;
 pub mod compare;
 pub mod crawlers;
 pub mod feeds;
+pub mod glance;
+pub mod history;
 pub mod share;
 
 use crate::config::Config;
 use crate::diff::{self, Comparison};
+use crate::history::SeriesHistory;
 use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
@@ -187,10 +190,30 @@ fn series_pages(
         url: &sv.url,
     };
     let feeds = renderer.feeds(feeds::series_feed(m, s, base));
+    let path = format!("{}/{}", m.slug, s.slug);
+    let compared = by_series
+        .get(path.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let chains = SeriesHistory::of(s, compared);
+    let keys = chains.goal_keys(s.editions.len());
+    let urls: Vec<String> = sv.editions.iter().map(|e| e.url.clone()).collect();
     let mut ctx = Context::new();
     ctx.insert("feeds", &feeds);
     ctx.insert("municipality", &municipality_link);
     ctx.insert("series", sv);
+    ctx.insert("counts", &glance::series_counts(s, &urls));
+    let latest = s
+        .editions
+        .iter()
+        .zip(&keys)
+        .zip(&urls)
+        .rev()
+        .find_map(|((e, keys), url)| {
+            let caption = format!("指標（{}の版）", edition_when(e).0);
+            glance::indicator_glance(e, url, caption, &goal_links(m, s, e, keys, base))
+        });
+    ctx.insert("indicator_glance", &latest);
     ctx.insert(
         "description_html",
         &s.description
@@ -206,7 +229,7 @@ fn series_pages(
     )?;
     let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
     for (i, e) in s.editions.iter().enumerate() {
-        let view = edition_page(m, s, e, base);
+        let view = edition_page(m, s, e, base, &keys[i]);
         let mut ctx = Context::new();
         ctx.insert("feeds", &feeds);
         ctx.insert("municipality", &municipality_link);
@@ -242,8 +265,7 @@ fn series_pages(
             file: page,
         });
     }
-    let path = format!("{}/{}", m.slug, s.slug);
-    for c in by_series.get(path.as_str()).into_iter().flatten() {
+    for c in compared {
         let view = compare::compare_page(c, base);
         let here = format!("比較：{}", view.title);
         let mut ctx = Context::new();
@@ -259,7 +281,34 @@ fn series_pages(
             ctx,
         )?;
     }
+    for (path, heading, view) in history::history_pages(m, s, &chains, base) {
+        let here = format!("経過：{heading}");
+        let mut ctx = Context::new();
+        ctx.insert("municipality", &municipality_link);
+        ctx.insert("series", &series_link);
+        ctx.insert("history", &view);
+        renderer.page("history.html", &path, &series_crumbs, Some(&here), ctx)?;
+    }
     Ok(editions)
+}
+
+/// Each item of an edition by anchor: its heading and its history page.
+fn goal_links<'a>(
+    m: &Municipality,
+    s: &Series,
+    e: &'a Edition,
+    keys: &HashMap<&str, &str>,
+    base: &str,
+) -> HashMap<&'a str, (String, Option<String>)> {
+    crate::history::items_by_anchor(e)
+        .into_iter()
+        .map(|(anchor, placed)| {
+            let url = keys
+                .get(anchor)
+                .map(|k| history::history_url(base, m, s, k));
+            (anchor, (history::heading(s, &placed), url))
+        })
+        .collect()
 }
 
 struct Renderer<'a> {
@@ -562,6 +611,8 @@ pub struct SeriesView {
     pub editions: Vec<EditionSummary>,
     /// Compare pages of consecutive editions, oldest first.
     pub compares: Vec<CompareLink>,
+    /// The latest edition's counts in a line, for the municipality page.
+    pub short: Option<String>,
 }
 
 /// A link to the compare page of two consecutive editions.
@@ -641,6 +692,7 @@ fn series_view(m: &Municipality, s: &Series, base: &str, by_series: &BySeries) -
                 yearly: matches!((c.old.fiscal_year, c.new.fiscal_year), (Some(a), Some(b)) if b == a + 1),
             })
             .collect(),
+        short: glance::short_counts(s),
     }
 }
 
@@ -654,6 +706,15 @@ fn edition_summary(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Edi
         draft: e.status == Status::Draft,
         department: e.department.clone().or_else(|| s.department.clone()),
         url: format!("{base}{}/{}/{}/", m.slug, s.slug, e.slug),
+    }
+}
+
+/// The stage's name in classes and data: `plan`, `interim`, `result`.
+pub fn stage_key(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Plan => "plan",
+        Stage::Interim => "interim",
+        Stage::Result => "result",
     }
 }
 
@@ -726,6 +787,10 @@ pub struct EditionPage {
     pub toc: Vec<TocEntry>,
     /// The official document the edition is taken from, when the content names its address.
     pub source: Option<SourceLink>,
+    /// Items per level and self-evaluation mark.
+    pub counts: Option<glance::CountTable>,
+    /// Every indicator's baseline, latest actual, target and attainment.
+    pub indicator_glance: Option<glance::IndicatorGlance>,
 }
 
 /// A link to the official document an edition is taken from.
@@ -811,6 +876,8 @@ pub struct ItemView {
     pub indicators: Option<IndicatorTable>,
     /// Children.
     pub children: Vec<ItemView>,
+    /// The page of this goal through the editions.
+    pub history_url: Option<String>,
 }
 
 /// A labelled list of entries.
@@ -966,6 +1033,10 @@ pub struct OutlineCell {
 }
 
 struct EditionContext<'a> {
+    /// Each item's history key, by anchor.
+    keys: &'a HashMap<&'a str, &'a str>,
+    /// Where the series' history pages are: `…/<series>/history/`.
+    history_dir: String,
     labels: Labels,
     levels: &'a [String],
     actors: &'a [String],
@@ -973,11 +1044,24 @@ struct EditionContext<'a> {
     used: Vec<BTreeSet<&'static str>>,
 }
 
-fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionPage {
+fn edition_page(
+    m: &Municipality,
+    s: &Series,
+    e: &Edition,
+    base: &str,
+    keys: &HashMap<&str, &str>,
+) -> EditionPage {
     let labels = e.labels.resolve(&s.labels);
     let mut used = vec![BTreeSet::new(); s.levels.len().max(1)];
     collect_used(&e.items, 0, &mut used);
     let cx = EditionContext {
+        keys,
+        history_dir: format!(
+            "{base}{}/{}/{}/",
+            m.slug,
+            s.slug,
+            crate::layout::HISTORY_DIR
+        ),
         labels: labels.clone(),
         levels: &s.levels,
         actors: &s.actors,
@@ -1015,13 +1099,18 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
             });
         }
     }
-    let stage_key = match e.stage {
-        Stage::Plan => "plan",
-        Stage::Interim => "interim",
-        Stage::Result => "result",
-    };
+    let stage_key = stage_key(e.stage);
+    let summary = edition_summary(m, s, e, base);
+    let indicator_glance = glance::indicator_glance(
+        e,
+        &summary.url,
+        "指標の現状・最新の実績・目標".to_string(),
+        &goal_links(m, s, e, keys, base),
+    );
     EditionPage {
-        summary: edition_summary(m, s, e, base),
+        counts: glance::edition_counts(s, e),
+        indicator_glance,
+        summary,
         subtitle: e.subtitle.clone(),
         document: e.document.clone(),
         note: e.note.clone(),
@@ -1219,6 +1308,10 @@ fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> It
             .iter()
             .map(|c| item_view(cx, c.get_ref(), depth + 1, level + 1))
             .collect(),
+        history_url: cx
+            .keys
+            .get(item.anchor.as_str())
+            .map(|k| format!("{}{k}/", cx.history_dir)),
     }
 }
 

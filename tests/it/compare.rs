@@ -15,7 +15,7 @@ use crate::common::{
 };
 
 /// The sample site built from a copy whose content has no `id` at all.
-fn built_without_ids() -> &'static Path {
+pub(crate) fn built_without_ids() -> &'static Path {
     static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
     BUILT
         .get_or_init(|| {

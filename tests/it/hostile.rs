@@ -18,6 +18,10 @@ const ATTRIBUTE_BREAK: &str = "\"><img src=x onerror=\"window.__pwned=2\">目標
 const TEMPLATE: &str = "{{ config.title }}{% for x in [1] %}繰り返し{% endfor %}";
 const BIDI: &str = "右から左\u{202E}txt.exe\u{202C}と幅のない\u{200B}空白\u{200D}";
 const FORMULA: &str = "=HYPERLINK(\"javascript:window.__pwned=3\",\"開く\")";
+const INDICATOR: &str = "<script>window.__pwned=11</script>指標";
+const UNIT: &str = "\"><svg onload=\"window.__pwned=12\">";
+const AS_OF: &str = "<img src=x onerror=\"window.__pwned=13\">時点";
+const MARK: &str = "<b>◎</b>";
 
 /// A 5,000-character word with no place to break.
 fn long_word() -> String {
@@ -66,15 +70,21 @@ fn hostile_site(root: &Path) {
         content.join("keikaku/2024.toml"),
         format!(
             "title = {}\nfiscal_year = 2024\nstage = \"plan\"\n\n\
-             [[items]]\nid = \"g1\"\nnumber = \"1\"\ntitle = {}\nbody = {}\n\n\
-             [[items.items]]\nid = \"g1-1\"\nnumber = \"①\"\ntitle = {}\nactions = [{}, {}]\ntargets = [{}]\n",
+             [[items]]\nid = \"g1\"\nnumber = \"1\"\ntitle = {}\nbody = {}\nevaluation = {}\n\n\
+             [[items.items]]\nid = \"g1-1\"\nnumber = \"①\"\ntitle = {}\nactions = [{}, {}]\ntargets = [{}]\n\n\
+             [[items.items.indicators]]\nname = {}\nunit = {}\nbaseline = {{ year = 2022, value = 10 }}\n\
+             target = {{ year = 2023, value = 20 }}\nactual = [{{ as_of = {}, value = 15 }}]\n",
             quoted(SCRIPT_TITLE),
             quoted(ATTRIBUTE_BREAK),
             quoted(&body),
+            quoted(MARK),
             quoted(TEMPLATE),
             quoted(BIDI),
             quoted(FORMULA),
             quoted(&long_word()),
+            quoted(INDICATOR),
+            quoted(UNIT),
+            quoted(AS_OF),
         ),
     )
     .unwrap();
@@ -125,6 +135,23 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
         "bidirectional and zero-width characters are kept"
     );
     assert!(edition.contains(&long_word()));
+    // At a glance and in the goal's history, the indicator's text is escaped, in the SVG too.
+    let escaped = |t: &str| kohyo::theme::escape_html(t);
+    let chart = &edition[edition
+        .find("<svg class=\"attainment-chart\"")
+        .expect("bars")..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert!(
+        chart.contains(&escaped(INDICATOR)) && chart.contains(">50%<"),
+        "{chart}"
+    );
+    assert!(edition.contains("目標年度経過・未達成"));
+    assert!(edition.contains(&format!("自己評価 {}", escaped(MARK))));
+    let history = fs::read_to_string(out.join("kougeki/keikaku/history/g1-1/index.html")).unwrap();
+    let chart = &history[history.find("<svg class=\"history-chart\"").expect("chart")..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert!(chart.contains(&escaped(&format!("15{UNIT}"))), "{chart}");
+    assert!(history.contains(&escaped(AS_OF)) && history.contains(&escaped(TEMPLATE)));
     for page in walkdir::WalkDir::new(&out)
         .into_iter()
         .filter_map(Result::ok)
@@ -136,6 +163,7 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
         assert!(!html.contains("<img src=x"), "{path}");
         assert!(!html.contains("href=\"javascript:"), "{path}");
         assert!(!html.contains("<b>"), "{path}");
+        assert!(!html.contains("<svg onload"), "{path}");
     }
     let many = fs::read_to_string(out.join("kougeki/keikaku/2025/index.html")).unwrap();
     assert!(
@@ -190,6 +218,7 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
     let shown = [
         "<script>window.__pwned=1</script>計画",
         "{{ config.title }}",
+        INDICATOR,
     ];
     let mut args = vec!["tests/js/hostile.mjs", out.to_str().unwrap()];
     args.extend(shown);
@@ -213,6 +242,17 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
         serde_json::json!(shown)
     );
     assert!(page("search/?q=__pwned")["results"].as_u64().unwrap() > 0);
+    assert_eq!(
+        page("kougeki/keikaku/history/g1-1/")["shown"],
+        serde_json::json!(shown),
+        "the goal's history shows the text as text"
+    );
+    assert!(
+        pages
+            .iter()
+            .any(|p| p["url"] == "kougeki/keikaku/history/i0/"),
+        "a history page of the long list too"
+    );
 }
 
 const PLAN: &str = "content/ichinoseki/kyodo-suishin/dai3ji.toml";

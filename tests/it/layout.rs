@@ -52,6 +52,16 @@ fn an_edition_cannot_take_the_compare_folder() {
 }
 
 #[test]
+fn an_edition_cannot_take_the_history_folder() {
+    let err = broken_build(|root| {
+        let dir = root.join("content/ueda/shimin-machizukuri");
+        fs::rename(dir.join("2018.toml"), dir.join("history.toml")).unwrap();
+    });
+    let at = "error: content/ueda/shimin-machizukuri/history.toml: edition file name `history` is a name the site itself uses";
+    assert!(err.contains(at), "{err}");
+}
+
+#[test]
 fn every_name_the_build_writes_at_its_root_is_reserved() {
     let municipalities: Vec<String> = fs::read_dir(sample_root().join("content"))
         .unwrap()

@@ -9,6 +9,7 @@ mod compare;
 mod crawlers;
 mod feeds;
 mod fuzz;
+mod history;
 mod hostile;
 mod import;
 mod import_errors;

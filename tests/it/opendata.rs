@@ -16,7 +16,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 /// A CSV file read as a spreadsheet-minded reader would: BOM stripped, header by name.
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let text = std::str::from_utf8(&bytes).unwrap();
     let body = text.strip_prefix('\u{feff}').expect("UTF-8 with BOM");
@@ -470,4 +470,89 @@ fn hostile_text_survives_the_round_trip_and_is_no_formula() {
             .iter()
             .any(|r| r["new_title"] == format!("'{hostile}"))
     );
+}
+
+#[test]
+fn every_table_keeps_its_table_schema_types_keys_and_references() {
+    let public = built_sample();
+    let package = read_json(&public.join("data/datapackage.json"));
+    let resources = package["resources"].as_array().unwrap();
+    let names: Vec<&str> = resources
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for table in ["goal_history", "indicator_series"] {
+        assert!(names.contains(&table), "{table} in the data package");
+    }
+    let tables: BTreeMap<&str, Vec<BTreeMap<String, String>>> = resources
+        .iter()
+        .map(|r| {
+            let path = public.join("data").join(r["path"].as_str().unwrap());
+            (r["name"].as_str().unwrap(), read_csv(&path))
+        })
+        .collect();
+    for r in resources {
+        let name = r["name"].as_str().unwrap();
+        let rows = &tables[name];
+        let schema = &r["schema"];
+        for field in schema["fields"].as_array().unwrap() {
+            let column = field["name"].as_str().unwrap();
+            for row in rows.iter().filter(|row| !row[column].is_empty()) {
+                let cell = &row[column];
+                let ok = match field["type"].as_str().unwrap() {
+                    "integer" => cell.parse::<i64>().is_ok(),
+                    "number" => cell.parse::<f64>().is_ok(),
+                    _ => true,
+                };
+                assert!(ok, "{name}.{column}: {cell:?} is not a {}", field["type"]);
+            }
+        }
+        let key: Vec<&str> = schema["primaryKey"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        let mut seen = BTreeSet::new();
+        for row in rows {
+            let value: Vec<&String> = key.iter().map(|k| &row[*k]).collect();
+            assert!(
+                seen.insert(value.clone()),
+                "{name}: primary key {value:?} twice"
+            );
+        }
+        for fk in schema["foreignKeys"].as_array().unwrap() {
+            let column = fk["fields"].as_str().unwrap();
+            let target = match fk["reference"]["resource"].as_str().unwrap() {
+                "" => name,
+                other => other,
+            };
+            let target_column = fk["reference"]["fields"].as_str().unwrap();
+            let known: BTreeSet<&String> =
+                tables[target].iter().map(|t| &t[target_column]).collect();
+            for row in rows.iter().filter(|row| !row[column].is_empty()) {
+                assert!(
+                    known.contains(&row[column]),
+                    "{name}.{column} = {} is no {target}.{target_column}",
+                    row[column]
+                );
+            }
+        }
+    }
+    assert!(tables["goal_history"].len() == tables["items"].len());
+    assert!(tables["indicator_series"].len() == tables["indicators"].len());
+    let catalog = read_json(&public.join("data/catalog.jsonld"));
+    let urls: Vec<&str> = catalog["dcat:dataset"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["dcat:distribution"].as_array().unwrap())
+        .map(|d| d["dcat:downloadURL"]["@id"].as_str().unwrap())
+        .collect();
+    for table in ["goal_history", "indicator_series"] {
+        assert!(
+            urls.contains(&format!("/data/{table}.csv").as_str()),
+            "{table} in the catalogue"
+        );
+    }
 }

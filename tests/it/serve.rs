@@ -498,6 +498,9 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         [
             "ueda/seisaku-kikaku/2023/index.html",
             "ueda/seisaku-kikaku/compare/2022-2023/index.html",
+            // The goal's history page, and its parent's, which names it.
+            "ueda/seisaku-kikaku/history/sogo-keikaku/index.html",
+            "ueda/seisaku-kikaku/history/sdgs/index.html",
             // The data page gives each file's size, and the site-wide tables grew.
             "data/index.html",
         ]
@@ -519,6 +522,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         changed,
         [
             "data/changes.csv",
+            "data/goal_history.csv",
             "data/index.html",
             "data/items.csv",
             "data/kohyo.json",
@@ -528,6 +532,8 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
             "ueda/seisaku-kikaku/compare/2022-2023/changes.csv",
             "ueda/seisaku-kikaku/compare/2022-2023/changes.json",
             "ueda/seisaku-kikaku/compare/2022-2023/index.html",
+            "ueda/seisaku-kikaku/history/sdgs/index.html",
+            "ueda/seisaku-kikaku/history/sogo-keikaku/index.html",
         ]
     );
     // Search: the one record chunk holding the goal, and the shards of the keys its record

@@ -1,4 +1,4 @@
-// Opens every page of a site built from hostile content in headless Chromium, as a citizen
+// Opens every page of a site built from hostile content (of its goals' history pages, the first 20) in headless Chromium, as a citizen
 // would, and prints what happened as JSON for tests/it/hostile.rs: dialogs opened, whether the
 // content's script ran (it sets window.__pwned), elements or attributes that could run script,
 // sideways scrolling at 360 px, and whether the hostile text shows as text.
@@ -7,8 +7,12 @@ import { launchChromium, serveSite, sitePages } from './harness.mjs';
 
 const [output, ...texts] = process.argv.slice(2);
 
+// History pages: the first 20 in path order (the hostile goals' among them; the long list gives
+// 10,000 more, all alike).
+let histories = 0;
+const pages = sitePages(output).filter((url) => !url.includes('/history/') || ++histories <= 20);
 const urls = [
-  ...sitePages(output),
+  ...pages,
   // The search page finding the hostile text, and given hostile text as the query itself.
   `search/?q=${encodeURIComponent('__pwned')}`,
   `search/?q=${encodeURIComponent('"><img src=x onerror="window.__pwned=9">')}`,
