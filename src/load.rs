@@ -33,6 +33,8 @@ const MUNICIPALITY_FILE: &str = "_municipality.toml";
 const SERIES_FILE: &str = "_series.toml";
 /// The site's own words for the tokenizer, relative to the root.
 pub const DICTIONARY_FILE: &str = "content/_dictionary.csv";
+/// The site's own spelling variants for search, relative to the root.
+pub const VARIANTS_FILE: &str = "content/_variants.csv";
 
 /// A loaded, validated site: the input of every later stage.
 #[derive(Debug)]
@@ -46,6 +48,9 @@ pub struct Site {
     /// `content/_dictionary.csv` as lindera user-dictionary CSV (comments and blank lines
     /// removed), if the site has one.
     pub user_dictionary: Option<String>,
+    /// `content/_variants.csv`: the site's groups of spellings that search treats as one
+    /// word (empty when the site has none).
+    pub variants: Vec<Vec<String>>,
     /// Files copied from `content/` as they are (images that figures show), by output path.
     pub assets: Vec<crate::output::OutputFile>,
 }
@@ -105,12 +110,14 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     let municipalities = load_content(root, &mut diags);
     check_links(root, &municipalities, &mut diags);
     let user_dictionary = load_dictionary(root, &mut diags);
+    let variants = load_variants(root, &mut diags);
     let mut site = match config {
         Some(config) if diags.is_empty() => Site {
             root: root.to_path_buf(),
             config,
             municipalities,
             user_dictionary,
+            variants,
             assets: Vec::new(),
         },
         _ => return Err(sorted(diags)),
@@ -271,6 +278,25 @@ fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let (csv, mut found) = user_dictionary::check(rel, &text);
     diags.append(&mut found);
     Some(csv)
+}
+
+/// Read `content/_variants.csv`: one group of spellings per line, separated by commas, `#`
+/// comments and blank lines allowed.
+fn load_variants(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
+    let rel = Path::new(VARIANTS_FILE);
+    if fs::symlink_metadata(root.join(rel)).is_err() {
+        return Vec::new();
+    }
+    let text = match read_text(root, rel) {
+        Ok(text) => text,
+        Err(d) => {
+            diags.push(d);
+            return Vec::new();
+        }
+    };
+    let (groups, mut found) = crate::search::variants::check(rel, &text);
+    diags.append(&mut found);
+    groups
 }
 
 /// Parse TOML text into `T`, turning serde's message into one that says what to do.
@@ -471,7 +497,7 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             (1, false) if is_toml => {
                 diags.push(Diagnostic::file(
                     &rel,
-                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv)",
+                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv, _variants.csv)",
                 ));
             }
             (2, false) if is_toml && name != MUNICIPALITY_FILE => {

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod eval;
 pub mod extract;
 pub mod index;
+pub mod variants;
 
 use std::path::PathBuf;
 
