@@ -237,8 +237,8 @@ fn part_of_speech<'a>(token: &lindera::token::Token<'a>) -> Option<&'a str> {
 /// Normalise text for matching: NFKC, lower case, white space and zero-width characters
 /// removed, long-vowel marks unified to ー, hyphens to `-`, wave dashes to `~`.
 ///
-/// Hiragana and katakana are not folded into each other: a search for ひと does not find ヒト,
-/// as a reader reading the page would not.
+/// Hiragana and katakana are not folded into each other: a search for ひと matches ひと
+/// exactly, and ヒト only as a reading, ranked below (`search::variants`).
 pub fn normalize(text: &str) -> String {
     let nfkc: String = text.nfkc().collect();
     nfkc.to_lowercase().chars().filter_map(fold_char).collect()
