@@ -177,8 +177,8 @@ impl Tokenizer {
         Ok(words)
     }
 
-    /// The normalised words that carry meaning: [`Tokenizer::terms`] without particles and
-    /// auxiliary verbs (の, を, です), which every sentence shares.
+    /// The normalised words that carry meaning: the terms of [`Tokenizer::words`] without
+    /// particles and auxiliary verbs (の, を, です), which every sentence shares.
     pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
         self.cached(
             text,

@@ -1,8 +1,9 @@
 //! Building the search index from rendered edition pages.
 //!
 //! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
-//! - `meta.json`: format version, shard counts, chunk size, filter values and the first record
-//!   of each page group (pages in groups of [`page_group`]);
+//! - `meta.json`: format version ([`FORMAT_VERSION`]), shard counts (`shards`: `b`, `g`, `u`,
+//!   `t`, `y`, `s`), chunk size, filter values, the first record of each page group (pages in
+//!   groups of [`page_group`]) and the variant table (below);
 //! - `p/N.json`: page group `N`: each page's record count, municipality, department and year,
 //!   read only by queries of several words (a page may hold them in different records) and by
 //!   filtered queries;
@@ -19,11 +20,12 @@
 //!   hold it in their spelling or reading, most frequent first, at most [`SUGGESTION_WORDS`];
 //!   read only when a query finds nothing.
 //!
-//! `meta.json` also carries the table of spelling variants (`variants`: groups of normalised
-//! spellings, the built-in table merged with the site's `content/_variants.csv`), which both
-//! engines apply to every query word (`search::variants`). A spelling variant or a reading is
-//! matched as the words it stands for, through the same n-gram lists, so it needs no keys of
-//! its own: a query without variants or kana reads exactly what it read before.
+//! `meta.json`'s `variants` is the table of spelling variants: groups of normalised spellings
+//! (the built-in table merged with the site's `content/_variants.csv`, only the groups the
+//! site may hold a spelling of), which both engines apply to every query word
+//! (`search::variants`, docs/search-variants.md). A variant needs no keys of its own: it is
+//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json`,
+//! to know which words are read so. A query with neither reads what it read in format 2.
 //!
 //! A one-word query loads `meta.json`, the shards its characters and words hash to (and their
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
