@@ -14,6 +14,10 @@ pub const NOT_FOUND_PAGE: &str = "404.html";
 pub const SITEMAP: &str = "sitemap.xml";
 /// The crawlers' instructions (with a base URL at a host's root).
 pub const ROBOTS: &str = "robots.txt";
+/// An Atom feed, at the site's root and in every municipality and series folder with one.
+pub const FEED: &str = "atom.xml";
+/// The image pages are shared with (OpenGraph, Twitter cards), at the site's root.
+pub const SHARE_IMAGE: &str = "og-image.png";
 /// The file in every output folder that says which site it is the output of.
 pub const OUTPUT_MARKER: &str = ".kohyo-output";
 /// The folder below a series that holds its compare pages.
@@ -21,7 +25,7 @@ pub const COMPARE_DIR: &str = "compare";
 
 /// Every name the site itself uses at the output's root (pages, folders, the default theme's
 /// static files, and files planned for later releases), so none can be a municipality slug.
-pub const RESERVED_ROOT_NAMES: [&str; 11] = [
+pub const RESERVED_ROOT_NAMES: [&str; 12] = [
     "index.html",
     SEARCH_DIR,
     DATA_DIR,
@@ -31,9 +35,10 @@ pub const RESERVED_ROOT_NAMES: [&str; 11] = [
     "favicon.svg",
     SITEMAP,
     ROBOTS,
-    "atom.xml",
+    FEED,
+    SHARE_IMAGE,
     OUTPUT_MARKER,
 ];
 
 /// Names the site uses below a series folder, so none can be an edition slug.
-pub const RESERVED_SERIES_NAMES: [&str; 2] = ["index.html", COMPARE_DIR];
+pub const RESERVED_SERIES_NAMES: [&str; 3] = ["index.html", COMPARE_DIR, FEED];

@@ -17,6 +17,7 @@ pub mod model;
 pub mod next;
 pub mod opendata;
 pub mod output;
+pub mod parse;
 pub mod render;
 pub mod safe_url;
 pub mod search;

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::layout::{RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
+use crate::parse::parse;
 use crate::safe_url;
 use crate::shortcode;
 pub use crate::source::read_text;
@@ -91,8 +92,8 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let config = match read_and_parse::<Config>(root, Path::new(CONFIG_FILE)) {
         Ok((config, _)) => Some(config),
-        Err(d) => {
-            diags.push(d);
+        Err(mut found) => {
+            diags.append(&mut found);
             None
         }
     };
@@ -299,55 +300,12 @@ fn load_variants(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
     groups
 }
 
-/// Parse TOML text into `T`, turning serde's message into one that says what to do.
-pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Diagnostic> {
-    toml::from_str(text).map_err(|e| {
-        if e.message().contains("recurs") {
-            let span = e.span().or_else(|| deep_key(text)).unwrap_or(0..0);
-            return Diagnostic::at(
-                rel,
-                text,
-                span,
-                format!(
-                    "nested deeper than {TOML_DEPTH} levels: lists, inline tables and dotted keys may nest at most {TOML_DEPTH} deep"
-                ),
-            );
-        }
-        Diagnostic::at(rel, text, e.span().unwrap_or(0..0), explain(e.message()))
-    })
-}
-
-/// How deep toml lets lists, inline tables and dotted keys nest.
-const TOML_DEPTH: usize = 80;
-
-/// The first dotted key (a table header's or a key's) with more than [`TOML_DEPTH`] parts,
-/// which toml refuses without a position.
-fn deep_key(text: &str) -> Option<Range<usize>> {
-    use toml_parser::lexer::TokenKind;
-    let mut dots = 0;
-    let mut start = None;
-    for token in toml_parser::Source::new(text).lex() {
-        let span = token.span();
-        match token.kind() {
-            TokenKind::Dot => {
-                dots += 1;
-                if dots >= TOML_DEPTH {
-                    return start.map(|s| s..span.end());
-                }
-            }
-            TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString => {
-                start = start.or(Some(span.start()));
-            }
-            TokenKind::Whitespace => {}
-            _ => (dots, start) = (0, None),
-        }
-    }
-    None
-}
-
 /// Read and parse a file; also returns the hash of its text.
-fn read_and_parse<T: DeserializeOwned>(root: &Path, rel: &Path) -> Result<(T, u64), Diagnostic> {
-    let text = read_text(root, rel)?;
+fn read_and_parse<T: DeserializeOwned>(
+    root: &Path,
+    rel: &Path,
+) -> Result<(T, u64), Vec<Diagnostic>> {
+    let text = read_text(root, rel).map_err(|d| vec![d])?;
     Ok((parse(rel, &text)?, text_hash(&text)))
 }
 
@@ -357,47 +315,6 @@ pub fn text_hash(text: &str) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
     text.hash(&mut hasher);
     hasher.finish()
-}
-
-/// Reword serde's messages: suggest the closest key for a typo, name missing keys plainly.
-fn explain(message: &str) -> String {
-    let message = message.trim();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let suggestion = candidates
-            .iter()
-            .map(|c| (strsim::damerau_levenshtein(key, c), *c))
-            .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-            .min();
-        let allowed = candidates
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return match suggestion {
-            Some((_, c)) => format!("unknown key `{key}`: did you mean `{c}`?"),
-            None if allowed.is_empty() => format!("unknown key `{key}`: no keys are allowed here"),
-            None => format!("unknown key `{key}`: expected one of {allowed}"),
-        };
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let key = rest.split('`').next().unwrap_or(rest);
-        return format!("missing required key `{key}`");
-    }
-    if let Some((found, expected)) = message
-        .strip_prefix("invalid type: ")
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        let expected = match expected {
-            "f64" | "i64" | "a number" => "a number",
-            "a string" | "a borrowed string" => "a string (in quotes)",
-            "a sequence" => "a list `[...]`",
-            other => other,
-        };
-        return format!("expected {expected}, found {found}");
-    }
-    message.to_string()
 }
 
 /// A tree of content files found under `content/`, before parsing.
@@ -558,7 +475,7 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
         let dir = Path::new(CONTENT_DIR).join(&slug);
         let rel = dir.join(MUNICIPALITY_FILE);
         let Some((mut municipality, hash)) = read_and_parse::<Municipality>(root, &rel)
-            .map_err(|d| diags.push(d))
+            .map_err(|mut found| diags.append(&mut found))
             .ok()
         else {
             continue;
@@ -570,7 +487,7 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
             let series_dir = dir.join(&series_slug);
             let rel = series_dir.join(SERIES_FILE);
             let Some((mut series, hash)) = read_and_parse::<Series>(root, &rel)
-                .map_err(|d| diags.push(d))
+                .map_err(|mut found| diags.append(&mut found))
                 .ok()
             else {
                 continue;
@@ -615,7 +532,7 @@ fn read_edition(
 ) -> Option<Edition> {
     let text = read_text(root, rel).map_err(|d| diags.push(d)).ok()?;
     let mut edition = parse::<Edition>(rel, &text)
-        .map_err(|d| diags.push(d))
+        .map_err(|mut found| diags.append(&mut found))
         .ok()?;
     edition.slug = slug.to_string();
     edition.source_path = rel.to_path_buf();
@@ -1009,17 +926,5 @@ mod tests {
         assert_eq!(code_check_digit("032093"), Some(3)); // 一関市
         assert_eq!(code_check_digit("20203"), None);
         assert_eq!(code_check_digit("2020３7"), None);
-    }
-
-    #[test]
-    fn typo_suggests_the_closest_key() {
-        assert_eq!(
-            explain("unknown field `titel`, expected one of `title`, `kind`, `levels`"),
-            "unknown key `titel`: did you mean `title`?"
-        );
-        assert_eq!(
-            explain("unknown field `zzz`, expected `title` or `kind`"),
-            "unknown key `zzz`: expected one of `title`, `kind`"
-        );
     }
 }

@@ -63,8 +63,8 @@ enum Command {
     New {
         /// The series as `municipality/series` (folder names under content/).
         series: String,
-        /// Fiscal year of the new edition (western calendar); the file is YEAR.toml.
-        #[arg(long, conflicts_with = "version", required_unless_present = "version")]
+        /// Fiscal year of the new edition: 2026, 令和8年度 or R8; the file is YEAR.toml (西暦).
+        #[arg(long, conflicts_with = "version", required_unless_present = "version", value_parser = fiscal_year)]
         year: Option<i32>,
         /// Version label of the new edition, e.g. 12月15日現在 (for series dated by version).
         #[arg(long, requires = "slug")]
@@ -83,8 +83,8 @@ enum Command {
         /// The series as `municipality/series` (folder names under content/).
         #[arg(long)]
         series: String,
-        /// Fiscal year of the edition (western calendar); the file is YEAR.toml.
-        #[arg(long, conflicts_with = "version", required_unless_present_any = ["version", "slug"])]
+        /// Fiscal year of the edition: 2025, 令和7年度 or R7; the file is YEAR.toml (西暦).
+        #[arg(long, conflicts_with = "version", required_unless_present_any = ["version", "slug"], value_parser = fiscal_year)]
         year: Option<i32>,
         /// Version label of the edition, e.g. 12月15日現在 (for series dated by version).
         #[arg(long, requires = "slug")]
@@ -107,8 +107,8 @@ enum Command {
     Sheet {
         /// The series as `municipality/series` (folder names under content/).
         series: String,
-        /// Fiscal year of the edition (an existing one, or the next to start).
-        #[arg(long, conflicts_with = "version")]
+        /// Fiscal year of the edition (an existing one, or the next to start): 2026, 令和8年度 or R8.
+        #[arg(long, conflicts_with = "version", value_parser = fiscal_year)]
         year: Option<i32>,
         /// Version label of the edition.
         #[arg(long)]
@@ -127,7 +127,7 @@ enum Command {
     Diff {
         /// The series as `municipality/series` (folder names under content/).
         series: String,
-        /// The earlier edition (its file name without .toml).
+        /// The earlier edition: its file name without .toml, or its fiscal year (2017, 平成29年度, H29).
         from: String,
         /// The later edition.
         to: String,
@@ -153,8 +153,8 @@ enum Command {
         /// Only this department.
         #[arg(long)]
         department: Option<String>,
-        /// Only this fiscal year (western calendar, e.g. 2025).
-        #[arg(long)]
+        /// Only this fiscal year: 2025, 令和7年度 or R7.
+        #[arg(long, value_parser = fiscal_year)]
         year: Option<i32>,
         /// Results to print.
         #[arg(long, default_value_t = 20)]
@@ -318,6 +318,12 @@ fn main() -> ExitCode {
                         c.from.display(),
                         c.items
                     );
+                    for m in &c.moved {
+                        println!(
+                            "moved the target year of {} from {} to {}",
+                            m.place, m.from, m.to
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),
@@ -592,4 +598,9 @@ fn report(diags: &[Diagnostic], color: bool) {
         diags.len(),
         if diags.len() == 1 { "" } else { "s" }
     );
+}
+
+/// A fiscal year as staff write it on the command line: 2026, 令和8年度, R8 (clap's parser).
+fn fiscal_year(text: &str) -> Result<i32, String> {
+    kohyo::wareki::parse_fiscal_year(text)
 }

@@ -201,6 +201,14 @@ pub struct Edition {
     pub order: Option<i64>,
     /// Month of publication as `YYYY-MM` (shown as 令和6年3月).
     pub published: Option<Spanned<String>>,
+    /// Address of the official document this edition is taken from (its PDF or page).
+    #[serde(
+        default,
+        deserialize_with = "crate::safe_url::deserialize_document_url"
+    )]
+    pub source_url: Option<String>,
+    /// Name of that document where it differs from `document` or the title.
+    pub source_title: Option<String>,
     /// Stage in the year's cycle.
     pub stage: Stage,
     /// Draft or final.

@@ -6,7 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use toml::{Table, Value};
+use toml::Table;
+use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 use crate::load::{self, CONTENT_DIR, Site};
 use crate::model::Series;
@@ -35,6 +36,8 @@ pub struct Created {
     pub from: PathBuf,
     /// Items copied (all levels).
     pub items: usize,
+    /// Target years moved from the old fiscal year to the new one.
+    pub moved: Vec<Moved>,
 }
 
 /// Keys of an item that describe the year that ended, not the plan.
@@ -78,20 +81,39 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
             path.display()
         ));
     }
-    let (table, items) = next_table(root, s, next)?;
+    let (document, items, moved) = next_document(root, s, next)?;
     let header = format!(
         "# Started from {} by `kohyo new`: stage set to plan; progress, results, evaluations and\n# reported indicator values cleared. Update the targets for the new edition.\n\n",
         from.display()
     );
-    let body = toml::to_string_pretty(&table).map_err(|e| format!("cannot write TOML: {e}"))?;
-    fs::write(root.join(&path), format!("{header}{body}"))
+    fs::write(root.join(&path), format!("{header}{document}"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Created { path, from, items })
+    Ok(Created {
+        path,
+        from,
+        items,
+        moved,
+    })
 }
 
 /// The next edition of series `s` as a TOML table, from its latest edition: stage `plan`,
 /// the year or version set, the year that ended cleared. Also returns the items kept.
 pub fn next_table(root: &Path, s: &Series, next: &Next) -> Result<(Table, usize), String> {
+    let (document, items, _) = next_document(root, s, next)?;
+    let table = toml::from_str(&document.to_string())
+        .map_err(|e| format!("cannot read back the new edition: {e}"))?;
+    Ok((table, items))
+}
+
+/// The next edition of series `s` as an edited copy of its latest edition's file (comments,
+/// key order and layout kept): stage `plan`, the year or version set, the year that ended
+/// cleared, and target years equal to the old fiscal year moved to the new one. Also returns
+/// the items kept and the target years moved.
+fn next_document(
+    root: &Path,
+    s: &Series,
+    next: &Next,
+) -> Result<(DocumentMut, usize, Vec<Moved>), String> {
     let latest = s
         .editions
         .last()
@@ -99,56 +121,147 @@ pub fn next_table(root: &Path, s: &Series, next: &Next) -> Result<(Table, usize)
     let from = latest.source_path.clone();
     let text = fs::read_to_string(root.join(&from))
         .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    let mut table: Table = toml::from_str(&text).map_err(|e| format!("{}: {e}", from.display()))?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", from.display()))?;
     for key in CLEARED_EDITION_KEYS {
-        table.remove(key);
+        doc.remove(key);
     }
-    table.insert("stage".into(), Value::String("plan".into()));
+    set(doc.as_table_mut(), "stage", Value::from("plan"));
     let old_year = latest.fiscal_year.as_ref().map(|y| y.get_ref().0);
+    let mut moved = Vec::new();
     match next {
         Next::Year(year) => {
-            if let (Some(old), Some(Value::String(title))) = (old_year, table.get_mut("title")) {
-                *title = title.replace(
+            if let Some(old) = old_year
+                && let Some(title) = doc.get("title").and_then(|t| t.as_str())
+            {
+                let title = title.replace(
                     &wareki::fiscal_year_label(old),
                     &wareki::fiscal_year_label(*year),
                 );
+                set(doc.as_table_mut(), "title", Value::from(title));
             }
-            table.insert("fiscal_year".into(), Value::Integer(i64::from(*year)));
-            table.remove("period");
+            set(
+                doc.as_table_mut(),
+                "fiscal_year",
+                Value::from(i64::from(*year)),
+            );
+            doc.remove("period");
+            if let Some(old) = old_year {
+                let mut mover = Mover {
+                    old: i64::from(old),
+                    new: i64::from(*year),
+                    moved: &mut moved,
+                };
+                mover.table(doc.as_table_mut(), "");
+            }
         }
         Next::Version { label, .. } => {
-            table.insert("version".into(), Value::String(label.clone()));
+            set(doc.as_table_mut(), "version", Value::from(label.clone()));
             let order = latest.order.unwrap_or(s.editions.len() as i64) + 1;
-            table.insert("order".into(), Value::Integer(order));
+            set(doc.as_table_mut(), "order", Value::from(order));
         }
     }
     let mut items = 0;
-    if let Some(Value::Array(list)) = table.get_mut("items") {
-        clear_items(list, &mut items);
-    }
-    clear_indicators(table.get_mut("indicators"));
-    Ok((table, items))
+    clear(doc.as_table_mut(), &mut items, true);
+    Ok((doc, items, moved))
 }
 
-fn clear_items(list: &mut [Value], count: &mut usize) {
-    for item in list.iter_mut() {
-        let Value::Table(t) = item else { continue };
-        *count += 1;
+/// A target year `kohyo new` moved with the edition's year.
+#[derive(Debug)]
+pub struct Moved {
+    /// Where: the indicator's name, or its item's path of ids and numbers.
+    pub place: String,
+    /// The year before.
+    pub from: i64,
+    /// The year after.
+    pub to: i64,
+}
+
+/// Set `key` to `value`, keeping the comment and spacing around the old value.
+fn set(table: &mut dyn TableLike, key: &str, value: Value) {
+    let mut value = value;
+    if let Some(old) = table.get(key).and_then(|i| i.as_value()) {
+        *value.decor_mut() = old.decor().clone();
+    }
+    table.insert(key, Item::Value(value));
+}
+
+/// The tables in a list of tables (`[[items]]`) or an inline list (`items = [{…}]`).
+fn tables_in(item: &mut Item) -> Vec<&mut dyn TableLike> {
+    match item {
+        Item::ArrayOfTables(list) => list.iter_mut().map(|t| t as &mut dyn TableLike).collect(),
+        Item::Value(Value::Array(list)) => list
+            .iter_mut()
+            .filter_map(|v| v.as_inline_table_mut().map(|t| t as &mut dyn TableLike))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Remove what the year that ended reported: items' progress, results and evaluation, and
+/// every indicator's actual values, at every depth.
+fn clear(table: &mut dyn TableLike, items: &mut usize, top: bool) {
+    if !top {
+        *items += 1;
         for key in CLEARED_ITEM_KEYS {
-            t.remove(key);
+            table.remove(key);
         }
-        clear_indicators(t.get_mut("indicators"));
-        if let Some(Value::Array(children)) = t.get_mut("items") {
-            clear_items(children, count);
+    }
+    if let Some(list) = table.get_mut("indicators") {
+        for indicator in tables_in(list) {
+            indicator.remove("actual");
+        }
+    }
+    if let Some(list) = table.get_mut("items") {
+        for item in tables_in(list) {
+            clear(item, items, false);
         }
     }
 }
 
-fn clear_indicators(list: Option<&mut Value>) {
-    if let Some(Value::Array(list)) = list {
-        for ind in list.iter_mut() {
-            if let Value::Table(t) = ind {
-                t.remove("actual");
+/// Moves target years that were the old edition's year to the new edition's, recording each.
+struct Mover<'a> {
+    old: i64,
+    new: i64,
+    moved: &'a mut Vec<Moved>,
+}
+
+impl Mover<'_> {
+    /// An edition or item table: its indicators' targets, then its items.
+    fn table(&mut self, table: &mut dyn TableLike, place: &str) {
+        if let Some(list) = table.get_mut("indicators") {
+            for indicator in tables_in(list) {
+                let name = indicator
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let Some(target) = indicator
+                    .get_mut("target")
+                    .and_then(|t| t.as_table_like_mut())
+                else {
+                    continue;
+                };
+                if target.get("year").and_then(|y| y.as_integer()) == Some(self.old) {
+                    set(target, "year", Value::from(self.new));
+                    self.moved.push(Moved {
+                        place: format!("{place}{name}"),
+                        from: self.old,
+                        to: self.new,
+                    });
+                }
+            }
+        }
+        if let Some(list) = table.get_mut("items") {
+            for item in tables_in(list) {
+                let label = item
+                    .get("id")
+                    .or_else(|| item.get("number"))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                self.table(item, &format!("{place}{label} › "));
             }
         }
     }

@@ -45,6 +45,18 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `url` may name a published document: an absolute `http(s)://host/…` URL (a reader
+/// who downloads the data must still reach it); `Err` says why not.
+pub fn check_document_url(url: &str) -> Result<(), String> {
+    check_characters(url)?;
+    match after_http_scheme(url) {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
+        _ => Err(format!(
+            "`{url}` is not the address of a published document: expected an absolute http(s) URL such as https://www.city.example.lg.jp/soshiki/keikaku.pdf"
+        )),
+    }
+}
+
 /// What follows `http://` or `https://` (in any case) at the start of `url`, or `None` when it
 /// has another scheme or none.
 pub fn after_http_scheme(url: &str) -> Option<&str> {
@@ -95,6 +107,16 @@ pub fn deserialize_base_url<'de, D: Deserializer<'de>>(
     let url = String::deserialize(deserializer)?;
     check_base_url(&url).map_err(de::Error::custom)?;
     Ok(url)
+}
+
+/// Deserialise an optional string that must pass [`check_document_url`]; the error carries
+/// the value's position.
+pub fn deserialize_document_url<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(deserializer)?;
+    check_document_url(&url).map_err(de::Error::custom)?;
+    Ok(Some(url))
 }
 
 #[cfg(test)]

@@ -178,6 +178,7 @@ pub fn render_into(
         memo.as_mut().map(|m| &mut m.pages),
     )
     .map_err(BuildError::from)?;
+    let feeds = render::feeds::feed_files(site, &comparisons);
     match memo.as_mut() {
         Some(memo) => memo.comparisons.keep(site, comparisons),
         None => drop(comparisons),
@@ -203,6 +204,8 @@ pub fn render_into(
         )
         .map_err(BuildError::Other)?;
     let mut rest = crawlers;
+    rest.extend(feeds);
+    rest.extend(render::share::card_file(&theme, &site.config.base()).map_err(BuildError::Other)?);
     rest.extend(search::client_files());
     rest.extend(site.assets.iter().cloned());
     rest.extend(theme.static_files().iter().cloned());

@@ -116,6 +116,8 @@ pub struct EditionRef {
     pub department: Option<String>,
     /// Path of the edition page from the site root, e.g. `ueda/shimin-machizukuri/2018/`.
     pub path: String,
+    /// Address of the official document, when the content names it.
+    pub source_url: Option<String>,
 }
 
 /// A fact of the edition itself that changed.
@@ -426,14 +428,37 @@ pub fn compare_named(
             site.series_paths().join(", ")
         )
     })?;
-    let edition = |slug: &str| {
-        s.editions.iter().find(|e| e.slug == slug).ok_or_else(|| {
-            let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
-            format!(
-                "series `{series}` has no edition `{slug}`: expected one of {}",
+    // An edition by its file name, or by its fiscal year written any way staff write it
+    // (2018, 平成30年度, H30) when that year has one edition.
+    let edition = |name: &str| {
+        let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
+        if let Some(e) = s.editions.iter().find(|e| e.slug == name) {
+            return Ok(e);
+        }
+        let by_year: Vec<&Edition> = crate::wareki::parse_fiscal_year(name)
+            .map(|year| {
+                s.editions
+                    .iter()
+                    .filter(|e| e.fiscal_year.as_ref().map(|y| y.get_ref().0) == Some(year))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match by_year.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(format!(
+                "series `{series}` has no edition `{name}`: expected one of {}",
                 slugs.join(", ")
-            )
-        })
+            )),
+            several => Err(format!(
+                "series `{series}` has {} editions of `{name}`: name one of {}",
+                several.len(),
+                several
+                    .iter()
+                    .map(|e| e.slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     };
     let mut c = compare(tokenizer, m, s, edition(from)?, edition(to)?)?;
     c.license = site.config.license.clone();
@@ -501,6 +526,7 @@ fn compare_prepared(
         stage: e.stage.label(),
         department: department(e),
         path: format!("{}/{}/{}/", m.slug, s.slug, e.slug),
+        source_url: e.source_url.clone(),
     };
     let mut edition_changes = Vec::new();
     for (key, label, a, b) in [

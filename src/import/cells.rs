@@ -77,6 +77,10 @@ pub(super) fn heading_keys(text: &str, form: bool, indicator_heads: &[String]) -
         .next()
         .map_or((None, String::new()), |l| split_number(&l));
     let mut rest: Vec<String> = lines.collect();
+    // `④ 【豊殿地域自治センター】`: an item with no title of its own, only its owner.
+    if is_owner(&title, form) {
+        rest.insert(0, std::mem::take(&mut title));
+    }
     let is_head = |line: &str| {
         !form
             && line
@@ -199,6 +203,12 @@ mod tests {
         assert_eq!(
             k.get("owner").and_then(Value::as_str),
             Some("豊殿地域自治センター")
+        );
+        assert!(k.get("title").is_none());
+        let k = heading_keys("④ 【豊殿、塩田地域自治センター】", false, &[]);
+        assert_eq!(
+            k.get("owner").and_then(Value::as_str),
+            Some("豊殿、塩田地域自治センター")
         );
         assert!(k.get("title").is_none());
         let heads = ["施策評価指標".to_string()];

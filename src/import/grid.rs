@@ -62,6 +62,11 @@ impl Grid {
 
 /// `A1`-style name of a 0-based cell.
 pub fn cell_name(row: usize, col: usize) -> String {
+    format!("{}{}", column_name(col), row + 1)
+}
+
+/// Letters of a 0-based column (`A`, `AA`).
+pub fn column_name(col: usize) -> String {
     let mut letters = Vec::new();
     let mut c = col + 1;
     while c > 0 {
@@ -70,7 +75,7 @@ pub fn cell_name(row: usize, col: usize) -> String {
         c = (c - 1) / 26;
     }
     letters.reverse();
-    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+    letters.into_iter().collect()
 }
 
 /// Read one sheet of `path`: `sheet` by name, or the first one.

@@ -23,13 +23,18 @@ pub const ID_HEADING: &str = "kohyo:id";
 /// Heading of the hidden column with the other keys of each item.
 pub const EXTRA_HEADING: &str = "kohyo:keys";
 
-/// The header row and its columns (column index, kind, heading as printed).
+/// The header rows and their columns (column index, kind, heading as printed).
 #[derive(Debug)]
 pub struct Header {
     /// 0-based row of the headings.
     pub row: usize,
+    /// Last row of the header: `row`, or the row below when it holds headings too.
+    pub last: usize,
     /// Each recognised column: index, what it holds, heading text as printed.
     pub columns: Vec<(usize, Column, String)>,
+    /// The goal's own values printed beside their labels (row, column, label's kind, text):
+    /// the goal's title beside 重点目標, its mark beside 各部局の自己評価.
+    pub values: Vec<(usize, usize, Column, String)>,
 }
 
 /// Headings kohyo knows besides the series' own: the usual ones of 重点目標一覧表.
@@ -88,71 +93,16 @@ fn known(series: &Series) -> Vec<(String, Column)> {
     list
 }
 
-/// Find the header: the first row with at least two known headings. Every other heading in
-/// that row must be known too, and no kind may appear twice.
+/// Find the header: the first row with at least two known headings. Every other cell of that
+/// row must be a known heading too, or the goal's own value beside its label (the title right
+/// of 重点目標, the mark right of 各部局の自己評価); a row below of headings only belongs to the
+/// header as well. No kind may appear twice.
 pub fn find(grid: &Grid, series: &Series) -> Result<Header, String> {
     let known = known(series);
-    let lookup = |text: &str| {
-        let s = squeeze(text);
-        known.iter().find(|(k, _)| *k == s).map(|(_, c)| *c)
-    };
-    // Every meaning of a heading, in order: a level named like a field (具体的な取組) is the
-    // level where it first appears and the field where it appears again.
-    let meanings = |text: &str| {
-        let s = squeeze(text);
-        known
-            .iter()
-            .filter(|(k, _)| *k == s)
-            .map(|(_, c)| *c)
-            .collect::<Vec<_>>()
-    };
-    for (row, cells) in grid.cells.iter().enumerate() {
-        let hits = cells.iter().filter(|c| lookup(c).is_some()).count();
-        if hits < 2 {
-            continue;
+    for row in 0..grid.cells.len() {
+        if let Some(header) = read(grid, series, &known, row)? {
+            return Ok(header);
         }
-        let mut columns: Vec<(usize, Column, String)> = Vec::new();
-        for (col, text) in cells.iter().enumerate() {
-            if text.trim().is_empty() {
-                continue;
-            }
-            let Some(kind) = lookup(text) else {
-                let names: Vec<String> = known.iter().skip(2).map(|(k, _)| k.clone()).collect();
-                return Err(format!(
-                    "{}: unknown column 「{}」: expected one of the series' headings ({})",
-                    grid.place(row, col),
-                    text.trim(),
-                    dedup(names).join("、")
-                ));
-            };
-            let unused = meanings(text)
-                .into_iter()
-                .find(|m| !columns.iter().any(|(_, k, _)| k == m));
-            let Some(kind) = unused else {
-                let first = columns
-                    .iter()
-                    .find(|(_, k, _)| *k == kind)
-                    .map_or(col, |(c, _, _)| *c);
-                return Err(format!(
-                    "{}: column 「{}」 appears twice (first at {}); expected each heading once",
-                    grid.place(row, col),
-                    text.trim(),
-                    super::grid::cell_name(row, first)
-                ));
-            };
-            columns.push((col, kind, text.trim().to_string()));
-        }
-        if !columns
-            .iter()
-            .any(|(_, k, _)| matches!(k, Column::Level(_) | Column::List("actions")))
-        {
-            return Err(format!(
-                "{}: the header has no column for the items: expected 「{}」 or 「具体的な重点取組項目（箇条書き）」",
-                grid.place(row, 0),
-                series.levels.join("」, 「")
-            ));
-        }
-        return Ok(Header { row, columns });
     }
     Err(format!(
         "{}: no header row found: expected a row with at least two of the headings {}",
@@ -169,6 +119,167 @@ pub fn find(grid: &Grid, series: &Series) -> Result<Header, String> {
         .collect::<Vec<_>>()
         .join("、")
     ))
+}
+
+/// A header repeated below the first (the per-goal block layout): a row holding the top
+/// level's heading read as [`find`] reads the first; `None` when `row` is not one.
+pub fn repeated(grid: &Grid, series: &Series, row: usize) -> Result<Option<Header>, String> {
+    let known = known(series);
+    let top = |t: &String| lookup(&known, t) == Some(Column::Level(0));
+    if !grid
+        .cells
+        .get(row)
+        .is_some_and(|cells| cells.iter().any(top))
+    {
+        return Ok(None);
+    }
+    read(grid, series, &known, row)
+}
+
+/// The kind of a heading, if it is one.
+fn lookup(known: &[(String, Column)], text: &str) -> Option<Column> {
+    let s = squeeze(text);
+    known.iter().find(|(k, _)| *k == s).map(|(_, c)| *c)
+}
+
+/// Whether a heading labels a value of the goal printed beside it in a block's header.
+fn labels_value(kind: Column) -> bool {
+    matches!(
+        kind,
+        Column::Level(0)
+            | Column::Scalar("evaluation")
+            | Column::Scalar("owner")
+            | Column::Scalar("status")
+    )
+}
+
+/// The header starting at `row`, or `None` when the row has fewer than two known headings.
+fn read(
+    grid: &Grid,
+    series: &Series,
+    known: &[(String, Column)],
+    row: usize,
+) -> Result<Option<Header>, String> {
+    let hits = grid.cells[row]
+        .iter()
+        .filter(|c| lookup(known, c).is_some())
+        .count();
+    if hits < 2 {
+        return Ok(None);
+    }
+    let mut header = Header {
+        row,
+        last: row,
+        columns: Vec::new(),
+        values: Vec::new(),
+    };
+    read_row(grid, known, row, &mut header, true)?;
+    // A second row of headings only (具体的な重点取組項目 under the goal's title).
+    let next = row + 1;
+    if next < grid.cells.len() && heading_row(grid, known, next) {
+        read_row(grid, known, next, &mut header, false)?;
+        header.last = next;
+    }
+    if !header
+        .columns
+        .iter()
+        .any(|(_, k, _)| matches!(k, Column::Level(_) | Column::List("actions")))
+    {
+        return Err(format!(
+            "{}: the header has no column for the items: expected 「{}」 or 「具体的な重点取組項目（箇条書き）」",
+            grid.place(row, 0),
+            series.levels.join("」, 「")
+        ));
+    }
+    Ok(Some(header))
+}
+
+/// Whether a row holds headings (and values beside their labels) only, none of the top level.
+fn heading_row(grid: &Grid, known: &[(String, Column)], row: usize) -> bool {
+    let mut any = false;
+    let mut label = None;
+    for text in &grid.cells[row] {
+        if text.trim().is_empty() {
+            continue;
+        }
+        match lookup(known, text) {
+            Some(Column::Level(0)) => return false,
+            Some(kind) => {
+                any = true;
+                label = Some(kind).filter(|k| labels_value(*k));
+            }
+            None if label.take().is_some() => {}
+            None => return false,
+        }
+    }
+    any
+}
+
+/// Read one row of a header into `header`: headings as columns, values beside labels.
+fn read_row(
+    grid: &Grid,
+    known: &[(String, Column)],
+    row: usize,
+    header: &mut Header,
+    first: bool,
+) -> Result<(), String> {
+    // Every meaning of a heading, in order: a level named like a field (具体的な取組) is the
+    // level where it first appears and the field where it appears again.
+    let meanings = |text: &str| {
+        let s = squeeze(text);
+        known
+            .iter()
+            .filter(|(k, _)| *k == s)
+            .map(|(_, c)| *c)
+            .collect::<Vec<_>>()
+    };
+    let mut label: Option<Column> = None;
+    for (col, text) in grid.cells[row].iter().enumerate() {
+        if text.trim().is_empty() || grid.covered(row, col) {
+            continue;
+        }
+        let Some(kind) = lookup(known, text) else {
+            if let Some(kind) = label.take() {
+                header.values.push((row, col, kind, text.clone()));
+                continue;
+            }
+            let names: Vec<String> = known.iter().skip(2).map(|(k, _)| k.clone()).collect();
+            return Err(format!(
+                "{}: unknown column 「{}」: expected one of the series' headings ({}){}",
+                grid.place(row, col),
+                text.trim(),
+                dedup(names).join("、"),
+                match first {
+                    true => "",
+                    false => ", or only headings on the header's second row",
+                }
+            ));
+        };
+        let unused = meanings(text)
+            .into_iter()
+            .find(|m| !header.columns.iter().any(|(_, k, _)| k == m));
+        let Some(kind) = unused else {
+            let first = header
+                .columns
+                .iter()
+                .find(|(_, k, _)| *k == kind)
+                .map_or(col, |(c, _, _)| *c);
+            let first_row = match lookup(known, grid.text(header.row, first)) == Some(kind) {
+                true => header.row,
+                false => row,
+            };
+            return Err(format!(
+                "{}: column 「{}」 appears twice (first at {}); expected each heading once",
+                grid.place(row, col),
+                text.trim(),
+                super::grid::cell_name(first_row, first)
+            ));
+        };
+        label = Some(kind).filter(|k| labels_value(*k));
+        header.columns.push((col, kind, text.trim().to_string()));
+    }
+    header.columns.sort_by_key(|(c, _, _)| *c);
+    Ok(())
 }
 
 fn dedup(mut names: Vec<String>) -> Vec<String> {

@@ -4,11 +4,13 @@
 
 use toml::{Table, Value};
 
+use super::blocks::{Blocks, goal_keys};
 use super::cells::{
     heading_keys, is_ditto, is_note, is_owner, leaf_headings, marker_blocks, strings,
 };
+use super::figures::Figure;
 use super::grid::Grid;
-use super::header::{Column, Header};
+use super::header::Column;
 use super::place::{by_span, deepest_open, open_path, place_field, push_at};
 
 /// An item while the rows are read: its keys, its rows, its children.
@@ -20,6 +22,8 @@ pub struct Draft {
     pub items: Vec<Draft>,
     /// First and last data row (0-based sheet rows) the item spans.
     pub rows: (usize, usize),
+    /// Headline lines of its list cells that may be indicators (see [`super::figures`]).
+    pub figures: Vec<Figure>,
 }
 
 /// The result of reading the rows: top-level items and warnings naming cells.
@@ -30,28 +34,30 @@ pub struct Built {
     pub warnings: Vec<String>,
 }
 
-/// Read the rows under the header into items of `depths` levels; `indicator_heads` are the
-/// headings (施策評価指標) that start a list of indicators inside a heading cell.
+/// Read the rows under the headers into items of `depths` levels; `indicator_heads` are the
+/// headings (施策評価指標) that start a list of indicators inside a heading cell. In the
+/// per-goal layout each header starts a goal with its values, and the goal's cell in the
+/// column of 重点目標 below gives only what the header lacks (its number).
 pub fn build(
     grid: &Grid,
-    header: &Header,
+    blocks: &Blocks,
     depths: usize,
     indicator_heads: &[String],
 ) -> Result<Built, String> {
-    let form = header.columns.iter().any(|(_, k, _)| *k == Column::Id);
-    let level_cols: Vec<(usize, usize)> = header
-        .columns
+    let columns = &blocks.columns;
+    let first = &blocks.heads[0];
+    let form = columns.iter().any(|(_, k, _)| *k == Column::Id);
+    let level_cols: Vec<(usize, usize)> = columns
         .iter()
         .filter_map(|(c, k, _)| match k {
             Column::Level(d) => Some((*d, *c)),
             _ => None,
         })
         .collect();
-    let known: Vec<usize> = header.columns.iter().map(|(c, _, _)| *c).collect();
+    let known: Vec<usize> = columns.iter().map(|(c, _, _)| *c).collect();
     let leaf = depths.saturating_sub(1);
     let marker_items = !level_cols.iter().any(|(d, _)| *d == leaf);
-    let actions_col = header
-        .columns
+    let actions_col = columns
         .iter()
         .find(|(_, k, _)| *k == Column::List("actions"))
         .map(|(c, _, _)| *c);
@@ -59,7 +65,20 @@ pub fn build(
     let mut text: Vec<Vec<String>> = grid.cells.clone();
     let mut warnings = Vec::new();
     let mut data_rows = Vec::new();
-    for r in header.row + 1..grid.cells.len() {
+    let mut head_rows = Vec::new();
+    if blocks.per_goal {
+        head_rows.push(first.row);
+    }
+    for r in first.last + 1..grid.cells.len() {
+        if let Some(head) = blocks.head_at(r) {
+            if blocks.per_goal && head.row == r {
+                head_rows.push(r);
+            }
+            continue;
+        }
+        if blocks.page_rows.contains(&r) {
+            continue;
+        }
         let filled: Vec<usize> = (0..grid.width())
             .filter(|&c| !grid.text(r, c).trim().is_empty())
             .collect();
@@ -81,14 +100,16 @@ pub fn build(
                 "{}: cannot place 「{}」: the column has no heading; expected text only under the headings of row {}",
                 grid.place(r, c),
                 grid.text(r, c).trim(),
-                header.row + 1
+                first.row + 1
             ));
         }
         for &c in &filled {
             if is_ditto(grid.text(r, c)) {
-                let above = (header.row + 1..r)
+                // The data rows above only: never a header or title row between.
+                let above = data_rows
+                    .iter()
                     .rev()
-                    .map(|a| text[a].get(c).cloned().unwrap_or_default())
+                    .map(|&a: &usize| text[a].get(c).cloned().unwrap_or_default())
                     .find(|t| !t.trim().is_empty())
                     .ok_or_else(|| {
                         format!(
@@ -102,15 +123,54 @@ pub fn build(
         }
         data_rows.push(r);
     }
-    let last = data_rows.last().copied().unwrap_or(header.row);
+    let last = data_rows.last().copied().unwrap_or(first.last);
     // Pass 1: the tree, with the row each item starts on.
     let mut roots: Vec<Draft> = Vec::new();
     let mut row_items: Vec<(usize, Vec<Vec<usize>>)> = Vec::new();
-    for &r in &data_rows {
+    // In the per-goal layout: the header row of the open goal's block, and whether the goal's
+    // cell in the column of 重点目標 has been read.
+    let mut block: Option<(usize, bool)> = None;
+    let mut rows: Vec<usize> = data_rows.iter().chain(&head_rows).copied().collect();
+    rows.sort_unstable();
+    for &r in &rows {
+        if let Some(head) = blocks.head_at(r) {
+            let draft = Draft {
+                keys: goal_keys(head, form, indicator_heads),
+                items: Vec::new(),
+                rows: (r, last),
+                ..Default::default()
+            };
+            push_at(&mut roots, &[], draft, r);
+            block = Some((r, false));
+            continue;
+        }
         let mut started = Vec::new();
         for &(depth, c) in &level_cols {
             let t = &text[r][c];
             if t.trim().is_empty() || grid.covered(r, c) || is_ditto(grid.text(r, c)) {
+                continue;
+            }
+            if let (0, Some((head_row, read))) = (depth, block.as_mut()) {
+                if *read {
+                    return Err(format!(
+                        "{}: a second goal 「{}」 under the header of row {}; expected one goal per header, its number in this column",
+                        grid.place(r, c),
+                        t.trim(),
+                        *head_row + 1
+                    ));
+                }
+                *read = true;
+                let path = vec![roots.len() - 1];
+                merge_goal_cell(&mut roots[path[0]], heading_keys(t, form, indicator_heads))
+                    .map_err(|key| {
+                        format!(
+                            "{}: 「{}」 gives the goal a second {key}; expected only what the header of row {} lacks (the goal's number)",
+                            grid.place(r, c),
+                            t.trim(),
+                            *head_row + 1
+                        )
+                    })?;
+                started.push(path);
                 continue;
             }
             let path = open_path(&roots, depth).ok_or_else(|| {
@@ -131,6 +191,7 @@ pub fn build(
                     keys: heading_keys(&heading, form, indicator_heads),
                     items: Vec::new(),
                     rows: (r, last),
+                    ..Default::default()
                 };
                 started.push(push_at(&mut roots, &path, draft, r));
             }
@@ -155,6 +216,7 @@ pub fn build(
                         keys: heading_keys(&heading, form, indicator_heads),
                         items: Vec::new(),
                         rows: (r, last),
+                        ..Default::default()
                     };
                     let (owners, actions): (Vec<String>, Vec<String>) =
                         actions.into_iter().partition(|l| is_owner(l, form));
@@ -175,7 +237,7 @@ pub fn build(
     }
     // Pass 2: the fields of each row, to the item they belong to.
     for (r, started) in &row_items {
-        for (c, kind, _) in &header.columns {
+        for (c, kind, _) in columns {
             if matches!(kind, Column::Level(_)) || grid.covered(*r, *c) {
                 continue;
             }
@@ -227,4 +289,17 @@ pub fn build(
         items: roots,
         warnings,
     })
+}
+
+/// Give a goal started by its block's header the keys of its cell below (its number first);
+/// `Err(key)` when both give the same key.
+fn merge_goal_cell(goal: &mut Draft, mut keys: Table) -> Result<(), String> {
+    for (key, value) in std::mem::take(&mut goal.keys) {
+        if keys.contains_key(&key) {
+            return Err(key);
+        }
+        keys.insert(key, value);
+    }
+    goal.keys = keys;
+    Ok(())
 }

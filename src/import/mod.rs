@@ -4,7 +4,9 @@
 //! from the previous edition ([`ids`]), and the edition written as TOML only when the whole
 //! site still passes `kohyo check`.
 
+pub mod blocks;
 pub mod cells;
+pub mod figures;
 pub mod grid;
 pub mod header;
 pub mod ids;
@@ -141,20 +143,29 @@ fn edition_toml(
             series.levels.join("」「")
         ));
     }
+    let mut warnings = Vec::new();
     let header = header::find(grid, series)?;
+    let blocks = blocks::find(grid, series, header, &mut warnings)?;
     let indicators = series
         .labels
         .resolve(&crate::model::Labels::default())
         .indicators;
     let mut indicator_heads = vec!["指標".to_string()];
     indicator_heads.extend(indicators.filter(|h| h != "指標"));
-    let built = items::build(grid, &header, series.levels.len(), &indicator_heads)?;
-    let mut warnings = built.warnings;
+    let built = items::build(grid, &blocks, series.levels.len(), &indicator_heads)?;
+    warnings.extend(built.warnings);
     let mut drafts = built.items;
+    if !blocks.columns.iter().any(|(_, k, _)| *k == Column::Id) {
+        let year = match next {
+            Some(Next::Year(y)) => Some(*y),
+            _ => None,
+        };
+        figures::attach(&mut drafts, year, &mut warnings);
+    }
     if drafts.is_empty() {
         return Err(format!(
             "{}: no items under the header; expected a row per goal or item",
-            grid.place(header.row + 1, header.columns[0].0)
+            grid.place(blocks.heads[0].last + 1, blocks.columns[0].0)
         ));
     }
     let mut table = match &grid.meta {
@@ -172,7 +183,7 @@ fn edition_toml(
                     grid.file
                 )
             })?;
-            sheet_facts(grid, &header, series, next, &mut warnings)
+            sheet_facts(grid, &blocks, series, next, &mut warnings)
         }
     };
     match next {
@@ -184,14 +195,12 @@ fn edition_toml(
         }
         None => {}
     }
-    // An edition named by its file alone follows the editions listed before it.
+    // An edition replaced (--force) or named by its file alone follows the editions listed
+    // before it; a new version follows them all.
+    let existing = series.editions.iter().position(|e| e.slug == slug);
     let before = match next {
-        Some(_) => series.editions.len(),
-        None => series
-            .editions
-            .iter()
-            .position(|e| e.slug == slug)
-            .unwrap_or(series.editions.len()),
+        Some(Next::Year(_)) => series.editions.len(),
+        Some(Next::Version { .. }) | None => existing.unwrap_or(series.editions.len()),
     };
     let previous = series.editions[..before].iter().rfind(|e| {
         e.slug != slug
@@ -201,10 +210,11 @@ fn edition_toml(
             }
     });
     if let (Some(Next::Version { .. }), false) = (next, table.contains_key("order")) {
-        let order = previous
-            .and_then(|p| p.order)
-            .unwrap_or(series.editions.len() as i64)
-            + 1;
+        // A version replaced keeps its place among the others.
+        let order = match existing.and_then(|i| series.editions[i].order) {
+            Some(own) => own,
+            None => previous.and_then(|p| p.order).unwrap_or(before as i64) + 1,
+        };
         table.insert("order".into(), Value::Integer(order));
     }
     let unaligned = render(&table, &drafts, &grid.file)?;
@@ -234,7 +244,7 @@ fn edition_toml(
 /// from the columns, and headings that differ from the series' labels.
 fn sheet_facts(
     grid: &grid::Grid,
-    header: &header::Header,
+    blocks: &blocks::Blocks,
     series: &Series,
     next: &Next,
     warnings: &mut Vec<String>,
@@ -243,7 +253,7 @@ fn sheet_facts(
     let mut title = None;
     let mut document = None;
     let mut department = None;
-    for r in 0..header.row {
+    for r in 0..blocks.heads[0].row {
         let filled: Vec<(usize, &str)> = (0..grid.width())
             .map(|c| (c, grid.text(r, c).trim()))
             .filter(|(_, t)| !t.is_empty())
@@ -295,7 +305,7 @@ fn sheet_facts(
         table.insert("document".into(), Value::String(d));
     }
     let has = |key: &'static str| {
-        header
+        blocks
             .columns
             .iter()
             .any(|(_, k, _)| *k == Column::List(key))
@@ -316,7 +326,7 @@ fn sheet_facts(
     }
     let labels = series.labels.resolve(&crate::model::Labels::default());
     let mut overrides = Table::new();
-    for (_, kind, heading) in &header.columns {
+    for (_, kind, heading) in &blocks.columns {
         let (key, label) = match kind {
             Column::List("actions") => ("actions", &labels.actions),
             Column::List("targets") => ("targets", &labels.targets),

@@ -4,6 +4,7 @@
 use toml::{Table, Value};
 
 use super::cells::{lines, marker_blocks, split_number, strings};
+use super::figures::{Figure, is_marked};
 use super::header::Column;
 use super::items::Draft;
 
@@ -106,7 +107,7 @@ pub(super) fn place_field(
     match kind {
         Column::List(key) => {
             let blocks = marker_blocks(text);
-            if markers.len() > 1 || (markers.len() == 1 && blocks.iter().any(|b| b.0.is_some())) {
+            if markers.len() > 1 {
                 for (heading, mut entries) in blocks {
                     let Some(heading) = heading else {
                         return Err(format!(
@@ -130,11 +131,38 @@ pub(super) fn place_field(
                     if !first.is_empty() {
                         entries.insert(0, first);
                     }
-                    append(get(roots, path), key, entries);
+                    append(get(roots, path), key, entries, None, &place);
                 }
                 return Ok(());
             }
-            append(get(roots, target), key, lines(text));
+            let mut entries = lines(text);
+            let mut own = None;
+            // One item on the row: its lines are all its own. The item's number printed at the
+            // start of the cell is dropped (the line may be its headline figure); later ②
+            // lines are kept as printed, as the sources write ② for (2).
+            if let ([only], Some((Some(heading), _))) = (markers, blocks.first()) {
+                let (number, first) = split_number(heading);
+                let item = get(roots, only);
+                let expected = item.keys.get("number").and_then(Value::as_str);
+                if number.as_deref() != expected {
+                    return Err(format!(
+                        "{place}: 「{heading}」: expected the number of this row's item ({})",
+                        expected.unwrap_or("none")
+                    ));
+                }
+                match first.is_empty() {
+                    true => {
+                        entries.remove(0);
+                    }
+                    false => {
+                        own = Some(first.clone());
+                        entries[0] = first;
+                    }
+                }
+                append(item, key, entries, own, &place);
+                return Ok(());
+            }
+            append(get(roots, target), key, entries, own, &place);
         }
         Column::Id => {
             let id = text.trim().to_string();
@@ -172,10 +200,32 @@ pub(super) fn place_field(
     Ok(())
 }
 
-/// Append entries to a list key of the item, creating it.
-fn append(item: &mut Draft, key: &str, entries: Vec<String>) {
+/// Append entries to a list key of the item, creating it; `own` is the entry that followed
+/// the item's own number. Headline lines (that and ○ lines) of targets, progress and results
+/// are kept as the item's figures.
+fn append(
+    item: &mut Draft,
+    key: &'static str,
+    entries: Vec<String>,
+    own: Option<String>,
+    place: &str,
+) {
     if entries.is_empty() {
         return;
+    }
+    if matches!(key, "targets" | "progress" | "results") {
+        let figures = own
+            .iter()
+            .map(|l| (l, true))
+            .chain(entries.iter().filter(|l| is_marked(l)).map(|l| (l, false)));
+        for (line, own) in figures {
+            item.figures.push(Figure {
+                key,
+                line: line.clone(),
+                own,
+                place: place.to_string(),
+            });
+        }
     }
     match item.keys.get_mut(key) {
         Some(Value::Array(list)) => list.extend(entries.into_iter().map(Value::String)),

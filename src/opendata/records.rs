@@ -47,6 +47,10 @@ pub struct EditionRecord {
     pub subtitle: Option<String>,
     /// Source document name.
     pub document: Option<String>,
+    /// Address of the official document the edition is taken from.
+    pub source_url: Option<String>,
+    /// Name of that document, where the content gives one.
+    pub source_title: Option<String>,
     /// Remark about the source document.
     pub note: Option<String>,
     /// Version label, e.g. 11月30日現在.
@@ -303,6 +307,8 @@ fn edition(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionReco
         title: e.title.clone(),
         subtitle: e.subtitle.clone(),
         document: e.document.clone(),
+        source_url: e.source_url.clone(),
+        source_title: e.source_title.clone(),
         note: e.note.clone(),
         version: e.version.clone(),
         fiscal_year: year,

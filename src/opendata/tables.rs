@@ -231,6 +231,8 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             serde_name(&e.status),
             opt(&e.department),
             opt(&e.document),
+            opt(&e.source_url),
+            opt(&e.source_title),
             opt(&e.published),
             e.url.clone(),
         ]);
@@ -473,6 +475,8 @@ const EDITION_COLUMNS: &[Column] = &[
     col("status", Text, "確定（final）か案（draft）か"),
     col("department", Text, "担当部局"),
     col("document", Text, "資料名"),
+    col("source_url", Text, "元資料（自治体の公表資料）のURL"),
+    col("source_title", Text, "元資料の名称"),
     col("published", Text, "公表年月（ISO 8601、YYYY-MM）"),
     col("url", Text, "掲載ページのURL"),
 ];

@@ -46,6 +46,8 @@ pub struct EditionLink {
     pub stage: &'static str,
     /// Page URL.
     pub url: String,
+    /// The official document's address, when the content names it.
+    pub source_url: Option<String>,
 }
 
 /// A fact of the edition that changed.
@@ -149,6 +151,7 @@ pub fn compare_page(c: &Comparison, base: &str) -> ComparePage {
         title: e.title.clone(),
         stage: e.stage,
         url: format!("{base}{}", e.path),
+        source_url: e.source_url.clone(),
     };
     let mut counter = 0;
     let entries = c

@@ -17,6 +17,8 @@ use toml::Spanned;
 
 pub mod compare;
 pub mod crawlers;
+pub mod feeds;
+pub mod share;
 
 use crate::config::Config;
 use crate::diff::{self, Comparison};
@@ -88,6 +90,7 @@ pub fn render_site(
         let mut ctx = Context::new();
         ctx.insert("municipality", mv);
         ctx.insert("organization_jsonld", &organization_jsonld(m, &base));
+        ctx.insert("feeds", &renderer.feeds(feeds::municipality_feed(m, &base)));
         renderer.page(
             "municipality.html",
             &format!("{}/index.html", m.slug),
@@ -179,7 +182,9 @@ fn series_pages(
         title: &sv.title,
         url: &sv.url,
     };
+    let feeds = renderer.feeds(feeds::series_feed(m, s, base));
     let mut ctx = Context::new();
+    ctx.insert("feeds", &feeds);
     ctx.insert("municipality", &municipality_link);
     ctx.insert("series", sv);
     ctx.insert(
@@ -199,6 +204,7 @@ fn series_pages(
     for (i, e) in s.editions.iter().enumerate() {
         let view = edition_page(m, s, e, base);
         let mut ctx = Context::new();
+        ctx.insert("feeds", &feeds);
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
         ctx.insert("edition", &view);
@@ -237,6 +243,7 @@ fn series_pages(
         let view = compare::compare_page(c, base);
         let here = format!("比較：{}", view.title);
         let mut ctx = Context::new();
+        ctx.insert("feeds", &feeds);
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
         ctx.insert("compare", &view);
@@ -267,6 +274,10 @@ struct Renderer<'a> {
     jobs: Vec<Job>,
     /// Pages rendered so far, in site order.
     files: Vec<OutputFile>,
+    /// The site's feed, which every page links.
+    site_feed: Option<feeds::FeedLink>,
+    /// The image every page is shared with.
+    share_image: Option<share::ShareImage>,
 }
 
 /// Pages rendered together, in parallel.
@@ -309,12 +320,20 @@ impl<'a> Renderer<'a> {
             memo: memo.map(|memo| (std::mem::take(memo), memo)),
             jobs: Vec::new(),
             files: Vec::new(),
+            site_feed: feeds::site_feed(site),
+            share_image: share::share_image(theme, base),
         }
+    }
+
+    /// The feeds a page links: `narrower` (its municipality's or series'), then the site's.
+    fn feeds(&self, narrower: Option<feeds::FeedLink>) -> Vec<feeds::FeedLink> {
+        narrower.into_iter().chain(self.site_feed.clone()).collect()
     }
 
     /// Queue a page with what every page gets (config, base, breadcrumbs and, for a page
     /// below the home page, their JSON-LD ending at `here`, its own path, the content security
-    /// policy), rendering the queue once it holds a batch; returns its position among the files.
+    /// policy, the share image, and the site's feed unless `ctx` names the page's `feeds`),
+    /// rendering the queue once it holds a batch; returns its position among the files.
     fn page(
         &mut self,
         template: &'static str,
@@ -336,6 +355,10 @@ impl<'a> Renderer<'a> {
         }
         ctx.insert("page_path", page_path);
         ctx.insert("content_security_policy", CONTENT_SECURITY_POLICY);
+        ctx.insert("share_image", &self.share_image);
+        if !ctx.contains_key("feeds") {
+            ctx.insert("feeds", &self.feeds(None));
+        }
         self.jobs.push(Job {
             template,
             path: path.to_string(),
@@ -697,8 +720,28 @@ pub struct EditionPage {
     pub outline: Option<OutlineView>,
     /// Table of contents: (anchor, label, depth).
     pub toc: Vec<TocEntry>,
-    /// Path of the TOML source, for staff.
-    pub source_path: String,
+    /// The official document the edition is taken from, when the content names its address.
+    pub source: Option<SourceLink>,
+}
+
+/// A link to the official document an edition is taken from.
+#[derive(Debug, Serialize)]
+pub struct SourceLink {
+    /// Its address.
+    pub url: String,
+    /// Its name: `source_title`, else the document's name, else the edition's title.
+    pub title: String,
+}
+
+/// The official document of `e`, when the content names its address.
+pub fn source_link(e: &Edition) -> Option<SourceLink> {
+    let url = e.source_url.clone()?;
+    let title = e
+        .source_title
+        .clone()
+        .or_else(|| e.document.clone())
+        .unwrap_or_else(|| e.title.clone());
+    Some(SourceLink { url, title })
 }
 
 /// One entry of the page's table of contents.
@@ -991,7 +1034,7 @@ fn edition_page(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Editio
         items,
         outline: holder.outline.take(),
         toc,
-        source_path: e.source_path.to_string_lossy().replace('\\', "/"),
+        source: source_link(e),
     }
 }
 

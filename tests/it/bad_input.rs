@@ -571,3 +571,58 @@ fn a_file_over_the_size_limit_is_refused_by_name() {
     );
     assert!(err.contains(&at), "{}", &err[..err.len().min(400)]);
 }
+
+#[test]
+fn every_problem_of_a_file_is_reported_in_one_run() {
+    // The two typos of the report: a wrong stage and a key without a value, and a third
+    // further down, inside an item.
+    let mut line = 0;
+    let err = broken_build(|root| {
+        replace(root, EDITION, "stage = \"result\"", "stage = \"plann\"");
+        line = append(
+            root,
+            EDITION,
+            "target =\n\n[[items]]\nnumber = \"9\"\ntitle = \"追加\"\nacions = [\"綴り違い\"]\n",
+        );
+    });
+    let stage_line = fs::read_to_string(sample_root().join(EDITION))
+        .unwrap()
+        .lines()
+        .position(|l| l == "stage = \"result\"")
+        .unwrap()
+        + 1;
+    for at in [
+        format!("error: {EDITION}:{stage_line}:9: unknown variant `plann`"),
+        format!("error: {EDITION}:{line}:"),
+        format!(
+            "error: {EDITION}:{}:1: unknown key `acions`: did you mean `actions`?",
+            line + 5
+        ),
+    ] {
+        assert!(err.contains(&at), "{at} in:\n{err}");
+    }
+    assert_eq!(err.matches("error: ").count(), 3, "{err}");
+}
+
+#[test]
+fn the_usual_mistakes_are_told_how_to_fix() {
+    for (line, hint) in [
+        (
+            "[[indicators]]\nname = \"件数\"\nbaseline = { year = 2022, value = 4,000 }\n",
+            "numbers take no commas: write 4000",
+        ),
+        (
+            "[[items]]\nnumber = \"9\"\ntitle = “全角の引用符”\n",
+            "the quotes are full-width",
+        ),
+        (
+            "[[items]]\nnumber ＝ \"9\"\n",
+            "`＝` is the full-width equals sign",
+        ),
+    ] {
+        let err = broken_build(|root| {
+            append(root, EDITION, line);
+        });
+        assert!(err.contains(hint), "{hint} in:\n{err}");
+    }
+}

@@ -391,6 +391,31 @@ fn diff_command_prints_word_changes_for_staff() {
         "{text}"
     );
     assert!(!text.contains('\x1b'), "NO_COLOR: no escape codes");
+    // Editions named by their fiscal year, as staff write it, compare the same.
+    let by_year = kohyo(&[
+        "diff",
+        "ueda/shimin-machizukuri",
+        "H29",
+        "平成30年度",
+        "--root",
+        root,
+    ]);
+    assert!(by_year.status.success(), "{}", stderr(&by_year));
+    assert_eq!(String::from_utf8(by_year.stdout).unwrap(), text);
+    let none = kohyo(&[
+        "diff",
+        "ueda/shimin-machizukuri",
+        "R1",
+        "2018",
+        "--root",
+        root,
+    ]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("expected one of 2017, 2018, 2025"),
+        "{}",
+        stderr(&none)
+    );
 
     let json = kohyo(&[
         "diff",

@@ -173,6 +173,7 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
     let pages = built_pages(&out, base);
     assert!(pages.len() > 15);
     let mut editions = 0;
+    let mut compares = 0;
     for url in &pages {
         let file = out.join(url.strip_prefix(base).unwrap()).join("index.html");
         let html = fs::read_to_string(&file).unwrap();
@@ -195,7 +196,8 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
             !shared.is_empty() && title.starts_with(shared),
             "{url}: {title} / {shared}"
         );
-        assert!(head.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+        assert!(head.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+        assert_eq!(meta("og:image"), format!("{base}og-image.png"));
         // An edition page offers its data files as alternates, and they exist.
         if url.matches('/').count() == 7 && !url.contains("/compare/") {
             let json = attribute_after(head, "type=\"application/json\"", "href")
@@ -206,8 +208,22 @@ fn every_page_names_its_canonical_url_and_what_sharing_shows() {
             );
             editions += 1;
         }
+        // A compare page offers its changes.json and changes.csv.
+        if url.contains("/compare/") {
+            for kind in ["application/json", "text/csv"] {
+                let file = attribute_after(head, &format!("type=\"{kind}\""), "href")
+                    .unwrap_or_else(|| panic!("{url}: no {kind} alternate"));
+                assert!(file.starts_with(url.as_str()), "{file}");
+                assert!(
+                    out.join(file.strip_prefix(base).unwrap()).is_file(),
+                    "{file}"
+                );
+            }
+            compares += 1;
+        }
     }
     assert_eq!(editions, 8, "every edition page offers its data");
+    assert_eq!(compares, 4, "every compare page offers its changes");
     let missing = fs::read_to_string(out.join("404.html")).unwrap();
     assert!(
         !missing.contains("rel=\"canonical\""),

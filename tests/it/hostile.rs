@@ -160,6 +160,19 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
         texts_csv.contains("'=HYPERLINK("),
         "a formula is neutralised in CSV"
     );
+    // The series' feed carries it as text too, in XML that a feed reader's parser reads.
+    let feed = fs::read(out.join("kougeki/keikaku/atom.xml")).unwrap();
+    let feed = feed_rs::parser::parse(feed.as_slice()).unwrap();
+    assert!(feed.title.unwrap().content.contains(SCRIPT_TITLE));
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert!(
+        titles.iter().all(|t| t.contains(SCRIPT_TITLE)),
+        "{titles:?}"
+    );
     let meta: Value =
         serde_json::from_str(&fs::read_to_string(out.join("search/meta.json")).unwrap()).unwrap();
     assert!(meta["records"].as_u64().unwrap() > 10_000);

@@ -198,3 +198,58 @@ fn a_department_sheet_named_by_file_alone_is_refused() {
         "nothing written"
     );
 }
+
+#[test]
+fn two_goals_under_one_goal_header_are_refused() {
+    // Per-goal headers (the goal's title beside 重点目標): one goal's number per block.
+    let err = import_error(
+        &[
+            &["重点目標", "一つ目の目標", "期限・数値目標等"],
+            &["", "具体的な重点取組項目（箇条書き）"],
+            &["1", "① 取組", "年度末まで"],
+            &["2", "① 取組", "年度末まで"],
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("goals.xlsx:Sheet1!A4: a second goal 「2」 under the header of row 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_goal_header_with_moved_columns_is_refused() {
+    let err = import_error(
+        &[
+            &["重点目標", "一つ目の目標", "期限・数値目標等"],
+            &["", "具体的な重点取組項目（箇条書き）"],
+            &["1", "① 取組", "年度末まで"],
+            &["重点目標", "二つ目の目標", "", "期限・数値目標等"],
+            &["", "具体的な重点取組項目（箇条書き）"],
+            &["2", "① 取組", "", "年度末まで"],
+        ],
+        &[],
+    );
+    assert!(
+        err.contains(
+            "goals.xlsx:Sheet1!D4: 「期限・数値目標等」 does not match the first header, which has 「期限・数値目標等」 in column C"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn ditto_under_a_goal_header_does_not_repeat_the_heading() {
+    let err = import_error(
+        &[
+            &["重点目標", "一つ目の目標", "期限・数値目標等"],
+            &["", "具体的な重点取組項目（箇条書き）"],
+            &["1", "① 取組", "〃"],
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("goals.xlsx:Sheet1!C3: 「〃」 repeats the cell above, but there is none"),
+        "{err}"
+    );
+}

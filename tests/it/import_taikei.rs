@@ -145,3 +145,50 @@ fn item_ids(root: &Path, id: &str) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The editions of a series in site order.
+fn slugs(root: &Path, series: &str) -> Vec<String> {
+    let site = kohyo::load::load(root).unwrap_or_else(|d| panic!("{}", d[0].render(false)));
+    let (_, s) = site.series(series).unwrap();
+    s.editions.iter().map(|e| e.slug.clone()).collect()
+}
+
+#[test]
+fn an_earlier_version_imported_again_keeps_its_place() {
+    let site = kohyo::load::load(&sample_root()).unwrap();
+    let (series, slug) = ("kawanishi/sankaku-kyodo", "nov13");
+    let (_, s) = site.series(series).unwrap();
+    let edition = s.editions.iter().find(|e| e.slug == slug).unwrap();
+    let dir = copy_site(&sample_root());
+    let book = dir.path().join("taikei.xlsx");
+    taikei_workbook(s, edition, &book);
+    let version = edition.version.clone().unwrap();
+    // The 11月13日 edition replaced while the later 11月30日 one exists.
+    let out = kohyo(&[
+        "import",
+        book.to_str().unwrap(),
+        "--series",
+        series,
+        "--version",
+        &version,
+        "--slug",
+        slug,
+        "--force",
+        "--root",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = fs::read_to_string(dir.path().join(&edition.source_path)).unwrap();
+    assert!(written.contains("\norder = 1\n"), "{written}");
+    assert_eq!(slugs(dir.path(), series), ["nov13", "nov30"]);
+    // No earlier edition to carry ids from: the later one's are not taken.
+    assert!(
+        stdout_of(&out).contains(", 0 with the id of the previous edition's item"),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -186,3 +186,79 @@ fn markdown_tables_and_headings_render() {
     assert!(html.contains("<li><strong>平成 22 年度</strong>　一関市協働推進アクションプラン策定"));
     assert!(html.contains("一関市協働推進アクションプラン策定"));
 }
+
+#[test]
+fn the_official_document_is_linked_and_no_internal_path_is_shown() {
+    // The sample names no document address (the seeds give none): no page shows a link to
+    // one, and no page shows where kohyo keeps its sources.
+    let out = built_sample();
+    for page in walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+    {
+        let text = visible_text(&std::fs::read_to_string(page.path()).unwrap());
+        assert!(!text.contains("content/"), "{}", page.path().display());
+        assert!(!text.contains("元資料："), "{}", page.path().display());
+    }
+
+    let site = crate::common::copy_site(&crate::common::sample_root());
+    let file = site
+        .path()
+        .join("content/ueda/shimin-machizukuri/2025.toml");
+    let url = "https://www.city.example.lg.jp/shimin/r7-juten.pdf";
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "fiscal_year = 2025\n",
+        &format!("fiscal_year = 2025\nsource_url = \"{url}\"\n"),
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = site.path().join("public");
+    crate::common::build_into(site.path(), &out);
+    let edition =
+        std::fs::read_to_string(out.join("ueda/shimin-machizukuri/2025/index.html")).unwrap();
+    let link = format!("<a href=\"{url}\">重点目標一覧表（中間報告調書）</a>");
+    assert_eq!(
+        edition.matches(&link).count(),
+        2,
+        "in the header and at the end"
+    );
+    let compare =
+        std::fs::read_to_string(out.join("ueda/shimin-machizukuri/compare/2018-2025/index.html"))
+            .unwrap();
+    assert!(compare.contains(&format!("<a href=\"{url}\">元資料</a>")));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("data/ueda/shimin-machizukuri/2025.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["editions"][0]["source_url"], url);
+    let changes: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.join("ueda/shimin-machizukuri/compare/2018-2025/changes.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(changes["new"]["source_url"], url);
+    assert_eq!(changes["old"]["source_url"], serde_json::Value::Null);
+    let editions_csv = std::fs::read_to_string(out.join("data/editions.csv")).unwrap();
+    assert!(editions_csv.contains(url), "the editions table");
+
+    // Only an absolute http(s) address can name a published document.
+    for bad in ["javascript:alert(1)", "/local/path.pdf", "r7.pdf"] {
+        let err = crate::common::broken_build(|root| {
+            let file = root.join("content/ueda/shimin-machizukuri/2025.toml");
+            let text = std::fs::read_to_string(&file).unwrap().replacen(
+                "fiscal_year = 2025\n",
+                &format!("fiscal_year = 2025\nsource_url = \"{bad}\"\n"),
+                1,
+            );
+            std::fs::write(&file, text).unwrap();
+        });
+        assert!(
+            err.contains("content/ueda/shimin-machizukuri/2025.toml:8:14")
+                && err.contains("expected an absolute http(s) URL"),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -345,12 +345,19 @@ fn new_edition_starts_from_the_latest_and_compares_clean() {
         "new",
         "ueda/shimin-machizukuri",
         "--year",
-        "2026",
+        "令和8年度",
         "--root",
         root,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
+    // Target years that were the old edition's year follow it, and each move is said.
+    let source =
+        fs::read_to_string(sample_root().join("content/ueda/shimin-machizukuri/2025.toml"))
+            .unwrap();
+    let targets = source.matches("target = { year = 2025,").count();
+    assert!(targets >= 5, "{targets}");
+    assert_eq!(said.matches("from 2025 to 2026").count(), targets, "{said}");
     assert!(
         said.contains("content/ueda/shimin-machizukuri/2026.toml"),
         "{said}"
@@ -364,6 +371,15 @@ fn new_edition_starts_from_the_latest_and_compares_clean() {
     assert!(text.contains("stage = \"plan\"") && text.contains("fiscal_year = 2026"));
     assert!(text.contains("id = \"bunken\""), "ids kept");
     assert!(text.contains("targets = ["), "targets kept");
+    // The file is the old one edited: its comments and inline tables are kept.
+    let comments = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+    };
+    assert!(comments(&text) >= comments(&source), "comments kept");
+    assert_eq!(text.matches("target = { year = 2026,").count(), targets);
+    assert!(!text.contains("year = 2025"), "no target left behind");
     assert!(
         !text.contains("progress =") && !text.contains("evaluation ="),
         "cleared"
@@ -379,7 +395,11 @@ fn new_edition_starts_from_the_latest_and_compares_clean() {
     )
     .unwrap();
     let total = &changes["summary"]["total"];
-    assert_eq!(total["reworded"], 0, "{total}");
+    assert_eq!(
+        total["reworded"].as_u64(),
+        Some(targets as u64),
+        "only the indicators whose target year moved changed: {total}"
+    );
     assert_eq!(total["added"], 0);
     assert_eq!(total["removed"], 0);
     assert!(total["unchanged"].as_u64().unwrap() > 30);
