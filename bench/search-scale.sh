@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Search at scale: builds a site N times the sample (every municipality copied N times, each copy
-# under its own name) and evaluates search on it, to show what a first query loads on a large site.
+# under its own name) and evaluates search on it (exact truth, then variant truth), to show what a
+# first query loads on a large site.
 #
 #   bash bench/search-scale.sh [N]      (default 100)
 set -euo pipefail
@@ -14,3 +15,4 @@ scaled_site "$n" "$work"
 ./target/release/kohyo build --root "$work"
 echo "raw bytes of the index: $(du -sb "$work/public/search" | cut -f1)"
 ./target/release/kohyo search-eval tests/eval/queries.txt --root "$work"
+./target/release/kohyo search-eval tests/eval/variants.txt --root "$work"

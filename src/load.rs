@@ -34,6 +34,8 @@ const MUNICIPALITY_FILE: &str = "_municipality.toml";
 const SERIES_FILE: &str = "_series.toml";
 /// The site's own words for the tokenizer, relative to the root.
 pub const DICTIONARY_FILE: &str = "content/_dictionary.csv";
+/// The site's own spelling variants for search, relative to the root.
+pub const VARIANTS_FILE: &str = "content/_variants.csv";
 
 /// A loaded, validated site: the input of every later stage.
 #[derive(Debug)]
@@ -47,6 +49,9 @@ pub struct Site {
     /// `content/_dictionary.csv` as lindera user-dictionary CSV (comments and blank lines
     /// removed), if the site has one.
     pub user_dictionary: Option<String>,
+    /// `content/_variants.csv`: the site's groups of spellings that search treats as one
+    /// word (empty when the site has none).
+    pub variants: Vec<Vec<String>>,
     /// Files copied from `content/` as they are (images that figures show), by output path.
     pub assets: Vec<crate::output::OutputFile>,
 }
@@ -106,12 +111,14 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     let municipalities = load_content(root, &mut diags);
     check_links(root, &municipalities, &mut diags);
     let user_dictionary = load_dictionary(root, &mut diags);
+    let variants = load_variants(root, &mut diags);
     let mut site = match config {
         Some(config) if diags.is_empty() => Site {
             root: root.to_path_buf(),
             config,
             municipalities,
             user_dictionary,
+            variants,
             assets: Vec::new(),
         },
         _ => return Err(sorted(diags)),
@@ -274,6 +281,25 @@ fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     Some(csv)
 }
 
+/// Read `content/_variants.csv`: one group of spellings per line, separated by commas, `#`
+/// comments and blank lines allowed.
+fn load_variants(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
+    let rel = Path::new(VARIANTS_FILE);
+    if fs::symlink_metadata(root.join(rel)).is_err() {
+        return Vec::new();
+    }
+    let text = match read_text(root, rel) {
+        Ok(text) => text,
+        Err(d) => {
+            diags.push(d);
+            return Vec::new();
+        }
+    };
+    let (groups, mut found) = crate::search::variants::check(rel, &text);
+    diags.append(&mut found);
+    groups
+}
+
 /// Read and parse a file; also returns the hash of its text.
 fn read_and_parse<T: DeserializeOwned>(
     root: &Path,
@@ -388,7 +414,7 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             (1, false) if is_toml => {
                 diags.push(Diagnostic::file(
                     &rel,
-                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv)",
+                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv, _variants.csv)",
                 ));
             }
             (2, false) if is_toml && name != MUNICIPALITY_FILE => {

@@ -160,9 +160,10 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Measure search against exact-substring truth: recall, precision, bytes a first query loads.
+    /// Measure search against exact-substring (and variant) truth: recall, precision, bytes a first query loads.
     SearchEval {
-        /// Query file: one query per line, `#` comments allowed.
+        /// Query file: one query per line, `#` comments allowed; `query: word word` also
+        /// requires the pages holding any of the words (variant truth).
         file: PathBuf,
         /// Print the full report as JSON.
         #[arg(long)]
@@ -450,6 +451,12 @@ fn main() -> ExitCode {
                 Ok(index) => {
                     let results = index.query(&query, &filters, limit);
                     print_results(&results, json);
+                    if results.is_empty() && !json {
+                        let near = index.suggest(&query);
+                        if !near.is_empty() {
+                            println!("near: {}", near.join(", "));
+                        }
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),
@@ -459,7 +466,7 @@ fn main() -> ExitCode {
             let output = site.output();
             let report = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read the query file {}: {e}", file.display()))
-                .and_then(|text| eval::evaluate(&output, &eval::read_queries(&text)));
+                .and_then(|text| eval::evaluate(&output, &eval::read_truth(&text)));
             match report {
                 Ok(report) => {
                     print_report(&report, json);

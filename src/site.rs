@@ -196,7 +196,12 @@ pub fn render_into(
     emit(rendered.files).map_err(BuildError::Other)?;
     let records = index.records();
     index
-        .write(&site.config.base(), memo.map(|m| &mut m.index), emit)
+        .write(
+            &site.config.base(),
+            &search::variants::table(&site.variants),
+            memo.map(|m| &mut m.index),
+            emit,
+        )
         .map_err(BuildError::Other)?;
     let mut rest = crawlers;
     rest.extend(feeds);

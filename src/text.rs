@@ -1,7 +1,7 @@
 //! Japanese text shared by search and diffs: the one normalisation every index, query and
 //! comparison uses, kept identical to `normalize` in `src/search/engine.js`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -10,6 +10,8 @@ use lindera::dictionary::{DictionaryBuilder, UserDictionary};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::search::variants::{is_reading, to_hiragana};
 
 /// IPADIC, built by `build.rs` from the sources in `dictionary/` and compiled in.
 mod ipadic {
@@ -31,14 +33,25 @@ pub struct Tokenizer {
 #[derive(Default)]
 struct Cache {
     tokens: HashMap<String, Vec<String>>,
-    terms: HashMap<String, BTreeSet<String>>,
+    words: HashMap<String, BTreeMap<String, WordInfo>>,
     content_words: HashMap<String, BTreeSet<String>>,
 }
 
 impl Cache {
     fn len(&self) -> usize {
-        self.tokens.len() + self.terms.len() + self.content_words.len()
+        self.tokens.len() + self.words.len() + self.content_words.len()
     }
+}
+
+/// What search keeps of a word of the text besides its spelling.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WordInfo {
+    /// Its readings in hiragana (from IPADIC or the site dictionary's reading column), for
+    /// content words whose reading has two kana or more.
+    pub readings: BTreeSet<String>,
+    /// Whether it is a noun of two characters or more, which a search that finds nothing
+    /// may suggest.
+    pub noun: bool,
 }
 
 /// The tokenizer forgets everything past this many texts, so memory stays bounded.
@@ -133,17 +146,39 @@ impl Tokenizer {
         Ok(out)
     }
 
-    /// The normalised content terms of `text`: every token but symbols and white space.
-    pub fn terms(&self, text: &str) -> Result<BTreeSet<String>, String> {
-        self.cached(
-            text,
-            |c| &mut c.terms,
-            || self.filter_terms(text, &["記号"]),
-        )
+    /// The normalised terms of `text` (every token but symbols and white space), each with
+    /// its readings and whether it is a noun: what the search index keeps of a record.
+    pub fn words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, String> {
+        self.cached(text, |c| &mut c.words, || self.search_words(text))
     }
 
-    /// The normalised words that carry meaning: [`Tokenizer::terms`] without particles and
-    /// auxiliary verbs (の, を, です), which every sentence shares.
+    fn search_words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, String> {
+        let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
+        for token in self.segment(text)? {
+            let details = details(&token);
+            let pos = details.first().copied().unwrap_or("");
+            let term = normalize(&token.surface);
+            if pos == "記号" || term.is_empty() {
+                continue;
+            }
+            let info = words.entry(term.clone()).or_default();
+            if pos != "助詞" && pos != "助動詞" {
+                let reading = details
+                    .get(7)
+                    .map(|r| to_hiragana(&normalize(r)))
+                    .filter(|r| is_reading(r));
+                info.readings.extend(reading);
+            }
+            let minor = details.get(1).copied().unwrap_or("");
+            info.noun |= pos == "名詞"
+                && !matches!(minor, "数" | "非自立" | "代名詞" | "接尾")
+                && term.chars().count() >= 2;
+        }
+        Ok(words)
+    }
+
+    /// The normalised words that carry meaning: the terms of [`Tokenizer::words`] without
+    /// particles and auxiliary verbs (の, を, です), which every sentence shares.
     pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
         self.cached(
             text,
@@ -166,6 +201,26 @@ impl Tokenizer {
     }
 }
 
+/// A token's first eight details (part of speech, its subcategories, conjugation, base form,
+/// reading), read from the dictionary without materialising every detail.
+fn details<'a>(token: &lindera::token::Token<'a>) -> Vec<&'a str> {
+    let id = token.word_id.id() as usize;
+    if token.word_id.is_unknown() {
+        token
+            .dictionary
+            .unknown_word_details_iter(id)
+            .take(8)
+            .collect()
+    } else if token.word_id.is_system() {
+        token.dictionary.word_details_iter(id).take(8).collect()
+    } else {
+        token
+            .user_dictionary
+            .map(|u| u.word_details_iter(id).take(8).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// A token's part of speech (its first detail), read from the dictionary without
 /// materialising every detail as `Token::get_detail` does.
 fn part_of_speech<'a>(token: &lindera::token::Token<'a>) -> Option<&'a str> {
@@ -182,8 +237,8 @@ fn part_of_speech<'a>(token: &lindera::token::Token<'a>) -> Option<&'a str> {
 /// Normalise text for matching: NFKC, lower case, white space and zero-width characters
 /// removed, long-vowel marks unified to ー, hyphens to `-`, wave dashes to `~`.
 ///
-/// Hiragana and katakana are not folded into each other: a search for ひと does not find ヒト,
-/// as a reader reading the page would not.
+/// Hiragana and katakana are not folded into each other: a search for ひと matches ひと
+/// exactly, and ヒト only as a reading, ranked below (`search::variants`).
 pub fn normalize(text: &str) -> String {
     let nfkc: String = text.nfkc().collect();
     nfkc.to_lowercase().chars().filter_map(fold_char).collect()
@@ -215,11 +270,18 @@ mod tests {
         let tokens = local.tokens("地域内分権の確立と地域協働体").unwrap();
         assert!(tokens.contains(&"分権".to_string()), "{tokens:?}");
         assert!(tokens.contains(&"協働体".to_string()), "{tokens:?}");
-        let terms = local.terms("ＳＤＧｓの推進。").unwrap();
+        let words = local.words("ＳＤＧｓの推進。協働体").unwrap();
         assert!(
-            terms.contains("sdgs") && terms.contains("推進") && !terms.contains("。"),
-            "{terms:?}"
+            words.contains_key("sdgs") && words.contains_key("推進") && !words.contains_key("。"),
+            "{words:?}"
         );
+        // Readings come from IPADIC and from the site dictionary's reading column, in hiragana.
+        assert!(words["推進"].readings.contains("すいしん"), "{words:?}");
+        assert!(
+            words["協働体"].readings.contains("きょうどうたい"),
+            "{words:?}"
+        );
+        assert!(words["推進"].noun && !words["の"].noun && words["の"].readings.is_empty());
     }
 
     #[test]

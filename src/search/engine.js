@@ -1,8 +1,10 @@
 // kohyo search engine for the browser: the same algorithm as src/search/engine.rs, step for
 // step and with integer scores, so both return the same ranked results (a test runs both).
 // No dependencies, no build step: an ES module loaded by ui.js and, in tests, by node.
+// Each query word is also searched under its spelling variants (the table in meta.json) and,
+// written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
 
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -10,6 +12,11 @@ const TERM = 30;
 const PHRASE = 200;
 const SNIPPET_BEFORE = 30;
 const SNIPPET_LENGTH = 100;
+const TIER = 100000;
+const MAX_SPELLINGS = 16;
+const SUGGESTIONS = 5;
+const SUGGEST_CHARS = 8;
+const SUGGEST_MIN = 400;
 
 // Rust's char::is_whitespace (Unicode White_Space), which JavaScript's \s does not match exactly.
 const SPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u;
@@ -45,6 +52,115 @@ export function queryWords(query) {
     part = '';
   }
   return words;
+}
+
+const isKatakana = (c) => c >= '\u30a1' && c <= '\u30fa';
+const isKanji = (c) => /^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]$/u.test(c);
+
+/** The variant table ready for matching, as `Lookup::new` in Rust. */
+export function lookup(table) {
+  const groups = table.map((g) => g.map((s) => Array.from(s)));
+  const byFirst = new Map();
+  groups.forEach((group, g) => group.forEach((spelling, k) => {
+    if (!byFirst.has(spelling[0])) byFirst.set(spelling[0], []);
+    byFirst.get(spelling[0]).push([g, k]);
+  }));
+  for (const list of byFirst.values()) {
+    list.sort((a, b) => groups[b[0]][b[1]].length - groups[a[0]][a[1]].length
+      || a[0] - b[0] || a[1] - b[1]);
+  }
+  return { groups, byFirst };
+}
+
+/** The spellings a normalised word is searched under, itself first, as `variants::spellings`. */
+export function spellings(word, table) {
+  const chars = Array.from(word);
+  const slots = [];
+  let i = 0;
+  while (i < chars.length) {
+    const c = chars[i];
+    const found = (table.byFirst.get(c) ?? []).find(([g, k]) => {
+      const s = table.groups[g][k];
+      return s.every((x, j) => chars[i + j] === x);
+    });
+    if (found) {
+      const len = table.groups[found[0]][found[1]].length;
+      const typed = chars.slice(i, i + len).join('');
+      const others = table.groups[found[0]].map((s) => s.join('')).filter((s) => s !== typed);
+      slots.push([i, len, [typed, ...others]]);
+      i += len;
+      continue;
+    }
+    const next = chars[i + 1];
+    if (c === '々' && i > 0) slots.push([i, 1, [c, chars[i - 1]]]);
+    else if (i > 0 && chars[i - 1] === c && isKanji(c)) slots.push([i, 1, [c, '々']]);
+    else if (c === 'ー' && i > 0 && isKatakana(chars[i - 1])
+      && (next === undefined || (!isKatakana(next) && next !== 'ー'))) {
+      slots.push([i, 1, [c, '']]);
+    }
+    i += 1;
+  }
+  const out = [];
+  const choice = slots.map(() => 0);
+  for (;;) {
+    let spelling = '';
+    let at = 0;
+    slots.forEach(([start, len, alternatives], k) => {
+      spelling += chars.slice(at, start).join('') + alternatives[choice[k]];
+      at = start + len;
+    });
+    spelling += chars.slice(at).join('');
+    if (spelling !== '' && !out.includes(spelling)) out.push(spelling);
+    if (out.length >= MAX_SPELLINGS) return out;
+    let slot = slots.length;
+    for (;;) {
+      if (slot === 0) return out;
+      slot -= 1;
+      choice[slot] += 1;
+      if (choice[slot] < slots[slot][2].length) break;
+      choice[slot] = 0;
+    }
+  }
+}
+
+/** Whether a normalised word is kana alone, two characters or more: looked up by reading. */
+export function isReading(word) {
+  const chars = Array.from(word);
+  return chars.length >= 2
+    && chars.every((c) => (c >= '\u3041' && c <= '\u3096') || isKatakana(c) || c === 'ー');
+}
+
+/** Katakana folded to hiragana, the one kana form of readings. */
+export function toHiragana(text) {
+  return Array.from(text, (c) => (c >= '\u30a1' && c <= '\u30f6'
+    ? String.fromCodePoint(c.codePointAt(0) - 0x60) : c)).join('');
+}
+
+// Strings in code-point order, as Rust compares them.
+function byCodePoint(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0));
+  const y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i] - y[i];
+  }
+  return x.length - y.length;
+}
+
+// The characters and character bigrams of a text, which suggestions are compared by.
+function units(text) {
+  const chars = Array.from(text);
+  const out = new Set(chars);
+  for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i] + chars[i + 1]);
+  return out;
+}
+
+// Dice's coefficient of two sets, in thousandths.
+function dice(a, b) {
+  const total = a.size + b.size;
+  if (total === 0) return 0;
+  let shared = 0;
+  for (const x of a) if (b.has(x)) shared += 1;
+  return Math.floor((2000 * shared) / total);
 }
 
 /** FNV-1a (32-bit) of the UTF-8 bytes: the shard of a key. */
@@ -113,6 +229,7 @@ export class Index {
     this.load = load;
     this.files = new Map();
     this.groups = new Map();
+    this.lookup = lookup(meta.variants ?? []);
   }
 
   /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json`). */
@@ -168,6 +285,31 @@ export class Index {
       });
       if (m.starts.length > 0) out.set(rec, m);
     }
+    return out;
+  }
+
+  /** The spellings of a normalised word with how they match: 0 itself, 1 a variant, 2 a
+   * word read as the kana typed. */
+  async spellings(word) {
+    const out = spellings(word, this.lookup).map((s, i) => [s, i > 0 ? 1 : 0]);
+    if (isReading(word)) {
+      const key = toHiragana(word);
+      const shard = await this.file(`y/${fnv1a(key) % Math.max(this.meta.shards.y, 1)}.json`);
+      for (const w of (shard && shard[key]) || []) {
+        if (typeof w === 'string' && !out.some(([s]) => s === w)) out.push([w, 2]);
+      }
+    }
+    return out;
+  }
+
+  /** A word's matches under all its spellings: record → [tier, match], first spelling held. */
+  async wordMatches(word) {
+    const out = new Map();
+    const spelled = await this.spellings(word);
+    const found = await Promise.all(spelled.map(([s]) => this.word(Array.from(s))));
+    spelled.forEach(([, tier], i) => {
+      for (const [rec, m] of found[i]) if (!out.has(rec)) out.set(rec, [tier, m]);
+    });
     return out;
   }
 
@@ -240,7 +382,7 @@ export class Index {
     const words = queryWords(query);
     if (words.length === 0) return [];
     const chars = words.map((w) => Array.from(w));
-    const matches = await Promise.all(chars.map((w) => this.word(w)));
+    const matches = await Promise.all(words.map((w) => this.wordMatches(w)));
     const terms = await Promise.all(words.map((w) => this.terms(w)));
     const filtered = filters.municipality != null || filters.department != null
       || filters.year != null;
@@ -254,14 +396,16 @@ export class Index {
         pagesWithHit.add(page.number);
       }
       let score = 0;
+      let tier = 0;
       matches.forEach((m, i) => {
-        const w = m.get(rec);
+        const [t, w] = m.get(rec);
+        tier = Math.max(tier, t);
         if (w.title > 0) score += TITLE;
         score += Math.min(w.title + w.body, MAX_OCCURRENCES) * OCCURRENCE;
         if (terms[i].has(rec)) score += TERM;
       });
-      if (phrase(chars, matches, rec)) score += PHRASE;
-      hits.push([rec, score]);
+      if (tier === 0 && phrase(chars, matches, rec)) score += PHRASE;
+      hits.push([rec, score - tier * TIER]);
     }
     if (words.length > 1) {
       // A page whose records hold every word, though none holds them all, is a result too:
@@ -273,10 +417,18 @@ export class Index {
         const page = await this.pageOf(rec);
         if (page.number === last) continue;
         last = page.number;
-        if (!pagesWithHit.has(page.number)
-          && sorted.every((s) => lowerBound(s, page.first) < lowerBound(s, page.end))
+        // Each word's best match in the page; the page ranks by the worst of them.
+        const best = sorted.map((s, i) => {
+          let b = null;
+          for (let k = lowerBound(s, page.first); k < lowerBound(s, page.end); k++) {
+            const t = matches[i].get(s[k])[0];
+            if (b === null || t < b) b = t;
+          }
+          return b;
+        });
+        if (!pagesWithHit.has(page.number) && best.every((b) => b !== null)
           && this.pagePasses(page, filters)) {
-          hits.push([page.first, 0]);
+          hits.push([page.first, -Math.max(...best) * TIER]);
         }
       }
     }
@@ -303,7 +455,10 @@ export class Index {
     }
     breadcrumb.push(field(3));
     if (typeof row[4] === 'string') breadcrumb.push(row[4]);
-    const words = queryWords(query);
+    const words = [];
+    for (const word of queryWords(query)) {
+      for (const [s] of await this.spellings(word)) if (!words.includes(s)) words.push(s);
+    }
     let [snip, highlights] = snippet(text(3), words);
     if (highlights.length === 0) [snip, highlights] = snippet(title, words);
     return {
@@ -316,6 +471,41 @@ export class Index {
     };
   }
 
+  /** Indexed words near a query that finds nothing, best first, as `Index::suggest`. */
+  async suggest(query) {
+    const typed = queryWords(query).join('');
+    if (typed === '') return [];
+    const kana = toHiragana(typed);
+    const keys = [];
+    for (const c of Array.from(typed + kana)) {
+      if (!keys.includes(c) && keys.length < SUGGEST_CHARS) keys.push(c);
+    }
+    const candidates = new Map();
+    const shards = await Promise.all(keys.map(
+      (c) => this.file(`s/${fnv1a(c) % Math.max(this.meta.shards.s, 1)}.json`),
+    ));
+    keys.forEach((c, i) => {
+      for (const entry of (shards[i] && shards[i][c]) || []) {
+        const [w, r, n] = entry;
+        if (typeof w === 'string' && typeof r === 'string' && Number.isInteger(n)
+          && !candidates.has(w)) {
+          candidates.set(w, [r, n]);
+        }
+      }
+    });
+    const typedUnits = units(typed);
+    const kanaUnits = units(kana);
+    const scored = [];
+    for (const [w, [r, n]] of candidates) {
+      if (w === typed) continue;
+      const byReading = r === '' || !isReading(typed) ? 0 : dice(kanaUnits, units(r));
+      const similarity = Math.max(dice(typedUnits, units(w)), byReading);
+      if (similarity >= SUGGEST_MIN) scored.push([similarity, n, w]);
+    }
+    scored.sort((a, b) => b[0] - a[0] || b[1] - a[1] || byCodePoint(a[2], b[2]));
+    return scored.slice(0, SUGGESTIONS).map(([, , w]) => w);
+  }
+
   /** Search and describe the first `limit` results. */
   async query(query, filters = {}, limit = 20) {
     const hits = (await this.search(query, filters)).slice(0, limit);
@@ -325,11 +515,11 @@ export class Index {
 
 function phrase(words, matches, rec) {
   if (words.length < 2 || words.some((w) => w.length < 2)) return false;
-  return matches[0].get(rec).starts.some((start) => {
+  return matches[0].get(rec)[1].starts.some((start) => {
     let at = start + words[0].length;
     return words.every((w, i) => {
       if (i === 0) return true;
-      const ok = hasSorted(matches[i].get(rec).starts, at);
+      const ok = hasSorted(matches[i].get(rec)[1].starts, at);
       at += w.length;
       return ok;
     });
@@ -355,7 +545,7 @@ export function snippet(text, words) {
       if (w.every((c, k) => norm[s + k] === c)) found.push([origin[s], origin[s + w.length - 1] + 1]);
     }
   }
-  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   const start = found.length > 0 ? Math.max(found[0][0] - SNIPPET_BEFORE, 0) : 0;
   const end = Math.min(start + SNIPPET_LENGTH, chars.length);
   const highlights = [];

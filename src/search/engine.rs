@@ -2,6 +2,11 @@
 //!
 //! It is the same algorithm as `engine.js` (the browser client), step for step and with integer
 //! scores, so the two return the same ranked results (a test runs both).
+//!
+//! Each query word is searched under its spellings (`search::variants`: the word as typed,
+//! then its variants) and, when written in kana, under the words the index reads so; a record
+//! counts for a word through the first of these it holds. A match through a variant scores
+//! [`TIER`] less than an exact one, through a reading twice that, so exact results rank first.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -13,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::search::index::{FORMAT_VERSION, fnv1a};
+use crate::search::variants::{self, Lookup, is_reading, to_hiragana};
 use crate::text::normalize;
 
 /// Points for a word found in the title.
@@ -29,10 +35,18 @@ const PHRASE: i64 = 200;
 const SNIPPET_BEFORE: usize = 30;
 /// Characters in a snippet.
 const SNIPPET_LENGTH: usize = 100;
+/// Points a match through a spelling variant scores below an exact one (a reading: twice).
+pub const TIER: i64 = 100_000;
+/// Suggestions offered when nothing matches.
+const SUGGESTIONS: usize = 5;
+/// Characters of a query whose suggestion lists are read.
+const SUGGEST_CHARS: usize = 8;
+/// Least similarity of a suggestion to the query, in thousandths (Dice over characters and
+/// bigrams, of the spelling or of the reading).
+const SUGGEST_MIN: i64 = 400;
 
 #[derive(Debug, Deserialize)]
 struct Meta {
-    version: u32,
     base: String,
     shards: Shards,
     chunk: usize,
@@ -41,6 +55,7 @@ struct Meta {
     page_groups: Vec<usize>,
     municipalities: Vec<String>,
     departments: Vec<String>,
+    variants: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +64,8 @@ struct Shards {
     g: usize,
     u: usize,
     t: usize,
+    y: usize,
+    s: usize,
 }
 
 /// A page as its group file gives it: where its records are, and its facets.
@@ -102,10 +119,14 @@ struct WordMatch {
     starts: Vec<u32>,
 }
 
+/// A word's matches by record: how it matched (0 exact, 1 a variant, 2 a reading) and where.
+type WordMatches = BTreeMap<usize, (i64, WordMatch)>;
+
 /// A built index on disk.
 pub struct Index {
     dir: PathBuf,
     meta: Meta,
+    lookup: Lookup,
     cache: RefCell<HashMap<String, Rc<Value>>>,
     /// Page groups already read, decoded.
     groups: RefCell<HashMap<usize, Rc<Vec<PageFacts>>>>,
@@ -121,16 +142,19 @@ impl Index {
                 output.display()
             )
         })?;
-        let meta: Meta =
+        let value: Value =
             serde_json::from_str(&text).map_err(|e| format!("unreadable search index: {e}"))?;
-        if meta.version != FORMAT_VERSION {
+        let version = value.get("version").and_then(Value::as_u64).unwrap_or(0);
+        if version != u64::from(FORMAT_VERSION) {
             return Err(format!(
-                "search index format {} is not {FORMAT_VERSION}: rebuild with `kohyo build`",
-                meta.version
+                "search index format {version} is not {FORMAT_VERSION}: rebuild with `kohyo build`"
             ));
         }
+        let meta: Meta =
+            serde_json::from_value(value).map_err(|e| format!("unreadable search index: {e}"))?;
         Ok(Index {
             dir,
+            lookup: Lookup::new(&meta.variants),
             meta,
             cache: RefCell::new(HashMap::new()),
             groups: RefCell::new(HashMap::new()),
@@ -222,6 +246,41 @@ impl Index {
             }
             if !m.starts.is_empty() {
                 out.insert(*rec, m);
+            }
+        }
+        out
+    }
+
+    /// The spellings a normalised query word is searched under, each with how it matches:
+    /// the word (0), its variants (1), and for a word in kana the words read so (2).
+    fn spellings(&self, word: &str) -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = variants::spellings(word, &self.lookup)
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (s, i64::from(i > 0)))
+            .collect();
+        if is_reading(word) {
+            let key = to_hiragana(word);
+            let shard = fnv1a(&key) as usize % self.meta.shards.y.max(1);
+            let file = self.file(&format!("y/{shard}.json"));
+            let words = file.get(key.as_str()).and_then(Value::as_array);
+            for w in words.into_iter().flatten().filter_map(Value::as_str) {
+                if !out.iter().any(|(s, _)| s == w) {
+                    out.push((w.to_string(), 2));
+                }
+            }
+        }
+        out
+    }
+
+    /// Matches of a normalised query word under all its spellings: each record through the
+    /// first spelling it holds.
+    fn word_matches(&self, word: &str) -> WordMatches {
+        let mut out = WordMatches::new();
+        for (spelling, tier) in self.spellings(word) {
+            let chars: Vec<char> = spelling.chars().collect();
+            for (rec, m) in self.word(&chars) {
+                out.entry(rec).or_insert((tier, m));
             }
         }
         out
@@ -321,7 +380,7 @@ impl Index {
             return Vec::new();
         }
         let chars: Vec<Vec<char>> = words.iter().map(|w| w.chars().collect()).collect();
-        let matches: Vec<BTreeMap<usize, WordMatch>> = chars.iter().map(|w| self.word(w)).collect();
+        let matches: Vec<WordMatches> = words.iter().map(|w| self.word_matches(w)).collect();
         let terms: Vec<BTreeSet<usize>> = words.iter().map(|w| self.terms(w)).collect();
         let filtered = filters.municipality.is_some()
             || filters.department.is_some()
@@ -340,8 +399,10 @@ impl Index {
                 pages_with_hit.insert(page);
             }
             let mut score = 0;
+            let mut tier = 0;
             for (i, m) in matches.iter().enumerate() {
-                let m = &m[rec];
+                let (t, m) = &m[rec];
+                tier = tier.max(*t);
                 if m.title > 0 {
                     score += TITLE;
                 }
@@ -350,10 +411,10 @@ impl Index {
                     score += TERM;
                 }
             }
-            if phrase(&chars, &matches, *rec) {
+            if tier == 0 && phrase(&chars, &matches, *rec) {
                 score += PHRASE;
             }
-            hits.push((*rec, score));
+            hits.push((*rec, score - tier * TIER));
         }
         if words.len() > 1 {
             // A page whose records hold every word, though none holds them all, is a result
@@ -369,13 +430,17 @@ impl Index {
                     continue;
                 }
                 last = Some(page);
+                // Each word's best match in the page; the page ranks by the worst of them.
+                let best: Vec<Option<i64>> = matches
+                    .iter()
+                    .map(|m| m.range(facts.first..facts.end).map(|(_, (t, _))| *t).min())
+                    .collect();
                 if !pages_with_hit.contains(&page)
-                    && matches
-                        .iter()
-                        .all(|m| m.range(facts.first..facts.end).next().is_some())
+                    && best.iter().all(Option::is_some)
                     && self.page_passes(&facts, filters)
                 {
-                    hits.push((facts.first, 0));
+                    let tier = best.into_iter().flatten().max().unwrap_or(0);
+                    hits.push((facts.first, -tier * TIER));
                 }
             }
         }
@@ -416,7 +481,14 @@ impl Index {
         if let Some(goal) = row.get(4).and_then(Value::as_str) {
             breadcrumb.push(goal.to_string());
         }
-        let words = query_words(query);
+        let mut words: Vec<String> = Vec::new();
+        for word in query_words(query) {
+            for (spelling, _) in self.spellings(&word) {
+                if !words.contains(&spelling) {
+                    words.push(spelling);
+                }
+            }
+        }
         let (mut snippet, mut highlights) = snippet(&text(3), &words);
         if highlights.is_empty() {
             (snippet, highlights) = self::snippet(&title, &words);
@@ -441,6 +513,64 @@ impl Index {
             .into_iter()
             .take(limit)
             .map(|(rec, score)| self.describe(query, rec, score))
+            .collect()
+    }
+
+    /// Indexed words near a query that finds nothing, best first: nouns that share
+    /// characters with the query's spelling or, for a query in kana, with their reading.
+    pub fn suggest(&self, query: &str) -> Vec<String> {
+        let typed: String = query_words(query).concat();
+        if typed.is_empty() {
+            return Vec::new();
+        }
+        let kana = to_hiragana(&typed);
+        let mut keys: Vec<char> = Vec::new();
+        for c in typed.chars().chain(kana.chars()) {
+            if !keys.contains(&c) && keys.len() < SUGGEST_CHARS {
+                keys.push(c);
+            }
+        }
+        let mut candidates: BTreeMap<String, (String, u64)> = BTreeMap::new();
+        for c in keys {
+            let key = c.to_string();
+            let shard = fnv1a(&key) as usize % self.meta.shards.s.max(1);
+            let file = self.file(&format!("s/{shard}.json"));
+            for entry in file
+                .get(&key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(w), Some(r), Some(n)) = (
+                    entry.get(0).and_then(Value::as_str),
+                    entry.get(1).and_then(Value::as_str),
+                    entry.get(2).and_then(Value::as_u64),
+                ) {
+                    candidates
+                        .entry(w.to_string())
+                        .or_insert((r.to_string(), n));
+                }
+            }
+        }
+        let (typed_units, kana_units) = (units(&typed), units(&kana));
+        let mut scored: Vec<(i64, u64, String)> = candidates
+            .into_iter()
+            .filter(|(w, _)| *w != typed)
+            .map(|(w, (r, n))| {
+                let by_reading = if r.is_empty() || !is_reading(&typed) {
+                    0
+                } else {
+                    dice(&kana_units, &units(&r))
+                };
+                (dice(&typed_units, &units(&w)).max(by_reading), n, w)
+            })
+            .filter(|(similarity, _, _)| *similarity >= SUGGEST_MIN)
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        scored
+            .into_iter()
+            .take(SUGGESTIONS)
+            .map(|(_, _, w)| w)
             .collect()
     }
 
@@ -540,15 +670,33 @@ fn decode_positions(list: &[u64]) -> RecordPositions {
     out
 }
 
-/// Whether the words stand one after another, in order, somewhere in the record.
-fn phrase(words: &[Vec<char>], matches: &[BTreeMap<usize, WordMatch>], rec: usize) -> bool {
+/// The characters and character bigrams of `text`: what suggestions are compared by.
+fn units(text: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: BTreeSet<String> = chars.iter().map(|c| c.to_string()).collect();
+    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    out
+}
+
+/// Dice's coefficient of two sets, in thousandths.
+fn dice(a: &BTreeSet<String>, b: &BTreeSet<String>) -> i64 {
+    let total = (a.len() + b.len()) as i64;
+    if total == 0 {
+        return 0;
+    }
+    2000 * a.intersection(b).count() as i64 / total
+}
+
+/// Whether the words, all matched as typed, stand one after another, in order, somewhere in
+/// the record.
+fn phrase(words: &[Vec<char>], matches: &[WordMatches], rec: usize) -> bool {
     if words.len() < 2 || words.iter().any(|w| w.len() < 2) {
         return false;
     }
-    matches[0][&rec].starts.iter().any(|start| {
+    matches[0][&rec].1.starts.iter().any(|start| {
         let mut at = *start + words[0].len() as u32;
         words.iter().zip(matches).skip(1).all(|(w, m)| {
-            let ok = m[&rec].starts.binary_search(&at).is_ok();
+            let ok = m[&rec].1.starts.binary_search(&at).is_ok();
             at += w.len() as u32;
             ok
         })
@@ -578,7 +726,8 @@ pub fn snippet(text: &str, words: &[String]) -> (String, Vec<(usize, usize)>) {
             }
         }
     }
-    found.sort();
+    // At one place the longest match is marked: a variant may extend the spelling typed.
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let start = found
         .first()
         .map_or(0, |f| f.0.saturating_sub(SNIPPET_BEFORE));

@@ -1,8 +1,9 @@
-//! Search evaluation against exact-substring truth, for `kohyo search-eval`.
+//! Search evaluation against exact-substring and variant truth, for `kohyo search-eval`.
 //!
 //! Truth for a query: the edition pages whose visible text (`<main>`, read from the built HTML
-//! files, not from the index), normalised, contains every word of the query. Results are
-//! compared page by page. The same run measures what a first query downloads: the gzipped size
+//! files, not from the index), normalised, contains every word of the query; for a line
+//! `query: word word` of a variant file, also the pages that contain any of the words listed
+//! (the query's readings and spellings it must find). Results are compared page by page. The same run measures what a first query downloads: the gzipped size
 //! of every index file the engine read to show the first [`SHOWN`] results.
 
 use std::collections::BTreeSet;
@@ -24,9 +25,13 @@ pub const SHOWN: usize = 10;
 /// The evaluation of one query.
 #[derive(Debug, Serialize)]
 pub struct QueryReport {
-    /// The query line.
+    /// The query.
     pub query: String,
-    /// Pages that contain every word.
+    /// The words the query must also find (a variant line's words).
+    pub variants: Vec<String>,
+    /// Pages that contain every word of the query.
+    pub exact_truth: Vec<String>,
+    /// The exact truth and the pages that contain a word of `variants`.
     pub truth: Vec<String>,
     /// Pages with at least one result.
     pub found: Vec<String>,
@@ -67,17 +72,31 @@ pub struct Report {
     pub client_gzip_bytes: u64,
 }
 
-/// The queries of a query file: one per line, `#` comments and blank lines skipped.
+/// The queries of a query file: one per line, `#` comments and blank lines skipped, a
+/// variant line's words left out.
 pub fn read_queries(text: &str) -> Vec<String> {
+    read_truth(text).into_iter().map(|(q, _)| q).collect()
+}
+
+/// The lines of a query file: each query with the words it must also find (after `:`,
+/// separated by white space; none on a plain line).
+pub fn read_truth(text: &str) -> Vec<(String, Vec<String>)> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
+        .map(|l| match l.split_once(':') {
+            Some((query, words)) => (
+                query.trim().to_string(),
+                words.split_whitespace().map(str::to_string).collect(),
+            ),
+            None => (l.to_string(), Vec::new()),
+        })
         .collect()
 }
 
-/// Evaluate `queries` over the site built into `output`.
-pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
+/// Evaluate `queries` (each with the words it must also find) over the site built into
+/// `output`.
+pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Report, String> {
     let index = Index::open(output)?;
     let urls = index.page_urls();
     let mut pages = Vec::new();
@@ -87,15 +106,24 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
         pages.push((url.clone(), normalize(&extract::main_text(&html))));
     }
     let mut reports = Vec::new();
-    for query in queries {
+    for (query, variants) in queries {
         let words = query_words(query);
-        let truth: Vec<String> = pages
-            .iter()
-            .filter(|(_, text)| {
-                !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
-            })
-            .map(|(url, _)| url.clone())
-            .collect();
+        let also: Vec<String> = variants.iter().map(|w| normalize(w)).collect();
+        let exact = |text: &str| !words.is_empty() && words.iter().all(|w| text.contains(w));
+        let pages_where = |holds: &dyn Fn(&str) -> bool| -> Vec<String> {
+            pages
+                .iter()
+                .filter(|(_, text)| holds(text))
+                .map(|(url, _)| url.clone())
+                .collect()
+        };
+        let exact_truth = pages_where(&exact);
+        let truth = pages_where(&|text: &str| {
+            exact(text)
+                || also
+                    .iter()
+                    .any(|w| !w.is_empty() && text.contains(w.as_str()))
+        });
         let first = Index::open(output)?;
         let shown = first.query(query, &Filters::default(), SHOWN);
         let loaded = first.loaded_files();
@@ -115,6 +143,8 @@ pub fn evaluate(output: &Path, queries: &[String]) -> Result<Report, String> {
             .map(|u| u.split('#').next().unwrap_or(u).to_string());
         reports.push(QueryReport {
             query: query.clone(),
+            variants: variants.clone(),
+            exact_truth,
             recall: if truth.is_empty() {
                 1.0
             } else {

@@ -1,8 +1,9 @@
 //! Building the search index from rendered edition pages.
 //!
 //! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
-//! - `meta.json`: format version, shard counts, chunk size, filter values and the first record
-//!   of each page group (pages in groups of [`page_group`]);
+//! - `meta.json`: format version ([`FORMAT_VERSION`]), shard counts (`shards`: `b`, `g`, `u`,
+//!   `t`, `y`, `s`), chunk size, filter values, the first record of each page group (pages in
+//!   groups of [`page_group`]) and the variant table (below);
 //! - `p/N.json`: page group `N`: each page's record count, municipality, department and year,
 //!   read only by queries of several words (a page may hold them in different records) and by
 //!   filtered queries;
@@ -12,10 +13,23 @@
 //!   trigrams that cover it (offsets 0, 3, 6, … and the last), whose lists are short because
 //!   trigrams are selective: that keeps what a query downloads close to the size of its answer;
 //! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets),
-//!   and the URL, title, 和暦 label, municipality and department of the pages they belong to.
+//!   and the URL, title, 和暦 label, municipality and department of the pages they belong to;
+//! - `y/N.json`: readings: a reading in hiragana → the indexed words (lindera terms) read so,
+//!   most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
+//! - `s/N.json`: suggestions: a character → `[word, reading, records]` of the nouns that
+//!   hold it in their spelling or reading, most frequent first, at most [`SUGGESTION_WORDS`];
+//!   read only when a query finds nothing.
 //!
-//! A one-word query loads `meta.json`, the shards its characters and words hash to, and the
-//! record chunks of the results it shows: nothing that grows with the number of pages.
+//! `meta.json`'s `variants` is the table of spelling variants: groups of normalised spellings
+//! (the built-in table merged with the site's `content/_variants.csv`, only the groups the
+//! site may hold a spelling of), which both engines apply to every query word
+//! (`search::variants`, docs/search-variants.md). A variant needs no keys of its own: it is
+//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json`,
+//! to know which words are read so. A query with neither reads what it read in format 2.
+//!
+//! A one-word query loads `meta.json`, the shards its characters and words hash to (and their
+//! variants'; a kana word also its reading shard), and the record chunks of the results it
+//! shows: nothing that grows with the number of pages.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -28,16 +42,24 @@ use serde_json::json;
 
 use crate::output::OutputFile;
 use crate::search::extract::{self, RecordText};
-use crate::text;
+use crate::text::{self, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// Words kept per reading in `y/N.json`.
+pub const READING_WORDS: usize = 8;
+/// Words kept per character in `s/N.json`.
+pub const SUGGESTION_WORDS: usize = 48;
 /// Records per snippet chunk.
 pub const CHUNK: usize = 4;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
 /// Postings aimed for per shard; the shard count grows with the site.
 const POSTINGS_PER_SHARD: usize = 1500;
+/// Bytes aimed for per reading or suggestion shard, a few times less than a postings shard: a kana
+/// query reads one reading shard on top of its postings, a query that finds nothing up to
+/// eight suggestion shards.
+const BYTES_PER_WORD_SHARD: usize = 600;
 
 /// An edition page to index.
 #[derive(Debug, Clone)]
@@ -89,9 +111,9 @@ pub fn fnv1a(key: &str) -> u32 {
     })
 }
 
-/// Shard count for `postings` entries: a power of two.
-fn shard_count(postings: usize) -> usize {
-    (postings / POSTINGS_PER_SHARD).max(1).next_power_of_two()
+/// Shard count for `total` entries, `per_shard` in each: a power of two.
+fn shard_count(total: usize, per_shard: usize) -> usize {
+    (total / per_shard).max(1).next_power_of_two()
 }
 
 /// One key's postings, already in the shard encoding: per record `[record delta, …]`.
@@ -168,7 +190,7 @@ fn add_positions<K: Copy + Ord + Hash>(
 }
 
 impl Postings {
-    fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeSet<String>) {
+    fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeMap<String, WordInfo>) {
         let title = text::normalize(&rec.title);
         let title_len = title.chars().count();
         let text: Vec<char> = title
@@ -199,11 +221,23 @@ impl Postings {
             let out = self.unigrams.entry(group[0].0).or_default().start(record);
             out.extend([(group.len() - in_body) as u32, in_body as u32]);
         }
-        for term in terms {
+        for term in terms.keys() {
             match self.terms.get_mut(term.as_str()) {
                 Some(list) => list.start(record),
                 None => self.terms.entry(term.clone()).or_default().start(record),
             };
+        }
+    }
+
+    /// Whether some record may hold `word`: its character, or every bigram of it, is indexed.
+    fn may_hold(&self, word: &str) -> bool {
+        let chars: Vec<char> = word.chars().collect();
+        match chars.as_slice() {
+            [] => false,
+            [c] => self.unigrams.contains_key(c),
+            _ => chars
+                .windows(2)
+                .all(|w| self.bigrams.contains_key(&[w[0], w[1]])),
         }
     }
 
@@ -248,20 +282,40 @@ struct PageIndex {
     hash: u64,
     records: Vec<RecordText>,
     postings: Postings,
+    /// The page's words with their readings, for the reading and suggestion files.
+    words: BTreeMap<String, WordInfo>,
 }
 
 fn index_page(html: &str, hash: u64, tokenizer: &text::Tokenizer) -> Result<PageIndex, String> {
     let records = extract::records(html);
     let mut postings = Postings::default();
+    let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
     for (i, rec) in records.iter().enumerate() {
-        let terms = tokenizer.terms(&format!("{}\n{}", rec.title, rec.body))?;
+        let terms = tokenizer.words(&format!("{}\n{}", rec.title, rec.body))?;
         postings.add(i, rec, &terms);
+        merge_words(&mut words, &terms);
     }
     Ok(PageIndex {
         hash,
         records,
         postings,
+        words,
     })
+}
+
+/// Add `from`'s words to `into`: readings joined, a noun anywhere a noun.
+fn merge_words(into: &mut BTreeMap<String, WordInfo>, from: &BTreeMap<String, WordInfo>) {
+    for (word, info) in from {
+        match into.get_mut(word) {
+            Some(have) => {
+                have.readings.extend(info.readings.iter().cloned());
+                have.noun |= info.noun;
+            }
+            None => {
+                into.insert(word.clone(), info.clone());
+            }
+        }
+    }
 }
 
 /// Pages indexed by an earlier build, by URL: a page whose HTML did not change is not
@@ -297,6 +351,7 @@ pub struct Collected {
     departments: Names,
     years: Vec<(i32, String)>,
     records: usize,
+    words: BTreeMap<String, WordInfo>,
 }
 
 /// Index every edition page (each on its own, or taken from `memo` when its HTML is
@@ -333,6 +388,7 @@ pub fn collect(
     let mut record = 0usize;
     let mut indexed: Vec<PageIndex> = Vec::with_capacity(pages.len());
     let mut fresh: Vec<String> = Vec::new();
+    let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
     // A batch of pages is indexed in parallel while the batch before it is appended in order;
     // outside the preview a page's own postings are dropped once appended, so only two
     // batches of them are held at once.
@@ -389,6 +445,7 @@ pub fn collect(
                 records: index.records.len(),
             });
             record += index.records.len();
+            merge_words(&mut words, &index.words);
             indexed.push(index);
         }
     }
@@ -407,6 +464,7 @@ pub fn collect(
             .map(|y| (y, crate::wareki::fiscal_year_full(y)))
             .collect(),
         records: record,
+        words,
     })
 }
 
@@ -418,10 +476,13 @@ impl Collected {
 
     /// Make every file of the index, handing each group to `emit` as it is made, and keep the
     /// pages in the preview's `memo`. `base` is the site's base path (`/` or `/city/`), which
-    /// every page URL starts with.
+    /// every page URL starts with; `variants` the table of spelling variants
+    /// ([`crate::search::variants::table`]), of which `meta.json` keeps the groups with a
+    /// spelling the site may hold.
     pub fn write(
         self,
         base: &str,
+        variants: &[Vec<String>],
         memo: Option<&mut IndexMemo>,
         emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
     ) -> Result<(), String> {
@@ -435,9 +496,17 @@ impl Collected {
             departments,
             years,
             records,
+            words,
         } = self;
+        let (readings, suggestions) = word_lists(&words, &postings.terms);
+        drop(words);
+        // A group none of whose spellings occurs in the site could find nothing: left out.
+        let variants: Vec<&Vec<String>> = variants
+            .iter()
+            .filter(|group| group.iter().any(|s| postings.may_hold(s)))
+            .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists);
+            let (files, count) = shard_files(dir, &lists, Vec::len, POSTINGS_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -445,6 +514,13 @@ impl Collected {
         let g = shards("g", sorted(postings.trigrams, String::from_iter))?;
         let u = shards("u", sorted(postings.unigrams, String::from))?;
         let t = shards("t", sorted(postings.terms, |k| k))?;
+        let reading_bytes = |words: &Vec<String>| words.iter().map(|w| w.len() + 3).sum();
+        let (files, y) = shard_files("y", &readings, reading_bytes, BYTES_PER_WORD_SHARD);
+        emit(files)?;
+        let suggestion_bytes =
+            |words: &Vec<Suggestion>| words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum();
+        let (files, s) = shard_files("s", &suggestions, suggestion_bytes, BYTES_PER_WORD_SHARD);
+        emit(files)?;
         let chunks: Vec<(usize, &RecordText)> = indexed
             .iter()
             .enumerate()
@@ -505,7 +581,7 @@ impl Collected {
             "version": FORMAT_VERSION,
             "base": base,
             "years": years,
-            "shards": { "b": b, "g": g, "u": u, "t": t },
+            "shards": { "b": b, "g": g, "u": u, "t": t, "y": y, "s": s },
             "chunk": CHUNK,
             "records": records,
             "page_count": page_entries.len(),
@@ -513,6 +589,7 @@ impl Collected {
             "page_groups": group_firsts,
             "municipalities": municipalities.list,
             "departments": departments.list,
+            "variants": variants,
         });
         files.push(json_file("meta.json".to_string(), &meta));
         emit(files)?;
@@ -543,11 +620,68 @@ impl Names {
     }
 }
 
-/// `lists` as shard files `dir/N.json`, made in parallel, and the shard count.
-fn shard_files(dir: &str, lists: &BTreeMap<String, Vec<u32>>) -> (Vec<OutputFile>, usize) {
-    let total: usize = lists.values().map(Vec::len).sum();
-    let count = shard_count(total);
-    let mut shards: Vec<BTreeMap<&str, &Vec<u32>>> = vec![BTreeMap::new(); count];
+/// A suggestion: a word, its reading (or empty) and how many records hold it.
+type Suggestion = (String, String, usize);
+
+/// The reading lists (reading → words) and the suggestion lists (character → nouns) of the
+/// site's `words`, each list most frequent first (records holding the word, from its term
+/// list), then in code-point order, and cut to its limit.
+fn word_lists(
+    words: &BTreeMap<String, WordInfo>,
+    terms: &FxHashMap<String, List>,
+) -> (
+    BTreeMap<String, Vec<String>>,
+    BTreeMap<String, Vec<Suggestion>>,
+) {
+    let records = |w: &str| terms.get(w).map_or(0, |l| l.encoded.len());
+    let mut readings: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
+    let mut suggestions: BTreeMap<char, Vec<(usize, &str, &str)>> = BTreeMap::new();
+    for (word, info) in words {
+        let n = records(word);
+        for reading in &info.readings {
+            readings.entry(reading.clone()).or_default().push((n, word));
+        }
+        if info.noun {
+            let reading = info.readings.first().map_or("", String::as_str);
+            let mut keys: Vec<char> = word.chars().chain(reading.chars()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for c in keys {
+                suggestions.entry(c).or_default().push((n, word, reading));
+            }
+        }
+    }
+    let readings = readings
+        .into_iter()
+        .map(|(reading, mut list)| {
+            list.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            let list = list.into_iter().take(READING_WORDS);
+            (reading, list.map(|(_, w)| w.to_string()).collect())
+        })
+        .collect();
+    let suggestions = suggestions
+        .into_iter()
+        .map(|(c, mut list)| {
+            list.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            let list = list.into_iter().take(SUGGESTION_WORDS);
+            let list = list.map(|(n, w, r)| (w.to_string(), r.to_string(), n));
+            (c.to_string(), list.collect())
+        })
+        .collect();
+    (readings, suggestions)
+}
+
+/// `lists` as shard files `dir/N.json`, made in parallel, and the shard count, which grows
+/// with the lists' total `size`, `per_shard` in each.
+fn shard_files<T: Serialize + Sync>(
+    dir: &str,
+    lists: &BTreeMap<String, T>,
+    size: fn(&T) -> usize,
+    per_shard: usize,
+) -> (Vec<OutputFile>, usize) {
+    let total: usize = lists.values().map(size).sum();
+    let count = shard_count(total, per_shard);
+    let mut shards: Vec<BTreeMap<&str, &T>> = vec![BTreeMap::new(); count];
     for (key, list) in lists {
         shards[fnv1a(key) as usize % count].insert(key.as_str(), list);
     }

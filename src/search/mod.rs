@@ -1,11 +1,13 @@
 //! Search: records extracted from the rendered pages, a sharded positional bigram index with
-//! lindera terms for ranking, and one query engine written twice, in Rust (`engine`) for the
-//! CLI and tests and in JavaScript (`engine.js`) for the browser, with a test holding them equal.
+//! lindera terms for ranking, readings and suggestions, the table of spelling variants
+//! (`variants`), and one query engine written twice, in Rust (`engine`) for the CLI and tests
+//! and in JavaScript (`engine.js`) for the browser, with a test holding them equal.
 
 pub mod engine;
 pub mod eval;
 pub mod extract;
 pub mod index;
+pub mod variants;
 
 use std::path::PathBuf;
 

@@ -9,6 +9,8 @@ const input = document.getElementById('search-q');
 const status = document.getElementById('search-status');
 const list = document.getElementById('search-results');
 const more = document.getElementById('search-more');
+const suggestBox = document.getElementById('search-suggest');
+const suggestList = document.getElementById('search-suggestions');
 const selects = {
   municipality: document.getElementById('search-municipality'),
   department: document.getElementById('search-department'),
@@ -55,6 +57,19 @@ function snippetNode(text, highlights) {
   return p;
 }
 
+// A link per word near a query that found nothing, each a search for that word.
+function showSuggestions(words) {
+  suggestList.replaceChildren(...words.map((w) => {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = `?q=${encodeURIComponent(w)}`;
+    a.textContent = w;
+    li.append(a);
+    return li;
+  }));
+  suggestBox.hidden = words.length === 0;
+}
+
 function resultNode(r) {
   const li = document.createElement('li');
   const h = document.createElement('h2');
@@ -94,6 +109,7 @@ async function search() {
   const mine = ++run;
   list.replaceChildren();
   more.hidden = true;
+  showSuggestions([]);
   if (query.trim() === '') {
     status.textContent = '検索する言葉を入力してください。';
     return;
@@ -103,11 +119,16 @@ async function search() {
   if (mine !== run) return;
   current = { query, hits };
   await showMore(mine);
+  const near = hits.length === 0 ? await index.suggest(query) : [];
   if (mine !== run) return;
   const words = query.trim();
-  status.textContent = hits.length === 0
-    ? `「${words}」に一致する項目は見つかりませんでした。言葉を短くするか、絞り込みを外してお試しください。`
-    : `「${words}」の検索結果：${hits.length}件`;
+  showSuggestions(near);
+  if (hits.length > 0) status.textContent = `「${words}」の検索結果：${hits.length}件`;
+  else if (near.length > 0) {
+    status.textContent = `「${words}」に一致する項目は見つかりませんでした。近い言葉：${near.join('、')}`;
+  } else {
+    status.textContent = `「${words}」に一致する項目は見つかりませんでした。言葉を短くするか、絞り込みを外してお試しください。`;
+  }
 }
 
 function syncUrl() {

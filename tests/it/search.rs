@@ -3,11 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use kohyo::search::engine::{Filters, Index, SearchResult};
+use kohyo::search::engine::{Filters, Index, SearchResult, TIER};
 use kohyo::text::normalize;
 use serde_json::Value;
 
-use crate::common::{built_sample, kohyo, node, page, require_chromium, sample_root, visible_text};
+use crate::common::{
+    append, broken_build, built_sample, kohyo, node, page, require_chromium, sample_root,
+    visible_text,
+};
 
 /// The edition pages (URL → normalised text of `<main>`), read from the built HTML.
 fn edition_texts() -> Vec<(String, String)> {
@@ -52,6 +55,15 @@ fn assert_exact(query: &str, words: &[&str]) -> Vec<String> {
         "{query}"
     );
     found
+}
+
+/// The marked parts of a result's snippet.
+fn marks(result: &SearchResult) -> Vec<String> {
+    result
+        .highlights
+        .iter()
+        .map(|(a, b)| result.snippet.chars().skip(*a).take(b - a).collect())
+        .collect()
 }
 
 fn top(query: &str) -> SearchResult {
@@ -234,14 +246,170 @@ fn query_file_has_full_recall_and_precision_within_budget() {
 }
 
 #[test]
+fn variant_file_has_full_recall_and_precision() {
+    let queries = sample_root().join("tests/eval/variants.txt");
+    let out = kohyo(&[
+        "search-eval",
+        queries.to_str().unwrap(),
+        "--json",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let queries = report["queries"].as_array().unwrap();
+    assert!(queries.len() >= 15);
+    let mut widened = 0;
+    for q in queries {
+        assert_eq!(q["recall"], 1.0, "{q}");
+        assert!(q["top_in_truth"].as_bool().unwrap(), "{q}");
+        assert!(!q["variants"].as_array().unwrap().is_empty(), "{q}");
+        let truth = q["truth"].as_array().unwrap().len();
+        assert!(truth > 0, "{q}");
+        if truth > q["exact_truth"].as_array().unwrap().len() {
+            widened += 1;
+        }
+    }
+    // Every line but ふるさと (written so on the page) needs its variants to be found.
+    assert_eq!(widened, queries.len() - 1, "{report}");
+    assert!(report["macro_precision"].as_f64().unwrap() >= 0.98);
+    assert!(report["first_query_gzip_worst"].as_u64().unwrap() <= 60_000);
+}
+
+#[test]
+fn a_query_in_kana_finds_the_words_read_so_below_exact_matches() {
+    let index = Index::open(built_sample()).unwrap();
+    // Nothing on the pages is written きょうどう: every result is a reading match, and
+    // 協働 (read キョウドウ in the site dictionary) is marked.
+    let results = index.query("きょうどう", &Filters::default(), 1000);
+    assert!(results.len() > 50, "{}", results.len());
+    assert!(results.iter().all(|r| r.score < -TIER), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| marks(r).contains(&"協働".to_string()))
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| marks(r).contains(&"共同".to_string())),
+        "男女共同参画 is read so too"
+    );
+    // ふるさと is written so: its exact matches come first, scored as before.
+    let exact = index.query("ふるさと", &Filters::default(), 100);
+    assert_eq!(exact[0].url, "/ueda/shimin-machizukuri/2025/#iju-furusato");
+    assert!(exact.iter().all(|r| r.score >= 0), "{exact:?}");
+    assert_exact("ふるさと", &["ふるさと"]);
+    // In katakana it is a reading match of the same word.
+    let katakana = index.query("フルサト", &Filters::default(), 100);
+    assert_eq!(katakana.len(), exact.len());
+    assert!(katakana.iter().all(|r| r.score < -TIER));
+    assert_eq!(marks(&katakana[0]), ["ふるさと"]);
+    // One kana is no reading: し finds only し.
+    assert!(
+        index
+            .query("し", &Filters::default(), 1000)
+            .iter()
+            .all(|r| r.score >= 0)
+    );
+}
+
+#[test]
+fn variant_spellings_are_found_marked_and_ranked_below_the_spelling_typed() {
+    let index = Index::open(built_sample()).unwrap();
+    let results = index.query("取り組み", &Filters::default(), 10_000);
+    let (exact, variant): (Vec<_>, Vec<_>) = results.iter().partition(|r| r.score >= 0);
+    assert!(!exact.is_empty() && !variant.is_empty());
+    assert!(results.iter().take(exact.len()).all(|r| r.score >= 0));
+    for r in &variant {
+        let m = marks(r);
+        assert!(!m.is_empty(), "{r:?}");
+        assert!(
+            m.iter()
+                .all(|m| ["取組", "取り組", "取組み"].contains(&m.as_str())),
+            "{r:?}"
+        );
+        assert!(r.score < 0 && r.score > -2 * TIER);
+    }
+    for (query, written) in [
+        ("様様", "様々"),
+        ("髙齢者", "高齢者"),
+        ("コミュニティー", "コミュニティ"),
+        ("子供", "子ども"),
+        ("一ノ関", "一関"),
+    ] {
+        let hit = top(query);
+        assert!(
+            marks(&hit).contains(&written.to_string()),
+            "{query}: {hit:?}"
+        );
+        assert!(hit.score < 0, "{query}: nothing is written {query}");
+    }
+}
+
+#[test]
+fn a_query_that_finds_nothing_suggests_indexed_words_near_it() {
+    let index = Index::open(built_sample()).unwrap();
+    for (query, expected) in [("協同体", "協働体"), ("ちいききょうどうたい", "協働体")]
+    {
+        assert!(
+            index.search(query, &Filters::default()).is_empty(),
+            "{query}"
+        );
+        let near = index.suggest(query);
+        assert!(near.contains(&expected.to_string()), "{query}: {near:?}");
+        assert!(near.len() <= 5);
+        for word in &near {
+            assert!(
+                !index.search(word, &Filters::default()).is_empty(),
+                "{word}"
+            );
+        }
+    }
+    assert_eq!(index.suggest("協同体")[0], "協働体");
+    let out = kohyo(&[
+        "search",
+        "協同体",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("no results\nnear: 協働体"), "{printed}");
+}
+
+#[test]
+fn site_variant_mistakes_are_placed_line_by_line() {
+    let mut line = 0;
+    let err = broken_build(|root| {
+        line = append(root, "content/_variants.csv", "豊殿\n神科,一関\n");
+    });
+    assert!(
+        err.contains(&format!(
+            "error: content/_variants.csv:{line}:1: expected two or more spellings"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "error: content/_variants.csv:{}:4: `一関` is already in the group on line 3",
+            line + 1
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn javascript_normalisation_passes_the_shared_cases() {
     node(&["--test", "tests/js/normalize.test.mjs"], "");
 }
 
 #[test]
 fn javascript_and_rust_engines_return_the_same_ranked_results() {
-    let file = std::fs::read_to_string(sample_root().join("tests/eval/queries.txt")).unwrap();
-    let mut queries = kohyo::search::eval::read_queries(&file);
+    let mut queries = Vec::new();
+    for file in ["tests/eval/queries.txt", "tests/eval/variants.txt"] {
+        let text = std::fs::read_to_string(sample_root().join(file)).unwrap();
+        queries.extend(kohyo::search::eval::read_queries(&text));
+    }
     queries.extend(
         [
             "ＳＤＧｓ",
@@ -252,6 +420,11 @@ fn javascript_and_rust_engines_return_the_same_ranked_results() {
             "ﾏｲﾅﾝﾊﾞｰｶｰﾄﾞ",
             "存在しないことば",
             "目標 1",
+            "協同体",
+            "ちいききょうどうたい",
+            "きょうどう 推進",
+            "取り組み 地域",
+            "フルサト",
         ]
         .map(String::from),
     );
@@ -313,6 +486,8 @@ fn javascript_and_rust_engines_return_the_same_ranked_results() {
         assert_eq!(ranked, expected, "{query} {filters:?}");
         let shown = serde_json::to_value(index.query(query, filters, 10)).unwrap();
         assert_eq!(js["shown"], shown, "{query} {filters:?}");
+        let near: Vec<String> = serde_json::from_value(js["near"].clone()).unwrap();
+        assert_eq!(near, index.suggest(query), "{query}");
         compared += 1;
         if query == "協働" {
             assert!(!expected.is_empty(), "{query} {filters:?} finds nothing");
@@ -332,6 +507,8 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             "マイナンバーカード",
             "ＳＤＧｓ",
             "存在しないことば",
+            "きょうどう",
+            "協同体",
         ],
         "",
     ))
@@ -370,6 +547,48 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             .as_str()
             .unwrap()
             .contains("見つかりませんでした")
+    );
+    // Near words offered as links in a labelled list, and said in the status.
+    let near = &report["near"];
+    assert_eq!(near["items"].as_array().unwrap().len(), 0);
+    assert!(
+        near["status"]
+            .as_str()
+            .unwrap()
+            .contains("近い言葉：協働体"),
+        "{near}"
+    );
+    let suggestions = &near["suggestions"];
+    assert_eq!(suggestions["hidden"], false);
+    assert_eq!(suggestions["label"], "近い言葉で探す");
+    let links = suggestions["links"].as_array().unwrap();
+    let index = Index::open(built_sample()).unwrap();
+    let words: Vec<&str> = links.iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert_eq!(words, index.suggest("協同体"));
+    assert_eq!(links[0]["href"], "?q=%E5%8D%94%E5%83%8D%E4%BD%93");
+    let followed = &report["nearFollowed"];
+    assert!(
+        followed["status"]
+            .as_str()
+            .unwrap()
+            .contains("「協働体」の検索結果")
+    );
+    assert!(!followed["items"].as_array().unwrap().is_empty());
+    // A reading typed in kana into the header box: 協働 found and marked.
+    let reading = &report["reading"];
+    assert!(
+        reading["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/search/?q=%E3%81%8D")
+    );
+    let items = reading["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .any(|i| i["marks"].as_array().unwrap().iter().any(|m| m == "協働")),
+        "{reading}"
     );
     // The result link opens the edition page at the item, scrolled into view.
     let followed = &report["followed"];

@@ -1,10 +1,11 @@
 // Drives the search page of a built site in headless Chromium, as a reader would, and prints
 // what the reader saw as JSON for the Rust test to check (tests/it/search.rs).
-//   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY
+//   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY READING NEAR
+// READING is typed in kana into the header box; NEAR finds nothing but has near words.
 // The site is served over real HTTP from this process; Chromium is Debian's /usr/bin/chromium.
 import { launchChromium, serveSite } from './harness.mjs';
 
-const [output, firstQuery, secondQuery, noHitQuery] = process.argv.slice(2);
+const [output, firstQuery, secondQuery, noHitQuery, reading, near] = process.argv.slice(2);
 const server = await serveSite(output);
 const origin = server.origin;
 const browser = await launchChromium();
@@ -51,6 +52,33 @@ try {
   await page.locator('#search-q').fill(noHitQuery);
   await page.keyboard.press('Enter');
   report.none = await results(page, noHitQuery);
+  // Nothing found, but words near it are offered as links, in a labelled list.
+  await page.locator('#search-q').fill(near);
+  await page.keyboard.press('Enter');
+  report.near = await results(page, near);
+  report.near.suggestions = await page.evaluate(() => {
+    const box = document.getElementById('search-suggest');
+    const label = document.getElementById(box.getAttribute('aria-labelledby'));
+    return {
+      hidden: box.hidden,
+      label: label ? label.textContent : null,
+      links: [...box.querySelectorAll('ul > li > a')].map((a) => ({
+        text: a.textContent,
+        href: a.getAttribute('href'),
+      })),
+    };
+  });
+  // The first suggestion is a search of its own.
+  await page.locator('#search-suggest a').first().click();
+  const suggested = report.near.suggestions.links[0]?.text ?? '';
+  report.nearFollowed = await results(page, suggested);
+  // A reading typed in kana into the header box of an edition page.
+  await page.goto(`${origin}/ueda/shimin-machizukuri/2017/`);
+  await page.locator('#site-search-q').click();
+  await page.keyboard.type(reading);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/search\/\?q=/);
+  report.reading = await results(page, reading);
   // Follow the first result of the second query to its item.
   await page.locator('#search-q').fill(secondQuery);
   await page.keyboard.press('Enter');

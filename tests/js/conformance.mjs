@@ -1,5 +1,6 @@
 // Runs queries through the browser engine over a built index read from disk and prints, per
-// query, every ranked [record, score] and the first ten results described, as JSON lines.
+// query, every ranked [record, score], the first ten results described and the words suggested
+// when nothing matches, as JSON lines.
 //   node tests/js/conformance.mjs PUBLIC_DIR < queries (JSON lines: {"query", "filters"})
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,5 +14,6 @@ for (const line of lines) {
   const index = await Index.open(load);
   const ranked = await index.search(query, filters);
   const shown = await index.query(query, filters, 10);
-  console.log(JSON.stringify({ query, filters, ranked, shown }));
+  const near = await index.suggest(query);
+  console.log(JSON.stringify({ query, filters, ranked, shown, near }));
 }

@@ -1,0 +1,372 @@
+//! Spelling variants and readings: what a query also finds besides the spelling typed.
+//!
+//! The table of variant groups is data: `variants.csv` beside this file (built in) and the
+//! site's `content/_variants.csv`, merged by [`table`] and written into the index's
+//! `meta.json`, which both engines read, so the Rust and JavaScript engines cannot apply
+//! different tables. Two rules need no table: `々` stands for the kanji before it (人々, 人人),
+//! and a long mark ending a katakana word may be left out (コミュニティー, コミュニティ).
+//! [`spellings`] is mirrored step for step by `spellings` in `engine.js`; the cases in
+//! `tests/variant_cases.json` hold both to the same answers.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::text::normalize;
+
+/// The built-in table: one group of spellings per line, `#` comments.
+pub const BUILTIN: &str = include_str!("variants.csv");
+
+/// Spellings a query word is searched under, the word itself included.
+pub const MAX_SPELLINGS: usize = 16;
+
+/// Check a variant file: one group per line, two or more spellings separated by commas, `#`
+/// comments and blank lines allowed. Returns the groups (spellings trimmed, as written) and
+/// the problems found, each at its line and column.
+pub fn check(rel: &Path, text: &str) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
+    let mut groups = Vec::new();
+    let mut diags = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let entry = line.trim();
+        if entry.is_empty() || entry.starts_with('#') {
+            continue;
+        }
+        let problem = |from: usize, len: usize, message: String| -> Diagnostic {
+            Diagnostic::at(rel, text, start + from..start + from + len, message)
+        };
+        let mut from = 0;
+        let mut spellings: Vec<(usize, &str)> = Vec::new();
+        for field in line.trim_end().split(',') {
+            let here = from + field.len() - field.trim_start().len();
+            from += field.len() + 1;
+            spellings.push((here, field.trim()));
+        }
+        if spellings.len() < 2 {
+            let indent = line.len() - line.trim_start().len();
+            diags.push(problem(
+                indent,
+                entry.len(),
+                "expected two or more spellings of one word separated by commas, e.g. 一関,一ノ関"
+                    .to_string(),
+            ));
+            continue;
+        }
+        let mut fine = true;
+        let mut line_seen: Vec<String> = Vec::new();
+        for (at, spelling) in &spellings {
+            let folded = normalize(spelling);
+            let message = if spelling.is_empty() {
+                Some("an empty spelling: remove the extra comma".to_string())
+            } else if let Some(quote) = spelling.find('"') {
+                diags.push(problem(
+                    at + quote,
+                    1,
+                    "`\"` is not allowed: the variant file has no quoting; remove it".to_string(),
+                ));
+                fine = false;
+                continue;
+            } else if folded.is_empty() {
+                Some(format!(
+                    "`{spelling}` is only white space or invisible characters: write the word"
+                ))
+            } else if line_seen.contains(&folded) {
+                Some(format!(
+                    "`{spelling}` is the same as an earlier spelling on this line once normalised (full-width letters, case, long marks): list it once"
+                ))
+            } else {
+                seen.get(&folded).map(|first| {
+                    format!(
+                        "`{spelling}` is already in the group on line {first}: list each spelling in one group"
+                    )
+                })
+            };
+            match message {
+                Some(message) => {
+                    diags.push(problem(*at, spelling.len().max(1), message));
+                    fine = false;
+                }
+                None => line_seen.push(folded),
+            }
+        }
+        if fine {
+            for folded in line_seen {
+                seen.insert(folded, number + 1);
+            }
+            groups.push(spellings.iter().map(|(_, s)| s.to_string()).collect());
+        }
+    }
+    (groups, diags)
+}
+
+/// The table the index carries: the built-in groups, then the site's, every spelling
+/// normalised; groups that share a spelling are merged into the first of them, so the table
+/// is the same whatever the order of discovery.
+pub fn table(site: &[Vec<String>]) -> Vec<Vec<String>> {
+    let (builtin, _) = check(Path::new("variants.csv"), BUILTIN);
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for group in builtin.iter().chain(site) {
+        let spellings: Vec<String> = group.iter().map(|s| normalize(s)).collect();
+        let mut into: Vec<usize> = spellings
+            .iter()
+            .filter_map(|s| owner.get(s).copied())
+            .collect();
+        into.sort_unstable();
+        into.dedup();
+        let target = match into.first() {
+            Some(&first) => first,
+            None => {
+                groups.push(Vec::new());
+                groups.len() - 1
+            }
+        };
+        // Later groups that share a spelling with this one join the first.
+        for &other in into.iter().skip(1) {
+            let moved = std::mem::take(&mut groups[other]);
+            for s in moved {
+                owner.insert(s.clone(), target);
+                groups[target].push(s);
+            }
+        }
+        for s in spellings {
+            if !owner.contains_key(&s) {
+                owner.insert(s.clone(), target);
+                groups[target].push(s);
+            }
+        }
+    }
+    groups.retain(|g| g.len() > 1);
+    groups
+}
+
+/// The table ready for matching: each group's spellings as characters, and for each first
+/// character the spellings that start with it, longest first.
+pub struct Lookup {
+    groups: Vec<Vec<Vec<char>>>,
+    by_first: HashMap<char, Vec<(usize, usize)>>,
+}
+
+impl Lookup {
+    /// The lookup for `table` (groups of normalised spellings).
+    pub fn new(table: &[Vec<String>]) -> Lookup {
+        let groups: Vec<Vec<Vec<char>>> = table
+            .iter()
+            .map(|g| g.iter().map(|s| s.chars().collect()).collect())
+            .collect();
+        let mut by_first: HashMap<char, Vec<(usize, usize)>> = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            for (s, spelling) in group.iter().enumerate() {
+                if let Some(&c) = spelling.first() {
+                    by_first.entry(c).or_default().push((g, s));
+                }
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|&(g, s)| (std::cmp::Reverse(groups[g][s].len()), g, s));
+        }
+        Lookup { groups, by_first }
+    }
+
+    /// The longest spelling of the table at `word[at..]`: its group and length.
+    fn longest(&self, word: &[char], at: usize) -> Option<(usize, usize)> {
+        self.by_first.get(&word[at])?.iter().find_map(|&(g, s)| {
+            let spelling = &self.groups[g][s];
+            word[at..]
+                .starts_with(spelling)
+                .then_some((g, spelling.len()))
+        })
+    }
+}
+
+/// Whether `c` is a katakana letter (ァ … ヺ), not the long mark.
+fn is_katakana(c: char) -> bool {
+    ('\u{30a1}'..='\u{30fa}').contains(&c)
+}
+
+/// Whether `c` is a kanji (the unified ideographs, extension A, the compatibility block and
+/// the supplementary planes' ideographs).
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
+/// The spellings a normalised query word is searched under, the word itself first: each
+/// spelling of the table found in the word (longest first, left to right) may be replaced by
+/// the others of its group, `々` by the kanji before it and a kanji repeated by `々`, and a
+/// long mark ending a katakana word left out. Combinations in order, the first slot varying
+/// slowest, at most [`MAX_SPELLINGS`].
+pub fn spellings(word: &str, lookup: &Lookup) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    // Each slot: where it starts, how long it is, and its alternatives (the typed text first).
+    let mut slots: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some((g, len)) = lookup.longest(&chars, i) {
+            let typed: String = chars[i..i + len].iter().collect();
+            let mut alternatives = vec![typed.clone()];
+            alternatives.extend(
+                lookup.groups[g]
+                    .iter()
+                    .map(|s| s.iter().collect::<String>())
+                    .filter(|s| *s != typed),
+            );
+            slots.push((i, len, alternatives));
+            i += len;
+            continue;
+        }
+        if c == '々' && i > 0 {
+            slots.push((i, 1, vec![c.to_string(), chars[i - 1].to_string()]));
+        } else if i > 0 && chars[i - 1] == c && is_kanji(c) {
+            slots.push((i, 1, vec![c.to_string(), '々'.to_string()]));
+        } else if c == 'ー'
+            && i > 0
+            && is_katakana(chars[i - 1])
+            && chars
+                .get(i + 1)
+                .is_none_or(|n| !is_katakana(*n) && *n != 'ー')
+        {
+            slots.push((i, 1, vec![c.to_string(), String::new()]));
+        }
+        i += 1;
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut choice = vec![0usize; slots.len()];
+    loop {
+        let mut spelling = String::new();
+        let mut at = 0;
+        for ((start, len, alternatives), k) in slots.iter().zip(&choice) {
+            spelling.extend(&chars[at..*start]);
+            spelling.push_str(&alternatives[*k]);
+            at = start + len;
+        }
+        spelling.extend(&chars[at..]);
+        if !spelling.is_empty() && !out.contains(&spelling) {
+            out.push(spelling);
+        }
+        if out.len() >= MAX_SPELLINGS {
+            break;
+        }
+        // The next combination: the last slot varies fastest.
+        let mut slot = slots.len();
+        loop {
+            if slot == 0 {
+                return out;
+            }
+            slot -= 1;
+            choice[slot] += 1;
+            if choice[slot] < slots[slot].2.len() {
+                break;
+            }
+            choice[slot] = 0;
+        }
+    }
+    out
+}
+
+/// Whether a normalised word is written in kana alone (hiragana, katakana, the long mark),
+/// with two characters or more: such a query is also looked up by reading.
+pub fn is_reading(word: &str) -> bool {
+    word.chars().count() >= 2
+        && word
+            .chars()
+            .all(|c| ('\u{3041}'..='\u{3096}').contains(&c) || is_katakana(c) || c == 'ー')
+}
+
+/// Katakana folded to hiragana (ア → あ, ヴ → ゔ, ヶ → ゖ); the one kana form readings are
+/// kept and looked up in.
+pub fn to_hiragana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{30a1}'..='\u{30f6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        check(Path::new("v.csv"), text)
+            .1
+            .iter()
+            .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_built_in_table_is_clean() {
+        let (groups, diags) = check(Path::new("variants.csv"), BUILTIN);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(groups.len() > 30);
+        // Every spelling stays itself under normalisation, so the table reads as written.
+        for g in &groups {
+            for s in g {
+                assert_eq!(&normalize(s), s, "{g:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_mistake_in_a_site_file_has_its_place() {
+        let found = problems(
+            "# 地名\n一関,一ノ関\n豊殿\n神科,,かみしな\n上田,\"上田\"\n一ノ関,いちのせき\nＡＢ,ab\n",
+        );
+        assert!(
+            found[0].starts_with("3:1: expected two or more spellings"),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("4:4: an empty spelling"), "{found:?}");
+        assert!(
+            found[2].starts_with("5:4: `\"` is not allowed"),
+            "{found:?}"
+        );
+        assert!(
+            found[3].starts_with("6:1: `一ノ関` is already in the group on line 2"),
+            "{found:?}"
+        );
+        assert!(
+            found[4].starts_with("7:4: `ab` is the same as an earlier"),
+            "{found:?}"
+        );
+        assert_eq!(found.len(), 5, "{found:?}");
+    }
+
+    #[test]
+    fn site_groups_join_the_built_in_ones_they_share_a_spelling_with() {
+        let site = vec![
+            vec!["一関".to_string(), "一ノ関".to_string()],
+            vec!["髙".to_string(), "𩸽".to_string()],
+        ];
+        let groups = table(&site);
+        let high = groups
+            .iter()
+            .find(|g| g.contains(&"高".to_string()))
+            .unwrap();
+        assert_eq!(high, &["高", "髙", "𩸽"]);
+        assert!(groups.contains(&vec!["一関".to_string(), "一ノ関".to_string()]));
+    }
+
+    #[test]
+    fn shared_cases_match_the_javascript_client() {
+        let cases: Vec<(String, Vec<String>)> =
+            serde_json::from_str(include_str!("../../tests/variant_cases.json")).unwrap();
+        let lookup = Lookup::new(&table(&[vec!["一関".into(), "一ノ関".into()]]));
+        for (word, expected) in cases {
+            assert_eq!(spellings(&normalize(&word), &lookup), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn readings_fold_to_hiragana() {
+        assert_eq!(to_hiragana("キョウドウ"), "きょうどう");
+        assert_eq!(to_hiragana("ヴァイオリン・ヶ"), "ゔぁいおりん・ゖ");
+        assert!(is_reading("きょうどう") && is_reading("コミュニティー"));
+        assert!(!is_reading("協働") && !is_reading("き") && !is_reading("まち協"));
+    }
+}
