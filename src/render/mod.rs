@@ -287,6 +287,7 @@ fn series_pages(
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
         ctx.insert("history", &view);
+        ctx.insert("feeds", &feeds);
         renderer.page("history.html", &path, &series_crumbs, Some(&here), ctx)?;
     }
     Ok(editions)
