@@ -120,6 +120,15 @@ fn decode_entities(text: &str) -> String {
     out
 }
 
+/// Build a copy of the sample with `base_url`; returns the site folder (output in `public/`).
+pub fn build_with_base(base_url: &str) -> tempfile::TempDir {
+    let site = copy_site(&sample_root());
+    let root = site.path().to_str().unwrap();
+    let out = kohyo(&["build", "--root", root, "--base-url", base_url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    site
+}
+
 /// Copy a site (kohyo.toml, content/, themes/) into a new temporary folder.
 pub fn copy_site(root: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -9,16 +9,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use crate::common::{copy_site, json_ld, kohyo, sample_root, stderr};
-
-/// Build a copy of the sample with `base_url`; returns the site folder (output in `public/`).
-fn build_with_base(base_url: &str) -> tempfile::TempDir {
-    let site = copy_site(&sample_root());
-    let root = site.path().to_str().unwrap();
-    let out = kohyo(&["build", "--root", root, "--base-url", base_url]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    site
-}
+use crate::common::{build_with_base, json_ld};
 
 /// The `(loc, lastmod)` pairs of a sitemap, after checking it as the sitemaps.org schema
 /// does: a `urlset` in the sitemap namespace holding only `url` elements, each with exactly one

@@ -8,16 +8,7 @@ use std::path::Path;
 
 use feed_rs::model::{Feed, FeedType};
 
-use crate::common::{built_sample, copy_site, kohyo, sample_root, stderr};
-
-/// Build a copy of the sample with `base_url`; returns the site folder (output in `public/`).
-fn build_with_base(base_url: &str) -> tempfile::TempDir {
-    let site = copy_site(&sample_root());
-    let root = site.path().to_str().unwrap();
-    let out = kohyo(&["build", "--root", root, "--base-url", base_url]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    site
-}
+use crate::common::{build_with_base, built_sample, copy_site, kohyo, sample_root, stderr};
 
 /// Every feed under `out`, by path from `out`, parsed as a feed reader parses it.
 fn feeds(out: &Path) -> BTreeMap<String, Feed> {
