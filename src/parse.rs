@@ -26,7 +26,7 @@ const TOML_DEPTH: usize = 80;
 /// Parse TOML text into `T`, or every problem found in it, in the order of the text.
 pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagnostic>> {
     let mut current = Cow::Borrowed(text);
-    let mut problems: Vec<(Range<usize>, Diagnostic)> = Vec::new();
+    let mut problems: Vec<(usize, Diagnostic)> = Vec::new();
     let mut blanked: Vec<(String, usize)> = Vec::new();
     loop {
         let error = match toml::from_str::<T>(&current) {
@@ -36,16 +36,14 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagn
         };
         let message = error.message();
         let span = error.span();
+        let at = span.as_ref().map_or(0, |s| s.start);
         if let Some(key) = missing_key(message)
-            && consequence(
-                &current,
-                &blanked,
-                key,
-                span.as_ref().map_or(0, |s| s.start),
-            )
+            && consequence(&current, &blanked, key, at)
         {
             break;
         }
+        // The statement at fault: what the hint reads and what is blanked for the next round.
+        let located = statement_at(&current, at);
         let diagnostic = if message.contains("recurs") {
             let span = span.clone().or_else(|| deep_key(&current)).unwrap_or(0..0);
             Diagnostic::at(
@@ -57,25 +55,22 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagn
                 ),
             )
         } else {
-            let span = span.clone().unwrap_or(0..0);
-            let statement = statement_at(&current, span.start);
-            let hint = statement.as_ref().and_then(|(s, _)| {
-                let at = span.start.saturating_sub(s.range.start);
-                hint(&current[s.range.clone()], at, s.header, message)
+            let hint = located.as_ref().and_then(|(s, _)| {
+                let offset = at.saturating_sub(s.range.start);
+                hint(&current[s.range.clone()], offset, s.header, message)
             });
             let mut text_of = explain(message);
             if let Some(hint) = hint {
                 text_of.push_str(": ");
                 text_of.push_str(&hint);
             }
-            Diagnostic::at(rel, text, span, text_of)
+            Diagnostic::at(rel, text, span.unwrap_or(0..0), text_of)
         };
-        let at = span.map_or(0, |s| s.start);
-        problems.push((at..at, diagnostic));
+        problems.push((at, diagnostic));
         if problems.len() == MAX_PROBLEMS || missing_key(message).is_some() {
             break;
         }
-        let Some((statement, drop)) = statement_at(&current, at) else {
+        let Some((statement, drop)) = located else {
             break;
         };
         if current[drop.clone()].trim().is_empty() {
@@ -84,7 +79,7 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagn
         blanked.push((statement.key, statement.range.start));
         current = Cow::Owned(blank(&current, drop));
     }
-    problems.sort_by_key(|(at, _)| at.start);
+    problems.sort_by_key(|(at, _)| *at);
     Err(problems.into_iter().map(|(_, d)| d).collect())
 }
 
