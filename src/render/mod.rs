@@ -17,6 +17,7 @@ use toml::Spanned;
 
 pub mod compare;
 pub mod crawlers;
+pub mod describe;
 pub mod feeds;
 pub mod glance;
 pub mod history;
@@ -90,14 +91,26 @@ pub fn render_site(
     // the order the national list gives (folders are sorted by their romaji names).
     let mut by_code: Vec<&MunicipalityView> = municipalities.iter().collect();
     by_code.sort_by(|a, b| a.code.cmp(&b.code));
+    let everything = || {
+        site.municipalities
+            .iter()
+            .flat_map(describe::municipality_editions)
+    };
+    let site_updated = describe::updated(everything());
     let mut ctx = Context::new();
     ctx.insert("municipalities", &by_code);
+    ctx.insert("updated", &site_updated);
     renderer.page("index.html", "index.html", &[], None, ctx)?;
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         let mut ctx = Context::new();
         ctx.insert("municipality", mv);
         ctx.insert("organization_jsonld", &organization_jsonld(m, &base));
         ctx.insert("feeds", &renderer.feeds(feeds::municipality_feed(m, &base)));
+        ctx.insert("description", &describe::municipality(m));
+        ctx.insert(
+            "updated",
+            &describe::updated(describe::municipality_editions(m)),
+        );
         renderer.page(
             "municipality.html",
             &format!("{}/index.html", m.slug),
@@ -116,6 +129,14 @@ pub fn render_site(
         "dataset_jsonld",
         &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
     );
+    ctx.insert(
+        "description",
+        &describe::site_page(
+            &site.config.title,
+            "オープンデータ（JSON・CSV・メタデータ）の一覧",
+        ),
+    );
+    ctx.insert("updated", &site_updated);
     renderer.page(
         "data.html",
         &format!("{DATA_DIR}/index.html"),
@@ -123,19 +144,30 @@ pub fn render_site(
         Some("オープンデータ"),
         ctx,
     )?;
+    let mut ctx = Context::new();
+    ctx.insert(
+        "description",
+        &describe::site_page(&site.config.title, "全文検索"),
+    );
+    ctx.insert("updated", &site_updated);
     renderer.page(
         "search.html",
         &format!("{SEARCH_DIR}/index.html"),
         &[],
         Some("検索"),
-        Context::new(),
+        ctx,
     )?;
+    let mut ctx = Context::new();
+    ctx.insert(
+        "description",
+        &describe::site_page(&site.config.title, "ウェブアクセシビリティ方針"),
+    );
     renderer.page(
         "accessibility.html",
         &format!("{ACCESSIBILITY_DIR}/index.html"),
         &[],
         Some("ウェブアクセシビリティ方針"),
-        Context::new(),
+        ctx,
     )?;
     renderer.page("404.html", NOT_FOUND_PAGE, &[], None, Context::new())?;
     let files = renderer.finish()?;
@@ -220,6 +252,14 @@ fn series_pages(
             .as_deref()
             .map(|d| markdown::to_html(d, &sv.title)),
     );
+    let series_updated = describe::updated(&s.editions);
+    if let (Some(first), Some(last)) = (sv.editions.first(), sv.editions.last()) {
+        ctx.insert(
+            "description",
+            &describe::series(m, s, &first.when, &last.when),
+        );
+    }
+    ctx.insert("updated", &series_updated);
     renderer.page(
         "series.html",
         &format!("{}/{}/index.html", m.slug, s.slug),
@@ -248,6 +288,11 @@ fn series_pages(
                 .map(|p| format!("{base}data/{p}"))
                 .collect();
         ctx.insert("data_urls", &data);
+        ctx.insert(
+            "description",
+            &describe::edition(m, e, &view.summary.when, view.summary.stage),
+        );
+        ctx.insert("updated", &describe::updated([e]));
         let page = renderer.page(
             "edition.html",
             &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
@@ -272,6 +317,11 @@ fn series_pages(
         ctx.insert("feeds", &feeds);
         ctx.insert("municipality", &municipality_link);
         ctx.insert("series", &series_link);
+        ctx.insert(
+            "description",
+            &describe::compare(m, s, &view.old.when, &view.new.when, &view.total.counts),
+        );
+        ctx.insert("updated", &series_updated);
         ctx.insert("compare", &view);
         renderer.page(
             "compare.html",
@@ -288,6 +338,8 @@ fn series_pages(
         ctx.insert("series", &series_link);
         ctx.insert("history", &view);
         ctx.insert("feeds", &feeds);
+        ctx.insert("description", &describe::history(m, s, &heading));
+        ctx.insert("updated", &series_updated);
         renderer.page("history.html", &path, &series_crumbs, Some(&here), ctx)?;
     }
     Ok(editions)
@@ -937,8 +989,24 @@ pub struct IndicatorTable {
     pub caption: String,
     /// Whether the source gives names only (no unit or value anywhere): shown as a list.
     pub names_only: bool,
+    /// The value columns the table has: only those some indicator gives, so a column the
+    /// document never fills (a plan's 実績) is not a column of 記載なし.
+    pub columns: IndicatorColumns,
     /// The indicators.
     pub rows: Vec<IndicatorView>,
+}
+
+/// Which of an indicator table's value columns some row gives.
+#[derive(Debug, Serialize)]
+pub struct IndicatorColumns {
+    /// 単位.
+    pub unit: bool,
+    /// 現状.
+    pub baseline: bool,
+    /// 実績.
+    pub actual: bool,
+    /// 目標.
+    pub target: bool,
 }
 
 fn indicator_table(indicators: &[Indicator], labels: &Labels) -> Option<IndicatorTable> {
@@ -948,9 +1016,16 @@ fn indicator_table(indicators: &[Indicator], labels: &Labels) -> Option<Indicato
     let names_only = indicators.iter().all(|i| {
         i.unit.is_none() && i.baseline.is_none() && i.target.is_none() && i.actual.is_empty()
     });
+    let columns = IndicatorColumns {
+        unit: indicators.iter().any(|i| i.unit.is_some()),
+        baseline: indicators.iter().any(|i| i.baseline.is_some()),
+        actual: indicators.iter().any(|i| !i.actual.is_empty()),
+        target: indicators.iter().any(|i| i.target.is_some()),
+    };
     Some(IndicatorTable {
         caption: labels.indicators.clone().unwrap_or_default(),
         names_only,
+        columns,
         rows: indicators.iter().map(indicator_view).collect(),
     })
 }

@@ -286,3 +286,103 @@ fn the_official_document_is_linked_and_no_internal_path_is_shown() {
         );
     }
 }
+
+/// The `<thead>` headings of every indicator table of a page, table by table.
+fn indicator_headings(html: &str) -> Vec<String> {
+    html.split("<table class=\"indicators\">")
+        .skip(1)
+        .map(|t| {
+            let head = &t[t.find("<thead>").expect("a table head")..t.find("</thead>").unwrap()];
+            visible_text(head)
+        })
+        .collect()
+}
+
+#[test]
+fn indicator_tables_have_only_the_columns_the_document_fills() {
+    // the plan gives baselines and targets, never actual values: no 実績 column of 記載なし
+    let html = page("ichinoseki/kyodo-suishin/dai3ji/index.html");
+    let tables = indicator_headings(&html);
+    assert!(!tables.is_empty());
+    for head in &tables {
+        assert_eq!(head, "指標 単位 現状 目標", "{tables:?}");
+    }
+    let first = &html[html.find("<table class=\"indicators\">").unwrap()..];
+    let first = &first[..first.find("</table>").unwrap()];
+    assert!(
+        !visible_text(first).contains("記載なし"),
+        "{}",
+        visible_text(first)
+    );
+    // the interim report gives targets and actual values but no baselines
+    let tables = indicator_headings(&page("ueda/shimin-machizukuri/2025/index.html"));
+    assert!(!tables.is_empty());
+    assert!(
+        tables
+            .iter()
+            .all(|h| h.contains("実績") && h.contains("目標")),
+        "{tables:?}"
+    );
+}
+
+#[test]
+fn every_page_describes_itself() {
+    let description = |path: &str| {
+        let html = page(path);
+        let start = html
+            .find("<meta name=\"description\" content=\"")
+            .unwrap_or_else(|| panic!("{path} has a description"))
+            + "<meta name=\"description\" content=\"".len();
+        let text = &html[start..];
+        text[..text.find('"').unwrap()].to_string()
+    };
+    let edition = description("ueda/shimin-machizukuri/2025/index.html");
+    assert_eq!(
+        edition,
+        "上田市の「令和7年度重点目標」（令和7年度（2025年度）・中間報告）の全文。項目35件、指標7件。"
+    );
+    let compare = description("ueda/shimin-machizukuri/compare/2017-2018/index.html");
+    assert!(
+        compare.starts_with(
+            "上田市の「重点目標一覧表」の平成29年度（2017年度）と平成30年度（2018年度）の比較。追加"
+        ),
+        "{compare}"
+    );
+    // no two pages below a municipality say the same of themselves
+    let mut seen = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(built_sample()) {
+        let entry = entry.unwrap();
+        let path = entry.path().strip_prefix(built_sample()).unwrap();
+        let name = path.to_string_lossy().to_string();
+        if !name.ends_with("index.html")
+            || !["ueda/", "kawanishi/", "ichinoseki/"]
+                .iter()
+                .any(|m| name.starts_with(m))
+        {
+            continue;
+        }
+        if let Some(other) = seen.insert(description(&name), name.clone()) {
+            panic!("{name} and {other} share a description");
+        }
+    }
+    assert!(seen.len() > 100, "{}", seen.len());
+}
+
+#[test]
+fn pages_say_when_they_were_last_updated() {
+    let updated = "最終更新：<time datetime=\"2024-03\">令和6年3月</time>";
+    // 一関市's plan gives its month of publication; the series, the municipality and the whole
+    // site were last updated then
+    for path in [
+        "ichinoseki/kyodo-suishin/dai3ji/index.html",
+        "ichinoseki/kyodo-suishin/index.html",
+        "ichinoseki/index.html",
+        "index.html",
+    ] {
+        assert!(page(path).contains(updated), "{path}");
+    }
+    // 上田市's tables say no month: nothing is invented for them
+    for path in ["ueda/shimin-machizukuri/2025/index.html", "ueda/index.html"] {
+        assert!(!page(path).contains("最終更新"), "{path}");
+    }
+}
