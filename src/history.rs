@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diff::Comparison;
 use crate::diff::tree::Kind;
 use crate::model::{Actual, Direction, Edition, Indicator, Item, Series, Stage};
-use crate::render::edition_year;
+use crate::present::edition_year;
 
 /// One edition's node in a chain.
 #[derive(Debug, Clone)]

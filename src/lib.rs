@@ -19,6 +19,7 @@ pub mod next;
 pub mod opendata;
 pub mod output;
 pub mod parse;
+pub mod present;
 pub mod render;
 pub mod safe_url;
 pub mod search;

@@ -5,7 +5,7 @@
 
 use comrak::{Options, markdown_to_html};
 
-use crate::theme::escape_html;
+use crate::present::escape_html;
 
 /// Render staff-written Markdown to HTML that is safe to insert into a page; `title` (of the
 /// section or item the text belongs to) captions its tables.

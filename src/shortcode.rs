@@ -28,10 +28,10 @@ use crate::load::{self, Site};
 use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Section, numbered};
 use crate::output::OutputFile;
+use crate::present::escape_html;
 use crate::render;
 use crate::source;
 use crate::svg;
-use crate::theme::escape_html;
 use crate::wareki;
 
 /// Template instructions one body may run: far more than any real body needs (a body with ten

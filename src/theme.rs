@@ -8,6 +8,7 @@ use walkdir::WalkDir;
 
 use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
+use crate::present::escape_html;
 use crate::source;
 use crate::template::{self, TemplateError, Templates};
 
@@ -169,23 +170,6 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = s.source();
     }
     message
-}
-
-/// Escape text for HTML element content and quoted attributes. Unlike tera's default, `/` is
-/// left alone, so URLs stay readable in the output.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

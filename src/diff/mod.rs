@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::config::License;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
-use crate::render::{edition_when, edition_year};
+use crate::present::{edition_when, edition_year};
 use crate::text::Tokenizer;
 
 use self::align::Alignment;

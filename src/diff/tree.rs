@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Labels, Section, Series};
-use crate::render::with_unit;
+use crate::present::with_unit;
 use crate::wareki;
 
 /// What a node is.

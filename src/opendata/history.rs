@@ -7,7 +7,7 @@ use crate::diff::{self, Comparison};
 use crate::history::{self, SeriesHistory};
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
-use crate::render::edition_year;
+use crate::present::{edition_year, stage_key};
 
 const fn col(name: &'static str, kind: Type, title: &'static str) -> Column {
     Column { name, kind, title }
@@ -165,7 +165,7 @@ fn goal_rows(
                 edition_id.clone(),
                 format!("{edition_id}#{}", member.anchor),
                 edition_year(e).map(|y| y.to_string()).unwrap_or_default(),
-                crate::render::stage_key(e.stage).to_string(),
+                stage_key(e.stage).to_string(),
                 placed.depth.to_string(),
                 s.levels.get(placed.depth).cloned().unwrap_or_default(),
                 placed.item.number.clone().unwrap_or_default(),

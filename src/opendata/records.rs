@@ -10,7 +10,7 @@ use crate::model::{
     Direction, Edition, Include, Indicator, Item, Labels, Municipality, Point, Section, Series,
     SeriesKind, Status,
 };
-use crate::render::{edition_when, edition_year};
+use crate::present::{edition_when, edition_year};
 use crate::wareki;
 
 /// Version of the JSON layout, raised when a field changes meaning or goes away.

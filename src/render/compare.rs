@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::diff::text::Change;
 use crate::diff::tree::{self, Field};
 use crate::diff::{Comparison, Counts, EditionRef, Entry, Side, Status};
-use crate::theme::escape_html;
+use crate::present::{NOT_STATED, escape_html};
 
 /// Everything the compare template shows.
 #[derive(Debug, Serialize)]
@@ -185,14 +185,8 @@ pub fn compare_page(c: &Comparison, base: &str) -> ComparePage {
             .iter()
             .map(|ch| FactChange {
                 label: ch.label,
-                old: ch
-                    .old
-                    .clone()
-                    .unwrap_or_else(|| super::NOT_STATED.to_string()),
-                new: ch
-                    .new
-                    .clone()
-                    .unwrap_or_else(|| super::NOT_STATED.to_string()),
+                old: ch.old.clone().unwrap_or_else(|| NOT_STATED.to_string()),
+                new: ch.new.clone().unwrap_or_else(|| NOT_STATED.to_string()),
             })
             .collect(),
         summary: c
@@ -245,8 +239,8 @@ fn entry_view(
     let renumbered = match (&e.old, &e.new) {
         (Some(a), Some(b)) if a.number != b.number => Some(format!(
             "{} → {}",
-            a.number.as_deref().unwrap_or(super::NOT_STATED),
-            b.number.as_deref().unwrap_or(super::NOT_STATED)
+            a.number.as_deref().unwrap_or(NOT_STATED),
+            b.number.as_deref().unwrap_or(NOT_STATED)
         )),
         _ => None,
     };

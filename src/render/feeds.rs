@@ -24,7 +24,7 @@ use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
 use crate::output::OutputFile;
 
-use super::{edition_when, edition_year};
+use crate::present::{edition_when, edition_year};
 
 /// The most entries a feed holds (the newest).
 pub const FEED_LIMIT: usize = 50;

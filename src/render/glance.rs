@@ -1,16 +1,15 @@
 //! At a glance: counts of items by level, self-evaluation mark and stage, and each
 //! indicator's baseline → latest actual → target with its attainment, for the series page,
 //! the edition page and (short) the municipality page. Only values the source gives are
-//! shown or used; where one is missing the text says so ([`super::NOT_STATED`]).
+//! shown or used; where one is missing the text says so ([`crate::present::NOT_STATED`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::{NOT_STATED, edition_when, with_unit};
 use crate::history::{self, Due, NoShare};
 use crate::model::{Edition, Indicator, Item, Point, Series, numbered};
-use crate::theme::escape_html;
+use crate::present::{NOT_STATED, edition_when, escape_html, with_unit};
 use crate::wareki;
 
 /// Marks in the order tables show them; others follow in text order.

@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::FieldView;
 use super::glance::{latest_text, point_text, share_text};
-use super::{FieldView, NOT_STATED, edition_when, with_unit};
 use crate::diff::tree;
 use crate::history::{self, Chain, Placed, SeriesHistory};
 use crate::layout::HISTORY_DIR;
 use crate::model::{Edition, Indicator, Municipality, Series, numbered};
-use crate::theme::escape_html;
+use crate::present::{NOT_STATED, edition_when, escape_html, with_unit};
 
 /// A link.
 #[derive(Debug, Clone, Serialize)]

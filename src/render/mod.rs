@@ -30,19 +30,17 @@ use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
-    Edition, Include, Indicator, Item, Labels, Municipality, Section, Series, SeriesKind, Stage,
-    Status, numbered,
+    Edition, Include, Indicator, Item, Labels, Municipality, Section, Series, SeriesKind, Status,
+    numbered,
 };
 use crate::opendata::{self, Export};
 use crate::output::OutputFile;
+use crate::present::{NOT_STATED, edition_when, edition_year, escape_html, stage_key, with_unit};
 use crate::search::index::PageInput;
 use crate::shortcode;
 use crate::template::{TemplateError, Templates};
 use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
 use crate::wareki;
-
-/// Text shown where the source document has no value.
-pub const NOT_STATED: &str = "記載なし";
 
 /// The rendered site: every page, and the edition pages again as input of the search index.
 pub struct Rendered {
@@ -762,51 +760,6 @@ fn edition_summary(m: &Municipality, s: &Series, e: &Edition, base: &str) -> Edi
     }
 }
 
-/// The stage's name in classes and data: `plan`, `interim`, `result`.
-pub fn stage_key(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Plan => "plan",
-        Stage::Interim => "interim",
-        Stage::Result => "result",
-    }
-}
-
-/// The fiscal year of an edition (the first year of a plan period), if it has one.
-pub fn edition_year(e: &Edition) -> Option<i32> {
-    match (&e.fiscal_year, &e.period) {
-        (Some(year), _) => Some(year.get_ref().0),
-        (None, Some(period)) => Some(period.get_ref().from.0),
-        (None, None) => None,
-    }
-}
-
-/// How an edition is dated on pages, and the `datetime` value for `<time>`.
-pub fn edition_when(e: &Edition) -> (String, Option<String>) {
-    let version = e.version.clone();
-    if let Some(year) = &e.fiscal_year {
-        let y = year.get_ref().0;
-        let mut when = wareki::fiscal_year_full(y);
-        if let Some(v) = version {
-            when.push_str(&format!(" {v}"));
-        }
-        (when, Some(y.to_string()))
-    } else if let Some(period) = &e.period {
-        let p = period.get_ref();
-        (
-            format!(
-                "{}～{}（{}～{}年度）",
-                wareki::fiscal_year_label(p.from.0),
-                wareki::fiscal_year_label(p.to.0),
-                p.from.0,
-                p.to.0
-            ),
-            Some(p.from.0.to_string()),
-        )
-    } else {
-        (version.unwrap_or_else(|| NOT_STATED.to_string()), None)
-    }
-}
-
 /// Everything the edition template shows.
 #[derive(Debug, Serialize)]
 pub struct EditionPage {
@@ -1489,40 +1442,6 @@ fn outline_view(cx: &EditionContext, items: &[Spanned<Item>]) -> Option<OutlineV
     })
 }
 
-/// Format a number as printed in Japanese documents: thousands grouped with commas.
-pub fn format_number(value: f64, decimals: Option<u8>) -> String {
-    let text = match decimals {
-        Some(d) => format!("{value:.*}", d as usize),
-        None => format!("{value}"),
-    };
-    let (sign, text) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
-
-/// A value of an indicator as printed: grouped digits, the source's decimals, the unit.
-pub fn with_unit(value: f64, ind: &Indicator) -> String {
-    let number = format_number(value, ind.decimals);
-    match &ind.unit {
-        Some(u) => format!("{number}{u}"),
-        None => number,
-    }
-}
-
 fn indicator_view(ind: &Indicator) -> IndicatorView {
     let point = |p: &crate::model::Point| PointView {
         when: p.year.map(|y| wareki::fiscal_year_label(y.0)),
@@ -1554,7 +1473,7 @@ fn indicator_view(ind: &Indicator) -> IndicatorView {
 /// indicator table and the same numbers, as a figure.
 pub fn indicator_figure(ind: &Indicator) -> String {
     let view = indicator_view(ind);
-    let e = crate::theme::escape_html;
+    let e = escape_html;
     let shown = |p: &PointView| match &p.when {
         Some(when) => format!("{} {}", e(when), e(&p.value)),
         None => e(&p.value),
@@ -1600,7 +1519,7 @@ fn indicator_svg(ind: &Indicator) -> Option<String> {
         .join("、");
     let mut svg = format!(
         "<svg class=\"indicator-chart\" viewBox=\"0 0 240 {height}\" width=\"240\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
-        crate::theme::escape_html(&format!("{}：{alt}", ind.name))
+        escape_html(&format!("{}：{alt}", ind.name))
     );
     for (i, (label, v, class)) in bars.iter().enumerate() {
         let y = i as f64 * row;
@@ -1613,19 +1532,4 @@ fn indicator_svg(ind: &Indicator) -> Option<String> {
     }
     svg.push_str("</svg>");
     Some(svg)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_number;
-
-    #[test]
-    fn numbers_are_grouped_and_keep_printed_decimals() {
-        assert_eq!(format_number(600000.0, None), "600,000");
-        assert_eq!(format_number(14003.0, None), "14,003");
-        assert_eq!(format_number(80.0, Some(1)), "80.0");
-        assert_eq!(format_number(3.77, None), "3.77");
-        assert_eq!(format_number(110.0, None), "110");
-        assert_eq!(format_number(-1234.5, None), "-1,234.5");
-    }
 }

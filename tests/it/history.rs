@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use kohyo::render::format_number;
+use kohyo::present::format_number;
 use kohyo::wareki::fiscal_year_label;
 use toml::Value;
 

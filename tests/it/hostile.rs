@@ -136,7 +136,7 @@ fn hostile_content_builds_shows_as_text_and_runs_nothing() {
     );
     assert!(edition.contains(&long_word()));
     // At a glance and in the goal's history, the indicator's text is escaped, in the SVG too.
-    let escaped = |t: &str| kohyo::theme::escape_html(t);
+    let escaped = |t: &str| kohyo::present::escape_html(t);
     let chart = &edition[edition
         .find("<svg class=\"attainment-chart\"")
         .expect("bars")..];
