@@ -1,6 +1,23 @@
-//! Where the site's own files go: the paths kohyo writes at the output's root and below each
-//! series, named once here so that render writes them and load refuses them as slugs from the
-//! same list.
+//! Where the site's files are: the site's own sources (`kohyo.toml`, `content/`), the paths
+//! kohyo writes at the output's root and below each series, named once here so that render
+//! writes them and load refuses them as slugs from the same list, and [`OutputFile`], a file of
+//! the output as every stage hands it on.
+
+use std::path::PathBuf;
+
+/// The site's configuration file, at the site root.
+pub const CONFIG_FILE: &str = "kohyo.toml";
+/// The folder of the site's content, at the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// A file to write, relative to the output root.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Path under the output root, e.g. `ueda/index.html`.
+    pub path: PathBuf,
+    /// Bytes to write.
+    pub contents: Vec<u8>,
+}
 
 /// The folder of the search page, its client and its index.
 pub const SEARCH_DIR: &str = "search";

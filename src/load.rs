@@ -17,7 +17,7 @@ use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::layout::{RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
+use crate::layout::{CONFIG_FILE, CONTENT_DIR, RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
 use crate::parse::parse;
 use crate::safe_url;
@@ -26,10 +26,6 @@ pub use crate::source::read_text;
 use crate::user_dictionary;
 use crate::wareki;
 
-/// Name of the site configuration file at the site root.
-pub const CONFIG_FILE: &str = "kohyo.toml";
-/// Folder under the site root that holds the content.
-pub const CONTENT_DIR: &str = "content";
 const MUNICIPALITY_FILE: &str = "_municipality.toml";
 const SERIES_FILE: &str = "_series.toml";
 /// The site's own words for the tokenizer, relative to the root.
@@ -53,7 +49,7 @@ pub struct Site {
     /// word (empty when the site has none).
     pub variants: Vec<Vec<String>>,
     /// Files copied from `content/` as they are (images that figures show), by output path.
-    pub assets: Vec<crate::output::OutputFile>,
+    pub assets: Vec<crate::layout::OutputFile>,
 }
 
 impl Site {

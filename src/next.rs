@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
-use crate::load::{self, CONTENT_DIR, Site};
+use crate::layout::CONTENT_DIR;
+use crate::load::{self, Site};
 use crate::model::Series;
 use crate::wareki;
 

@@ -25,6 +25,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::layout::OUTPUT_MARKER as MARKER;
+use crate::layout::OutputFile;
 use serde::{Deserialize, Serialize};
 
 /// Staging folders are named `.kohyo-build-<output name>-<random>`, beside the output.
@@ -120,15 +121,6 @@ struct Marker {
     site: String,
 }
 
-/// A file to write, relative to the output root.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    /// Path under the output root, e.g. `ueda/index.html`.
-    pub path: PathBuf,
-    /// Bytes to write.
-    pub contents: Vec<u8>,
-}
-
 /// An output folder that may be replaced by a build of the site: checked by [`Target::new`].
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -150,9 +142,9 @@ impl Target {
             .map_err(OutputError::io(root))?;
         let path = resolve(output).map_err(OutputError::io(output))?;
         let sources = [
-            root.join(crate::load::CONTENT_DIR),
+            root.join(crate::layout::CONTENT_DIR),
             root.join("themes"),
-            root.join(crate::load::CONFIG_FILE),
+            root.join(crate::layout::CONFIG_FILE),
         ];
         let refuse = |relation, sources: &Path| OutputError::Sources {
             output: shown.clone(),

@@ -24,8 +24,9 @@ use serde::Serialize;
 use self::http::{EventStream, Response};
 
 use crate::diagnostic::Diagnostic;
-use crate::load::{self, CONFIG_FILE, CONTENT_DIR, Site};
-use crate::output::OutputFile;
+use crate::layout::OutputFile;
+use crate::layout::{CONFIG_FILE, CONTENT_DIR};
+use crate::load::{self, Site};
 use crate::site::{BuildError, Memo, render_files_with, render_series_files};
 use crate::text::Tokenizer;
 use crate::theme::CONTENT_SECURITY_POLICY;

@@ -13,7 +13,8 @@ use toml::{Table, Value};
 use crate::import::cells::split_number;
 use crate::import::grid::META_SHEET;
 use crate::import::header::{EXTRA_HEADING, ID_HEADING};
-use crate::load::{self, CONTENT_DIR};
+use crate::layout::CONTENT_DIR;
+use crate::load;
 use crate::model::{Labels, numbered};
 use crate::next::{self, Next};
 

@@ -24,10 +24,10 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehav
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
+use crate::layout::{CONTENT_DIR, OutputFile};
 use crate::load::{self, Site};
 use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Section, numbered};
-use crate::output::OutputFile;
 use crate::present::escape_html;
 use crate::render;
 use crate::source;
@@ -623,11 +623,11 @@ fn image(root: &Path, folder: &Path, src: &str) -> Result<OutputFile, Error> {
             IMAGE_TYPES.map(|t| format!(".{t}")).join(", ")
         )));
     }
-    let shown = Path::new(load::CONTENT_DIR).join(folder).join(relative);
+    let shown = Path::new(CONTENT_DIR).join(folder).join(relative);
     if !root.join(&shown).exists() {
         return Err(fail(&format!("no file {}", slashed(&shown))));
     }
-    source::check_regular_file(root, &shown, Path::new(load::CONTENT_DIR))
+    source::check_regular_file(root, &shown, Path::new(CONTENT_DIR))
         .map_err(|why| fail(&format!("{} {why}", slashed(&shown))))?;
     let contents = source::read_limited(&root.join(&shown), source::FILE_LIMIT)
         .map_err(|why| fail(&format!("cannot read {}: {why}", slashed(&shown))))?;

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::diff;
+use crate::layout::OutputFile;
 use crate::load::{self, Site};
 use crate::opendata;
-use crate::output::{self, OutputFile};
+use crate::output;
 use crate::render;
 use crate::search;
 use crate::template::TemplateError;

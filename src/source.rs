@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::load::CONTENT_DIR;
+use crate::layout::CONTENT_DIR;
 
 /// Whether `root/rel` may be read: its real path (every symbolic link followed) lies inside
 /// `root/within`, and it is a regular file. Nothing is opened, so a FIFO cannot block and a

@@ -11,8 +11,6 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::search::variants::{is_reading, to_hiragana};
-
 /// IPADIC, built by `build.rs` from the sources in `dictionary/` and compiled in.
 mod ipadic {
     lindera_dictionary::embedded_dictionary!("/lindera-ipadic", EmbeddedIPADICLoader);
@@ -256,9 +254,34 @@ fn fold_char(c: char) -> Option<char> {
     }
 }
 
+/// Whether a normalised word is written in kana alone (hiragana, katakana, the long mark),
+/// with two characters or more: such a query is also looked up by reading.
+pub fn is_reading(word: &str) -> bool {
+    word.chars().count() >= 2
+        && word
+            .chars()
+            .all(|c| ('\u{3041}'..='\u{3096}').contains(&c) || is_katakana(c) || c == 'ー')
+}
+
+/// Katakana folded to hiragana (ア → あ, ヴ → ゔ, ヶ → ゖ); the one kana form readings are
+/// kept and looked up in.
+pub fn to_hiragana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{30a1}'..='\u{30f6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `c` is a katakana letter (ァ … ヺ), not the long mark.
+pub fn is_katakana(c: char) -> bool {
+    ('\u{30a1}'..='\u{30fa}').contains(&c)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Tokenizer, normalize};
+    use super::{Tokenizer, is_reading, normalize, to_hiragana};
 
     #[test]
     fn ipadic_splits_and_the_site_dictionary_joins() {
@@ -291,5 +314,13 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(normalize(&input), expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn readings_fold_to_hiragana() {
+        assert_eq!(to_hiragana("キョウドウ"), "きょうどう");
+        assert_eq!(to_hiragana("ヴァイオリン・ヶ"), "ゔぁいおりん・ゖ");
+        assert!(is_reading("きょうどう") && is_reading("コミュニティー"));
+        assert!(!is_reading("協働") && !is_reading("き") && !is_reading("まち協"));
     }
 }

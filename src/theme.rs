@@ -7,7 +7,7 @@ use tera::Tera;
 use walkdir::WalkDir;
 
 use crate::diagnostic::Diagnostic;
-use crate::output::OutputFile;
+use crate::layout::OutputFile;
 use crate::present::escape_html;
 use crate::source;
 use crate::template::{self, TemplateError, Templates};

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use crate::load::{self, CONTENT_DIR};
+use crate::layout::CONTENT_DIR;
+use crate::load;
 use crate::model::{Edition, Series, Stage};
 use crate::next::Next;
 use crate::text::Tokenizer;

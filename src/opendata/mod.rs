@@ -17,8 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diff::Comparison;
+use crate::layout::OutputFile;
 use crate::load::Site;
-use crate::output::OutputFile;
 
 use self::records::{Collection, EditionRecord, FORMAT_VERSION};
 use self::tables::Table;

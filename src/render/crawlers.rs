@@ -13,9 +13,9 @@ use std::path::PathBuf;
 
 use quick_xml::escape::escape;
 
+use crate::layout::OutputFile;
 use crate::layout::{NOT_FOUND_PAGE, ROBOTS, SITEMAP};
 use crate::load::Site;
-use crate::output::OutputFile;
 
 /// The protocol's limit of URLs in one sitemap file.
 pub const URLS_PER_SITEMAP: usize = 50_000;

@@ -20,9 +20,9 @@ use serde::Serialize;
 
 use crate::diff::Comparison;
 use crate::layout::FEED;
+use crate::layout::OutputFile;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
-use crate::output::OutputFile;
 
 use crate::present::{edition_when, edition_year};
 

@@ -26,6 +26,7 @@ pub mod share;
 use crate::config::Config;
 use crate::diff::{self, Comparison};
 use crate::history::SeriesHistory;
+use crate::layout::OutputFile;
 use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
@@ -34,7 +35,6 @@ use crate::model::{
     numbered,
 };
 use crate::opendata::{self, Export};
-use crate::output::OutputFile;
 use crate::present::{NOT_STATED, edition_when, edition_year, escape_html, stage_key, with_unit};
 use crate::search::index::PageInput;
 use crate::shortcode;

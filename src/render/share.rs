@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::layout::OutputFile;
 use crate::layout::SHARE_IMAGE;
-use crate::output::OutputFile;
 use crate::theme::Theme;
 
 /// Width of the card made at build time.

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::search::index::{FORMAT_VERSION, fnv1a};
-use crate::search::variants::{self, Lookup, is_reading, to_hiragana};
+use crate::search::variants::{self, Lookup};
 use crate::text::normalize;
+use crate::text::{is_reading, to_hiragana};
 
 /// Points for a word found in the title.
 const TITLE: i64 = 100;

@@ -40,7 +40,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::output::OutputFile;
+use crate::layout::OutputFile;
 use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 

@@ -11,7 +11,7 @@ pub mod variants;
 
 use std::path::PathBuf;
 
-use crate::output::OutputFile;
+use crate::layout::OutputFile;
 
 /// The browser client, written to `search/` beside the index: the engine (also loaded by the
 /// conformance test under node) and the search page's UI.

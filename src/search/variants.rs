@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
-use crate::text::normalize;
+use crate::text::{is_katakana, normalize};
 
 /// The built-in table: one group of spellings per line, `#` comments.
 pub const BUILTIN: &str = include_str!("variants.csv");
@@ -182,11 +182,6 @@ impl Lookup {
     }
 }
 
-/// Whether `c` is a katakana letter (ァ … ヺ), not the long mark.
-fn is_katakana(c: char) -> bool {
-    ('\u{30a1}'..='\u{30fa}').contains(&c)
-}
-
 /// Whether `c` is a kanji (the unified ideographs, extension A, the compatibility block and
 /// the supplementary planes' ideographs).
 fn is_kanji(c: char) -> bool {
@@ -267,26 +262,6 @@ pub fn spellings(word: &str, lookup: &Lookup) -> Vec<String> {
     out
 }
 
-/// Whether a normalised word is written in kana alone (hiragana, katakana, the long mark),
-/// with two characters or more: such a query is also looked up by reading.
-pub fn is_reading(word: &str) -> bool {
-    word.chars().count() >= 2
-        && word
-            .chars()
-            .all(|c| ('\u{3041}'..='\u{3096}').contains(&c) || is_katakana(c) || c == 'ー')
-}
-
-/// Katakana folded to hiragana (ア → あ, ヴ → ゔ, ヶ → ゖ); the one kana form readings are
-/// kept and looked up in.
-pub fn to_hiragana(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{30a1}'..='\u{30f6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-            c => c,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,13 +335,5 @@ mod tests {
         for (word, expected) in cases {
             assert_eq!(spellings(&normalize(&word), &lookup), expected, "{word}");
         }
-    }
-
-    #[test]
-    fn readings_fold_to_hiragana() {
-        assert_eq!(to_hiragana("キョウドウ"), "きょうどう");
-        assert_eq!(to_hiragana("ヴァイオリン・ヶ"), "ゔぁいおりん・ゖ");
-        assert!(is_reading("きょうどう") && is_reading("コミュニティー"));
-        assert!(!is_reading("協働") && !is_reading("き") && !is_reading("まち協"));
     }
 }
