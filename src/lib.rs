@@ -33,4 +33,5 @@ pub mod template;
 pub mod text;
 pub mod theme;
 pub mod user_dictionary;
+pub mod user_variants;
 pub mod wareki;

@@ -291,7 +291,7 @@ fn load_variants(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
             return Vec::new();
         }
     };
-    let (groups, mut found) = crate::search::variants::check(rel, &text);
+    let (groups, mut found) = crate::user_variants::check(rel, &text);
     diags.append(&mut found);
     groups
 }

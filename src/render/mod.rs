@@ -36,11 +36,30 @@ use crate::model::{
 };
 use crate::opendata::{self, Export};
 use crate::present::{NOT_STATED, edition_when, edition_year, escape_html, stage_key, with_unit};
-use crate::search::index::PageInput;
 use crate::shortcode;
 use crate::template::{TemplateError, Templates};
 use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
 use crate::wareki;
+
+/// An edition page as the search index takes it: its rendered page and what results show
+/// and filter by.
+#[derive(Debug, Clone)]
+pub struct PageInput {
+    /// URL of the page, e.g. `/ueda/seisaku-kikaku/2022/`.
+    pub url: String,
+    /// Edition title.
+    pub title: String,
+    /// 令和4年度（2022年度） or the version label.
+    pub when: String,
+    /// Municipality name.
+    pub municipality: String,
+    /// Department, if any.
+    pub department: Option<String>,
+    /// Fiscal year (or first year of the period), if any.
+    pub fiscal_year: Option<i32>,
+    /// Where the rendered page is among the site's files.
+    pub file: usize,
+}
 
 /// The rendered site: every page, and the edition pages again as input of the search index.
 pub struct Rendered {

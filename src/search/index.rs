@@ -41,6 +41,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::layout::OutputFile;
+use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 
@@ -60,25 +61,6 @@ const POSTINGS_PER_SHARD: usize = 1500;
 /// query reads one reading shard on top of its postings, a query that finds nothing up to
 /// eight suggestion shards.
 const BYTES_PER_WORD_SHARD: usize = 600;
-
-/// An edition page to index.
-#[derive(Debug, Clone)]
-pub struct PageInput {
-    /// URL of the page, e.g. `/ueda/seisaku-kikaku/2022/`.
-    pub url: String,
-    /// Edition title.
-    pub title: String,
-    /// 令和4年度（2022年度） or the version label.
-    pub when: String,
-    /// Municipality name.
-    pub municipality: String,
-    /// Department, if any.
-    pub department: Option<String>,
-    /// Fiscal year (or first year of the period), if any.
-    pub fiscal_year: Option<i32>,
-    /// Where the rendered page is among the site's files.
-    pub file: usize,
-}
 
 /// What the index keeps of a page: in its group file (`p/N.json`) the record count and the
 /// facets, in the record chunks holding its records the descriptor.
