@@ -3,10 +3,15 @@
 use std::fs;
 use std::path::Path;
 
-const FILES: [(&str, &str); 4] = [
+/// The new site's own README: where things are, how to write content, and the three commands
+/// staff run (`check`, `serve`, `build`), in Japanese.
+const README: &str = include_str!("init/README.md");
+
+const FILES: [(&str, &str); 5] = [
+    ("README.md", README),
     (
         "kohyo.toml",
-        r#"# サイトの設定。書き方は README の「コンテンツの書き方」を参照してください。
+        r#"# サイトの設定。書き方は README.md の「コンテンツの書き方」を参照してください。
 title = "〇〇市の重点目標"
 base_url = "/"
 language = "ja"

@@ -260,8 +260,13 @@ fn main() -> ExitCode {
         Command::Init { dir } => match kohyo::init::init(&dir) {
             Ok(()) => {
                 println!(
-                    "created a new site in {0}\nnext: kohyo check --root {0} && kohyo build --root {0}",
-                    dir.display()
+                    "created a new site in {0} (its README.md says how to write the content)\n\
+                     next:\n  \
+                     kohyo check --root {0}   every mistake in every file, with its line and column\n  \
+                     kohyo serve --root {0}   a preview at http://127.0.0.1:1111/, updated on every save\n  \
+                     kohyo build --root {0}   the site, in {1}",
+                    dir.display(),
+                    dir.join("public").display()
                 );
                 ExitCode::SUCCESS
             }

@@ -31,6 +31,38 @@ fn init_creates_a_site_that_checks_and_builds() {
     let site_arg = site.to_str().unwrap();
     let out = kohyo(&["init", site_arg]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // the hint names the three commands staff run, for this folder
+    let hint = String::from_utf8_lossy(&out.stdout).to_string();
+    for command in ["check", "serve", "build"] {
+        assert!(
+            hint.contains(&format!("kohyo {command} --root {site_arg}")),
+            "{hint}"
+        );
+    }
+    // the site's own README starts in Japanese, names the three commands and holds the
+    // section kohyo.toml refers to
+    let readme = fs::read_to_string(site.join("README.md")).unwrap();
+    assert!(readme.contains("## はじめに"), "{readme}");
+    for command in ["kohyo check", "kohyo serve", "kohyo build"] {
+        assert!(readme.contains(command), "{command}");
+    }
+    let config = fs::read_to_string(site.join("kohyo.toml")).unwrap();
+    let section = config
+        .split('「')
+        .nth(1)
+        .and_then(|s| s.split('」').next())
+        .expect("kohyo.toml names a README section");
+    assert!(
+        readme.contains(&format!("## {section}")),
+        "kohyo.toml refers to 「{section}」"
+    );
+    // the README's example edition is valid content: as the sample's own edition it builds
+    let example = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("an example edition");
+    fs::write(site.join("content/sample/somu/2026.toml"), example).unwrap();
     let out = kohyo(&["check", "--root", site_arg]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = kohyo(&["build", "--root", site_arg]);
