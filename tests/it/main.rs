@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod compare;
 mod crawlers;
+mod docs;
 mod feeds;
 mod fuzz;
 mod history;
