@@ -1,11 +1,87 @@
 //! Errors that point at a place in a content file: `file:line:col: message`, the source line and a
-//! caret under the spot.
+//! caret under the spot. Every message is written in English and in Japanese ([`Message`]); the
+//! CLI prints the language `KOHYO_LANG` (else `LANG`) selects ([`Lang::from_env`]), and the
+//! preview's overlay shows both.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A message to staff, in English and in Japanese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The English text.
+    pub en: String,
+    /// The same in Japanese.
+    pub ja: String,
+}
+
+impl Message {
+    /// A message from its English and its Japanese text.
+    pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Self {
+        Message {
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+
+    /// Both texts in one string, for errors that can carry only one (serde's custom errors of
+    /// the content types): [`Message::decode`] takes them apart again.
+    pub fn encode(&self) -> String {
+        format!("{}{SEPARATOR}{}", self.en, self.ja)
+    }
+
+    /// A message [`Message::encode`] made, or `None` for any other text.
+    pub fn decode(text: &str) -> Option<Message> {
+        let (en, ja) = text.split_once(SEPARATOR)?;
+        Some(Message::new(en, ja))
+    }
+
+    /// The message as the CLI prints it in `lang`: the English, or the Japanese with the
+    /// English after it in parentheses.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.en.clone(),
+            Lang::Ja => format!("{} ({})", self.ja, self.en),
+        }
+    }
+
+    /// Both texts with `more` appended to each (a hint after a message).
+    pub fn and(mut self, more: Message) -> Self {
+        self.en.push_str(&more.en);
+        self.ja.push_str(&more.ja);
+        self
+    }
+}
+
+/// Between the English and the Japanese of an encoded message: the information separator, which
+/// no message text holds.
+const SEPARATOR: char = '\u{1f}';
+
+/// The language the CLI speaks to staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English only.
+    En,
+    /// Japanese, with the English under it.
+    Ja,
+}
+
+impl Lang {
+    /// `KOHYO_LANG` when set (`ja` or `en`), else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`):
+    /// Japanese when it starts with `ja`, English otherwise.
+    pub fn from_env() -> Lang {
+        let chosen = ["KOHYO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        match chosen {
+            Some(v) if v.starts_with("ja") => Lang::Ja,
+            _ => Lang::En,
+        }
+    }
+}
 
 /// One problem found in the content, with the position staff need to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +92,10 @@ pub struct Diagnostic {
     pub line: usize,
     /// 1-based column, counted in characters (0 when unknown).
     pub column: usize,
-    /// What is wrong and what was expected.
+    /// What is wrong and what was expected, in English.
     pub message: String,
+    /// The same in Japanese.
+    pub japanese: String,
     /// The offending source line, without its line ending.
     pub source_line: String,
     /// Width of the caret run under the spot, in terminal columns.
@@ -26,7 +104,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A problem at a byte range of `source` (the decoded text of `path`).
-    pub fn at(path: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn at(path: &Path, source: &str, span: Range<usize>, message: Message) -> Self {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
@@ -43,19 +121,21 @@ impl Diagnostic {
             path: path.to_path_buf(),
             line,
             column,
-            message: message.into(),
+            message: message.en,
+            japanese: message.ja,
             source_line,
             caret_width,
         }
     }
 
     /// A problem with a file as a whole (it cannot be read, or something is missing from it).
-    pub fn file(path: &Path, message: impl Into<String>) -> Self {
+    pub fn file(path: &Path, message: Message) -> Self {
         Diagnostic {
             path: path.to_path_buf(),
             line: 0,
             column: 0,
-            message: message.into(),
+            message: message.en,
+            japanese: message.ja,
             source_line: String::new(),
             caret_width: 0,
         }
@@ -70,18 +150,32 @@ impl Diagnostic {
         }
     }
 
-    /// Render with the source line and caret; `color` adds ANSI colours for terminals.
+    /// Render with the source line and caret in the language `KOHYO_LANG` or `LANG` selects;
+    /// `color` adds ANSI colours for terminals.
     pub fn render(&self, color: bool) -> String {
+        self.render_in(Lang::from_env(), color)
+    }
+
+    /// Render in `lang`: English, or Japanese with the English on the line below.
+    pub fn render_in(&self, lang: Lang, color: bool) -> String {
         let (red, blue, bold, reset) = if color {
             ("\x1b[31;1m", "\x1b[34;1m", "\x1b[1m", "\x1b[0m")
         } else {
             ("", "", "", "")
         };
-        let mut out = format!(
-            "{red}error{reset}{bold}: {}: {}{reset}\n",
-            self.location(),
-            self.message
-        );
+        let mut out = match lang {
+            Lang::En => format!(
+                "{red}error{reset}{bold}: {}: {}{reset}\n",
+                self.location(),
+                self.message
+            ),
+            Lang::Ja => format!(
+                "{red}エラー{reset}{bold}: {}: {}{reset}\n  ({})\n",
+                self.location(),
+                self.japanese,
+                self.message
+            ),
+        };
         if self.line > 0 {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
@@ -153,7 +247,7 @@ const EXCERPT_BEFORE: usize = 40;
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(false))
+        f.write_str(&self.render_in(Lang::En, false))
     }
 }
 
@@ -185,6 +279,10 @@ fn no_color_unset() -> bool {
 mod tests {
     use super::*;
 
+    fn bad() -> Message {
+        Message::new("bad", "誤り")
+    }
+
     #[test]
     fn position_counts_characters_and_carets_cover_wide_text() {
         let src = "title = \"上田\"\r\nkind = 3\r\n";
@@ -193,16 +291,21 @@ mod tests {
             Path::new("a.toml"),
             src,
             start..start + 1,
-            "expected a string",
+            Message::new("expected a string", "文字列が必要です"),
         );
         assert_eq!((d.line, d.column), (2, 8));
         assert_eq!(d.source_line, "kind = 3");
-        let d = Diagnostic::at(Path::new("a.toml"), src, 9..15, "bad");
+        let d = Diagnostic::at(Path::new("a.toml"), src, 9..15, bad());
         assert_eq!((d.line, d.column, d.caret_width), (1, 10, 4));
-        let text = d.render(false);
+        let text = d.render_in(Lang::En, false);
         assert!(text.starts_with("error: a.toml:1:10: bad\n"), "{text}");
         assert!(
             text.contains("1 | title = \"上田\"\n  |          ^^^^\n"),
+            "{text}"
+        );
+        let text = d.render_in(Lang::Ja, false);
+        assert!(
+            text.starts_with("エラー: a.toml:1:10: 誤り\n  (bad)\n1 | title"),
             "{text}"
         );
     }
@@ -211,7 +314,7 @@ mod tests {
     fn a_long_line_is_cut_around_the_column_and_the_caret_stays_under_it() {
         let line = format!("{}x = \"{}\"", "あ".repeat(2000), "い".repeat(3000));
         let start = line.find('x').unwrap();
-        let d = Diagnostic::at(Path::new("a.toml"), &line, start..start + 1, "bad");
+        let d = Diagnostic::at(Path::new("a.toml"), &line, start..start + 1, bad());
         assert_eq!(d.column, 2001);
         let shown = d.excerpt_line();
         assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
@@ -226,12 +329,12 @@ mod tests {
         });
         assert_eq!(marked, Some('x'), "{shown}\n{caret}");
         // The start of a long line: no leading `…`, caret at the first character.
-        let d = Diagnostic::at(Path::new("a.toml"), &line, 0..3, "bad");
+        let d = Diagnostic::at(Path::new("a.toml"), &line, 0..3, bad());
         assert!(!d.excerpt_line().starts_with('…'));
         assert_eq!(d.caret_line(), "^^");
         // The end of a long line: the caret under the last character.
         let end = line.len() - 1;
-        let d = Diagnostic::at(Path::new("a.toml"), &line, end..end + 1, "bad");
+        let d = Diagnostic::at(Path::new("a.toml"), &line, end..end + 1, bad());
         let (shown, caret) = (d.excerpt_line(), d.caret_line());
         assert!(shown.starts_with('…') && shown.ends_with('"'), "{shown}");
         assert_eq!(caret.find('^').unwrap(), shown.width() - 1);

@@ -16,7 +16,7 @@ use toml::Spanned;
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::{CONFIG_FILE, CONTENT_DIR, RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
 use crate::parse::parse;
@@ -98,9 +98,15 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     {
         diags.push(Diagnostic::file(
             Path::new(CONFIG_FILE),
-            format!(
-                "language `{}` is not supported: kohyo publishes Japanese, set language = \"ja\"",
-                config.language
+            Message::new(
+                format!(
+                    "language `{}` is not supported: kohyo publishes Japanese, set language = \"ja\"",
+                    config.language
+                ),
+                format!(
+                    "言語 `{}` には対応していません。kohyo は日本語で公開します。language = \"ja\" と書きます",
+                    config.language
+                ),
             ),
         ));
     }
@@ -330,7 +336,10 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
     if !content.is_dir() {
         diags.push(Diagnostic::file(
             Path::new(CONTENT_DIR),
-            "no content/ folder: expected content/<municipality>/<series>/<edition>.toml",
+            Message::new(
+                "no content/ folder: expected content/<municipality>/<series>/<edition>.toml",
+                "content/ フォルダがありません。content/<自治体>/<系列>/<版>.toml の形で置きます",
+            ),
         ));
         return found;
     }
@@ -345,7 +354,11 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             Ok(entry) => entry,
             Err(e) => {
                 let path = e.path().unwrap_or(&content).to_path_buf();
-                diags.push(Diagnostic::file(&relative(root, &path), e.to_string()));
+                let (en, ja) = (e.to_string(), format!("フォルダを読めません（{e}）"));
+                diags.push(Diagnostic::file(
+                    &relative(root, &path),
+                    Message::new(en, ja),
+                ));
                 continue;
             }
         };
@@ -359,7 +372,10 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
         if !kind.is_dir() && !kind.is_file() && !kind.is_symlink() {
             diags.push(Diagnostic::file(
                 &rel,
-                "is not a regular file (a FIFO, device or socket): content/ holds only folders and regular files; remove it",
+                Message::new(
+                    "is not a regular file (a FIFO, device or socket): content/ holds only folders and regular files; remove it",
+                    "通常のファイルではありません（FIFO、デバイス、ソケット）。content/ にはフォルダと通常のファイルだけを置きます。取り除きます",
+                ),
             ));
             continue;
         }
@@ -368,18 +384,18 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
         let name = parts.last().cloned().unwrap_or_default();
         match (parts.len(), is_dir) {
             (1, true) => {
-                check_slug(&rel, &name, "municipality folder", diags);
+                check_slug(&rel, &name, MUNICIPALITY_FOLDER, diags);
                 check_reserved(
                     &rel,
                     &name,
-                    "municipality folder",
+                    MUNICIPALITY_FOLDER,
                     &RESERVED_ROOT_NAMES,
                     diags,
                 );
                 found.municipalities.entry(name).or_default();
             }
             (2, true) => {
-                check_slug(&rel, &name, "series folder", diags);
+                check_slug(&rel, &name, SERIES_FOLDER, diags);
                 found
                     .municipalities
                     .entry(parts[0].clone())
@@ -390,14 +406,8 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             }
             (3, false) if is_toml && name != SERIES_FILE => {
                 let stem = name.trim_end_matches(".toml").to_string();
-                check_slug(&rel, &stem, "edition file name", diags);
-                check_reserved(
-                    &rel,
-                    &stem,
-                    "edition file name",
-                    &RESERVED_SERIES_NAMES,
-                    diags,
-                );
+                check_slug(&rel, &stem, EDITION_FILE, diags);
+                check_reserved(&rel, &stem, EDITION_FILE, &RESERVED_SERIES_NAMES, diags);
                 found
                     .municipalities
                     .entry(parts[0].clone())
@@ -410,13 +420,19 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
             (1, false) if is_toml => {
                 diags.push(Diagnostic::file(
                     &rel,
-                    "unexpected file: content/ holds one folder per municipality (and _dictionary.csv, _variants.csv)",
+                    Message::new(
+                        "unexpected file: content/ holds one folder per municipality (and _dictionary.csv, _variants.csv)",
+                        "ここに置くファイルではありません。content/ には自治体ごとのフォルダ（と _dictionary.csv、_variants.csv）を置きます",
+                    ),
                 ));
             }
             (2, false) if is_toml && name != MUNICIPALITY_FILE => {
                 diags.push(Diagnostic::file(
                     &rel,
-                    "unexpected file: a municipality folder holds _municipality.toml and one folder per series",
+                    Message::new(
+                        "unexpected file: a municipality folder holds _municipality.toml and one folder per series",
+                        "ここに置くファイルではありません。自治体のフォルダには _municipality.toml と系列ごとのフォルダを置きます",
+                    ),
                 ));
             }
             _ => {}
@@ -425,12 +441,23 @@ fn discover(root: &Path, diags: &mut Vec<Diagnostic>) -> Found {
     found
 }
 
-fn check_slug(rel: &Path, name: &str, what: &str, diags: &mut Vec<Diagnostic>) {
+/// What a slug names, in English and in Japanese.
+type SlugKind = (&'static str, &'static str);
+const MUNICIPALITY_FOLDER: SlugKind = ("municipality folder", "自治体のフォルダ名");
+const SERIES_FOLDER: SlugKind = ("series folder", "系列のフォルダ名");
+const EDITION_FILE: SlugKind = ("edition file name", "版のファイル名");
+
+fn check_slug(rel: &Path, name: &str, (what, what_ja): SlugKind, diags: &mut Vec<Diagnostic>) {
     if !is_valid_id(name) {
         diags.push(Diagnostic::file(
             rel,
-            format!(
-                "{what} `{name}` cannot be used in a URL: use ASCII letters, digits, `-` or `_` (e.g. ueda, seisaku-kikaku, 2025)"
+            Message::new(
+                format!(
+                    "{what} `{name}` cannot be used in a URL: use ASCII letters, digits, `-` or `_` (e.g. ueda, seisaku-kikaku, 2025)"
+                ),
+                format!(
+                    "{what_ja} `{name}` は URL に使えません。半角の英字・数字・`-`・`_` で書きます（例：ueda、seisaku-kikaku、2025）"
+                ),
             ),
         ));
     }
@@ -441,20 +468,25 @@ fn check_slug(rel: &Path, name: &str, what: &str, diags: &mut Vec<Diagnostic>) {
 fn check_reserved(
     rel: &Path,
     name: &str,
-    what: &str,
+    (what, what_ja): SlugKind,
     reserved: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) {
     if reserved.contains(&name) {
-        let place = match what {
-            "municipality folder" => "at the site's root",
-            _ => "in every series folder",
+        let (place, place_ja) = match what == MUNICIPALITY_FOLDER.0 {
+            true => ("at the site's root", "サイトの最上位"),
+            false => ("in every series folder", "どの系列のフォルダにも"),
         };
+        let names = reserved.join(", ");
         diags.push(Diagnostic::file(
             rel,
-            format!(
-                "{what} `{name}` is a name the site itself uses ({place}: {}): rename it",
-                reserved.join(", ")
+            Message::new(
+                format!(
+                    "{what} `{name}` is a name the site itself uses ({place}: {names}): rename it"
+                ),
+                format!(
+                    "{what_ja} `{name}` はサイト自身が使う名前です（{place_ja}：{names}）。名前を変えます"
+                ),
             ),
         ));
     }
@@ -492,7 +524,10 @@ fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Municipality> {
             if series.levels.is_empty() {
                 diags.push(Diagnostic::file(
                     &rel,
-                    "levels is empty: name each depth of the plan, e.g. levels = [\"重点目標\", \"重点取組項目\"]",
+                    Message::new(
+                        "levels is empty: name each depth of the plan, e.g. levels = [\"重点目標\", \"重点取組項目\"]",
+                        "levels が空です。計画の各階層の名前を書きます（例：levels = [\"重点目標\", \"重点取組項目\"]）",
+                    ),
                 ));
             }
             series.slug = series_slug;
@@ -561,12 +596,23 @@ fn edition_order(e: &Edition) -> (Option<i32>, Option<i64>, String) {
 fn check_code(rel: &Path, root: &Path, code: &Spanned<String>, diags: &mut Vec<Diagnostic>) {
     let value = code.get_ref();
     let message = match code_check_digit(value) {
-        None => Some(format!(
-            "code `{value}` is not a 全国地方公共団体コード: expected six digits, e.g. \"202037\""
+        None => Some(Message::new(
+            format!(
+                "code `{value}` is not a 全国地方公共団体コード: expected six digits, e.g. \"202037\""
+            ),
+            format!(
+                "`{value}` は全国地方公共団体コードではありません。6桁の数字で書きます（例：\"202037\"）"
+            ),
         )),
-        Some(digit) if value.as_bytes()[5] != b'0' + digit => Some(format!(
-            "code `{value}` has a wrong check digit: expected {}{digit}",
-            &value[..5]
+        Some(digit) if value.as_bytes()[5] != b'0' + digit => Some(Message::new(
+            format!(
+                "code `{value}` has a wrong check digit: expected {}{digit}",
+                &value[..5]
+            ),
+            format!(
+                "コード `{value}` のチェックディジット（最後の1桁）が違います。正しくは {}{digit} です",
+                &value[..5]
+            ),
         )),
         Some(_) => None,
     };
@@ -603,7 +649,7 @@ struct EditionChecker<'a> {
 }
 
 impl EditionChecker<'_> {
-    fn error(&mut self, span: Range<usize>, message: String) {
+    fn error(&mut self, span: Range<usize>, message: Message) {
         self.diags
             .push(Diagnostic::at(self.rel, self.text, span, message));
     }
@@ -612,7 +658,10 @@ impl EditionChecker<'_> {
         if edition.fiscal_year.is_none() && edition.period.is_none() && edition.order.is_none() {
             self.diags.push(Diagnostic::file(
                 self.rel,
-                "missing required key `fiscal_year`: an edition needs fiscal_year, period or (where the document names no year) order",
+                Message::new(
+                    "missing required key `fiscal_year`: an edition needs fiscal_year, period or (where the document names no year) order",
+                    "必須のキー `fiscal_year` がありません。版には fiscal_year、period、または（原本に年度がないとき）order が必要です",
+                ),
             ));
         }
         if let Some(period) = &edition.period {
@@ -620,9 +669,15 @@ impl EditionChecker<'_> {
             if p.from > p.to {
                 self.error(
                     period.span(),
-                    format!(
-                        "period runs backwards: from {} is after to {}",
-                        p.from.0, p.to.0
+                    Message::new(
+                        format!(
+                            "period runs backwards: from {} is after to {}",
+                            p.from.0, p.to.0
+                        ),
+                        format!(
+                            "期間が逆です。from {} が to {} より後になっています",
+                            p.from.0, p.to.0
+                        ),
                     ),
                 );
             }
@@ -632,9 +687,15 @@ impl EditionChecker<'_> {
         {
             self.error(
                 published.span(),
-                format!(
-                    "published `{}` is not a month: expected \"YYYY-MM\", e.g. \"2024-03\"",
-                    published.get_ref()
+                Message::new(
+                    format!(
+                        "published `{}` is not a month: expected \"YYYY-MM\", e.g. \"2024-03\"",
+                        published.get_ref()
+                    ),
+                    format!(
+                        "published `{}` は年月として読めません。\"YYYY-MM\" の形で書きます（例：\"2024-03\"）",
+                        published.get_ref()
+                    ),
                 ),
             );
         }
@@ -645,7 +706,12 @@ impl EditionChecker<'_> {
             if count > 1 {
                 self.diags.push(Diagnostic::file(
                     self.rel,
-                    format!("include = \"{what}\" appears in {count} sections: it may appear once"),
+                    Message::new(
+                        format!(
+                            "include = \"{what}\" appears in {count} sections: it may appear once"
+                        ),
+                        format!("include = \"{what}\" が {count} の章にあります。一度だけ書けます"),
+                    ),
                 ));
             }
         }
@@ -660,22 +726,36 @@ impl EditionChecker<'_> {
                 let where_first = first
                     .as_ref()
                     .map(|s| {
-                        format!(
-                            "line {}",
-                            Diagnostic::at(self.rel, self.text, s.clone(), "").line
-                        )
+                        let line =
+                            Diagnostic::at(self.rel, self.text, s.clone(), Message::new("", ""))
+                                .line;
+                        (format!("line {line}"), format!("{line} 行目"))
                     })
-                    .unwrap_or_else(|| "an item without an id at that position".to_string());
+                    .unwrap_or_else(|| {
+                        (
+                            "an item without an id at that position".to_string(),
+                            "その位置の ID のない項目".to_string(),
+                        )
+                    });
+                let (first_en, first_ja) = where_first;
                 match span.or(first) {
                     Some(at) => self.error(
                         at,
-                        format!(
-                            "duplicate id `{anchor}`: already used by {where_first}; ids must be unique within an edition"
+                        Message::new(
+                            format!(
+                                "duplicate id `{anchor}`: already used by {first_en}; ids must be unique within an edition"
+                            ),
+                            format!(
+                                "ID `{anchor}` が重複しています（{first_ja}で使われています）。ID は版の中で一つだけにします"
+                            ),
                         ),
                     ),
                     None => self.diags.push(Diagnostic::file(
                         self.rel,
-                        format!("duplicate anchor `{anchor}`"),
+                        Message::new(
+                            format!("duplicate anchor `{anchor}`"),
+                            format!("アンカー `{anchor}` が重複しています"),
+                        ),
                     )),
                 }
             }
@@ -723,27 +803,45 @@ impl EditionChecker<'_> {
             if depth >= self.series.levels.len() && !self.series.levels.is_empty() {
                 self.error(
                     span.clone(),
-                    format!(
-                        "item nested {} levels deep, but the series names only {} (levels = {:?} in {})",
-                        depth + 1,
-                        self.series.levels.len(),
-                        self.series.levels,
-                        SERIES_FILE
+                    Message::new(
+                        format!(
+                            "item nested {} levels deep, but the series names only {} (levels = {:?} in {})",
+                            depth + 1,
+                            self.series.levels.len(),
+                            self.series.levels,
+                            SERIES_FILE
+                        ),
+                        format!(
+                            "項目が {} 階層目にありますが、系列が名前を付けている階層は {} つだけです（{} の levels = {:?}）",
+                            depth + 1,
+                            self.series.levels.len(),
+                            SERIES_FILE,
+                            self.series.levels
+                        ),
                     ),
                 );
             }
             for key in item.actors.keys() {
                 if !self.series.actors.contains(key.get_ref()) {
+                    let actor = key.get_ref();
                     let message = if self.series.actors.is_empty() {
-                        format!(
-                            "unknown actor `{}`: the series lists no actors (add actors = [...] to {SERIES_FILE})",
-                            key.get_ref()
+                        Message::new(
+                            format!(
+                                "unknown actor `{actor}`: the series lists no actors (add actors = [...] to {SERIES_FILE})"
+                            ),
+                            format!(
+                                "取組主体 `{actor}` は系列にありません。系列に取組主体の一覧がありません（{SERIES_FILE} に actors = [...] を書きます）"
+                            ),
                         )
                     } else {
-                        format!(
-                            "unknown actor `{}`: expected one of {:?} (the series' actors)",
-                            key.get_ref(),
-                            self.series.actors
+                        let actors = &self.series.actors;
+                        Message::new(
+                            format!(
+                                "unknown actor `{actor}`: expected one of {actors:?} (the series' actors)"
+                            ),
+                            format!(
+                                "取組主体 `{actor}` は系列にありません。系列の取組主体 {actors:?} のどれかで書きます"
+                            ),
                         )
                     };
                     self.error(key.span(), message);
@@ -753,7 +851,10 @@ impl EditionChecker<'_> {
             for (key, value) in &item.schedule {
                 match wareki::parse_fiscal_year(key.get_ref()) {
                     Ok(year) => years.push((year, value.clone())),
-                    Err(e) => self.error(key.span(), format!("schedule key: {e}")),
+                    Err(e) => self.error(
+                        key.span(),
+                        Message::new("schedule key: ", "schedule のキー：").and(e),
+                    ),
                 }
             }
             years.sort();
@@ -839,18 +940,26 @@ fn check_links(root: &Path, municipalities: &[Municipality], diags: &mut Vec<Dia
             let (path, anchor) = split_link(link.get_ref());
             let path = if path.is_empty() { here.as_str() } else { path };
             let unsafe_link = safe_url::check_link(link.get_ref()).err().map(|why| {
-                format!(
-                    "link {why}; a see.link names an edition of this site, e.g. ueda/seisaku-kikaku/2022#g3"
-                )
+                Message::new("link ", "リンク ").and(why).and(Message::new(
+                    "; a see.link names an edition of this site, e.g. ueda/seisaku-kikaku/2022#g3",
+                    "。see.link にはこのサイトの版を書きます（例：ueda/seisaku-kikaku/2022#g3）",
+                ))
             });
+            let shown = link.get_ref();
             let message = unsafe_link.or(match (targets.get(path), anchor) {
-                (None, _) => Some(format!(
-                    "link `{}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)",
-                    link.get_ref()
+                (None, _) => Some(Message::new(
+                    format!(
+                        "link `{shown}` points to no edition: expected municipality/series/edition (e.g. ueda/seisaku-kikaku/2022#g3)"
+                    ),
+                    format!(
+                        "リンク `{shown}` の指す版がありません。自治体/系列/版 の形で書きます（例：ueda/seisaku-kikaku/2022#g3）"
+                    ),
                 )),
-                (Some(anchors), Some(a)) if !anchors.contains(a) => Some(format!(
-                    "link `{}` points to no item: {path} has no id or anchor `{a}`",
-                    link.get_ref()
+                (Some(anchors), Some(a)) if !anchors.contains(a) => Some(Message::new(
+                    format!("link `{shown}` points to no item: {path} has no id or anchor `{a}`"),
+                    format!(
+                        "リンク `{shown}` の指す項目がありません。{path} に ID またはアンカー `{a}` はありません"
+                    ),
                 )),
                 _ => None,
             });

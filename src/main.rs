@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kohyo::diagnostic::{Diagnostic, use_color, use_color_stdout};
+use kohyo::diagnostic::{Diagnostic, Lang, use_color, use_color_stdout};
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
@@ -192,7 +192,9 @@ impl BuiltSite {
 
 /// `--base-url`, checked as `base_url` in kohyo.toml is.
 fn base_url_arg(url: &str) -> Result<String, String> {
-    kohyo::safe_url::check_base_url(url).map(|()| url.to_string())
+    kohyo::safe_url::check_base_url(url)
+        .map(|()| url.to_string())
+        .map_err(|m| m.in_lang(Lang::from_env()))
 }
 
 /// mimalloc: the build allocates many small strings and lists on every thread, which the
@@ -595,17 +597,22 @@ fn fail(error: BuildError, color: bool) -> ExitCode {
 }
 
 fn report(diags: &[Diagnostic], color: bool) {
+    let lang = Lang::from_env();
     for d in diags {
-        eprint!("{}", d.render(color));
+        eprint!("{}", d.render_in(lang, color));
     }
-    eprintln!(
-        "{} problem{} found; nothing was written",
-        diags.len(),
-        if diags.len() == 1 { "" } else { "s" }
+    let n = diags.len();
+    let summary = kohyo::diagnostic::Message::new(
+        format!(
+            "{n} problem{} found; nothing was written",
+            if n == 1 { "" } else { "s" }
+        ),
+        format!("{n} 件の誤りがあります。何も書き込んでいません"),
     );
+    eprintln!("{}", summary.in_lang(lang));
 }
 
 /// A fiscal year as staff write it on the command line: 2026, 令和8年度, R8 (clap's parser).
 fn fiscal_year(text: &str) -> Result<i32, String> {
-    kohyo::wareki::parse_fiscal_year(text)
+    kohyo::wareki::parse_fiscal_year(text).map_err(|m| m.in_lang(Lang::from_env()))
 }

@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::diagnostic::Message;
 use crate::shortcode::Expanded;
 use crate::wareki;
 
@@ -446,9 +447,17 @@ impl<'de> Deserialize<'de> for Id {
         if is_valid_id(&s) {
             Ok(Id(s))
         } else {
-            Err(de::Error::custom(format!(
-                "invalid id `{s}`: expected ASCII letters, digits, `-` or `_`, starting with a letter or digit (e.g. g1-2)"
-            )))
+            Err(de::Error::custom(
+                Message::new(
+                    format!(
+                        "invalid id `{s}`: expected ASCII letters, digits, `-` or `_`, starting with a letter or digit (e.g. g1-2)"
+                    ),
+                    format!(
+                        "`{s}` は ID に使えません。半角の英字・数字・`-`・`_` で、英字か数字で始めます（例：g1-2）"
+                    ),
+                )
+                .encode(),
+            ))
         }
     }
 }
@@ -473,12 +482,14 @@ impl<'de> Deserialize<'de> for FiscalYear {
                 f.write_str("a fiscal year such as 2025 or \"令和7年度\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<FiscalYear, E> {
-                wareki::check_western(v).map(FiscalYear).map_err(E::custom)
+                wareki::check_western(v)
+                    .map(FiscalYear)
+                    .map_err(|m| E::custom(m.encode()))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FiscalYear, E> {
                 wareki::parse_fiscal_year(v)
                     .map(FiscalYear)
-                    .map_err(E::custom)
+                    .map_err(|m| E::custom(m.encode()))
             }
         }
         deserializer.deserialize_any(YearVisitor)

@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use toml_parser::lexer::TokenKind;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 
 /// How many problems of one file are reported at most.
 pub const MAX_PROBLEMS: usize = 50;
@@ -50,8 +50,13 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagn
                 rel,
                 text,
                 span,
-                format!(
-                    "nested deeper than {TOML_DEPTH} levels: lists, inline tables and dotted keys may nest at most {TOML_DEPTH} deep"
+                Message::new(
+                    format!(
+                        "nested deeper than {TOML_DEPTH} levels: lists, inline tables and dotted keys may nest at most {TOML_DEPTH} deep"
+                    ),
+                    format!(
+                        "入れ子が{TOML_DEPTH}階層を超えています。リスト、インラインテーブル、ドット付きのキーの入れ子は{TOML_DEPTH}階層までです"
+                    ),
                 ),
             )
         } else {
@@ -61,8 +66,12 @@ pub fn parse<T: DeserializeOwned>(rel: &Path, text: &str) -> Result<T, Vec<Diagn
             });
             let mut text_of = explain(message);
             if let Some(hint) = hint {
-                text_of.push_str(": ");
-                text_of.push_str(&hint);
+                // toml's own syntax message says little in Japanese: the hint says it all.
+                let japanese = match text_of.ja.starts_with(TOML_SYNTAX) {
+                    true => hint.ja.clone(),
+                    false => format!("{}：{}", text_of.ja, hint.ja),
+                };
+                text_of = Message::new(format!("{}: {}", text_of.en, hint.en), japanese);
             }
             Diagnostic::at(rel, text, span.unwrap_or(0..0), text_of)
         };
@@ -227,9 +236,14 @@ fn deep_key(text: &str) -> Option<Range<usize>> {
     None
 }
 
-/// Reword serde's messages: suggest the closest key for a typo, name missing keys plainly.
-fn explain(message: &str) -> String {
+/// Reword serde's messages, in both languages: suggest the closest key for a typo, name
+/// missing keys plainly; the content types' own messages carry their Japanese
+/// ([`Message::decode`]), and toml's syntax errors get a Japanese lead.
+fn explain(message: &str) -> Message {
     let message = message.trim();
+    if let Some(own) = Message::decode(message) {
+        return own;
+    }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
@@ -244,28 +258,62 @@ fn explain(message: &str) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         return match suggestion {
-            Some((_, c)) => format!("unknown key `{key}`: did you mean `{c}`?"),
-            None if allowed.is_empty() => format!("unknown key `{key}`: no keys are allowed here"),
-            None => format!("unknown key `{key}`: expected one of {allowed}"),
+            Some((_, c)) => Message::new(
+                format!("unknown key `{key}`: did you mean `{c}`?"),
+                format!("`{key}` というキーはありません。`{c}` の誤りではありませんか"),
+            ),
+            None if allowed.is_empty() => Message::new(
+                format!("unknown key `{key}`: no keys are allowed here"),
+                format!("`{key}` というキーはありません。ここにはキーを書けません"),
+            ),
+            None => Message::new(
+                format!("unknown key `{key}`: expected one of {allowed}"),
+                format!("`{key}` というキーはありません。使えるキーは {allowed} です"),
+            ),
         };
     }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let allowed: Vec<String> = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|v| format!("`{v}`"))
+            .collect();
+        return Message::new(
+            message,
+            format!(
+                "`{value}` は使えない値です。使える値は {} です",
+                allowed.join(", ")
+            ),
+        );
+    }
     if let Some(key) = missing_key(message) {
-        return format!("missing required key `{key}`");
+        return Message::new(
+            format!("missing required key `{key}`"),
+            format!("必須のキー `{key}` がありません"),
+        );
     }
     if let Some((found, expected)) = message
         .strip_prefix("invalid type: ")
         .and_then(|rest| rest.split_once(", expected "))
     {
-        let expected = match expected {
-            "f64" | "i64" | "a number" => "a number",
-            "a string" | "a borrowed string" => "a string (in quotes)",
-            "a sequence" => "a list `[...]`",
-            other => other,
+        let (expected, japanese) = match expected {
+            "f64" | "i64" | "a number" => ("a number", "数値"),
+            "a string" | "a borrowed string" => ("a string (in quotes)", "文字列（\"…\" で囲む）"),
+            "a sequence" => ("a list `[...]`", "リスト `[...]`"),
+            other => (other, other),
         };
-        return format!("expected {expected}, found {found}");
+        return Message::new(
+            format!("expected {expected}, found {found}"),
+            format!("ここには{japanese}を書きます（書かれているのは {found}）"),
+        );
     }
-    message.to_string()
+    Message::new(message, format!("{TOML_SYNTAX}（{message}）"))
 }
+
+/// How the Japanese of a toml syntax error begins (toml's message follows in English).
+const TOML_SYNTAX: &str = "TOML の書き方に誤りがあります";
 
 /// Keys of an item, which belong under an `[[items]]` line.
 const ITEM_KEYS: [&str; 8] = [
@@ -282,26 +330,35 @@ const ITEM_KEYS: [&str; 8] = [
 /// What to write instead, for the mistakes staff make most: full-width `＝`, quotes and spaces,
 /// digits with commas or a unit, an era year without quotes, item keys without `[[items]]`.
 /// `at` is the problem's offset in `statement`.
-fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<String> {
+fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<Message> {
     if header {
         return None;
     }
     if let Some(i) = statement.find(['=', '＝']) {
         if statement[i..].starts_with('＝') {
-            return Some("`＝` is the full-width equals sign: write `=`".into());
+            return Some(Message::new(
+                "`＝` is the full-width equals sign: write `=`",
+                "`＝` は全角の等号です。半角の `=` で書きます",
+            ));
         }
         if statement[..i].contains('\u{3000}') {
-            return Some(
-                "a full-width space (　) stands outside the quotes: use an ordinary space".into(),
-            );
+            return Some(Message::new(
+                "a full-width space (　) stands outside the quotes: use an ordinary space",
+                "引用符の外に全角スペース（　）があります。半角スペースにします",
+            ));
         }
     }
     if let Some(missing) = message.strip_prefix("duplicate key `")
         && let Some(k) = missing.split('`').next()
         && (k == "title" || ITEM_KEYS.contains(&k))
     {
-        return Some(format!(
-            "`{k}` is given twice in one table: if this starts a new item, put an `[[items]]` line above it"
+        return Some(Message::new(
+            format!(
+                "`{k}` is given twice in one table: if this starts a new item, put an `[[items]]` line above it"
+            ),
+            format!(
+                "一つの表に `{k}` が2回あります。ここから新しい項目が始まるなら、上に `[[items]]` の行を入れます"
+            ),
         ));
     }
     if let Some(rest) = message.trim().strip_prefix("unknown field `")
@@ -309,8 +366,9 @@ fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<Strin
         && ITEM_KEYS.contains(&k)
         && !rest.contains("`number`")
     {
-        return Some(format!(
-            "`{k}` is a key of an item: start each item with an `[[items]]` line"
+        return Some(Message::new(
+            format!("`{k}` is a key of an item: start each item with an `[[items]]` line"),
+            format!("`{k}` は項目のキーです。項目はそれぞれ `[[items]]` の行で始めます"),
         ));
     }
     // The value the problem is in: after the last `=` before it (inline tables hold several).
@@ -327,9 +385,10 @@ fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<Strin
         .unwrap_or("")
         .trim();
     if value.starts_with(['“', '”', '‘', '’', '＂']) {
-        return Some(
-            "the quotes are full-width (“ ” or ＂): write ordinary double quotes \"…\"".into(),
-        );
+        return Some(Message::new(
+            "the quotes are full-width (“ ” or ＂): write ordinary double quotes \"…\"",
+            "引用符が全角です（“ ” または ＂）。半角の \"…\" で囲みます",
+        ));
     }
     let unquoted = !value.starts_with(['"', '\'', '[', '{']);
     let digits = value.trim_end_matches(|c: char| !c.is_ascii_digit());
@@ -341,7 +400,10 @@ fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<Strin
             .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
     {
         let plain: String = digits.chars().filter(|c| *c != ',').collect();
-        return Some(format!("numbers take no commas: write {plain}"));
+        return Some(Message::new(
+            format!("numbers take no commas: write {plain}"),
+            format!("数値には桁区切りのカンマを付けません。{plain} と書きます"),
+        ));
     }
     if unquoted && value.starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
         let number: String = value
@@ -350,19 +412,33 @@ fn hint(statement: &str, at: usize, header: bool, message: &str) -> Option<Strin
             .collect();
         let rest = value[number.len()..].trim();
         if !rest.is_empty() && !rest.starts_with('#') && !number.is_empty() {
-            return Some(format!(
-                "a number takes no unit: write {number} and give the unit as unit = \"{rest}\""
+            return Some(Message::new(
+                format!(
+                    "a number takes no unit: write {number} and give the unit as unit = \"{rest}\""
+                ),
+                format!(
+                    "数値には単位を付けません。{number} と書き、単位は unit = \"{rest}\" に書きます"
+                ),
             ));
         }
         if number.is_empty() {
-            return Some("the digits are full-width: write them as 0–9".into());
+            return Some(Message::new(
+                "the digits are full-width: write them as 0–9",
+                "数字が全角です。半角の 0〜9 で書きます",
+            ));
         }
     }
     let era = ["令和", "平成", "昭和", "R", "H"];
     if unquoted && era.iter().any(|e| value.starts_with(e)) {
-        return Some(format!(
-            "an era year is text: write it in quotes, {} = \"{value}\", or as the 西暦 number",
-            key.trim()
+        return Some(Message::new(
+            format!(
+                "an era year is text: write it in quotes, {} = \"{value}\", or as the 西暦 number",
+                key.trim()
+            ),
+            format!(
+                "和暦の年度は文字列です。{} = \"{value}\" と引用符で囲むか、西暦の数値で書きます",
+                key.trim()
+            ),
         ));
     }
     None
@@ -412,10 +488,13 @@ mod tests {
     fn typo_suggests_the_closest_key() {
         assert_eq!(
             explain("unknown field `titel`, expected one of `title`, `kind`, `levels`"),
-            "unknown key `titel`: did you mean `title`?"
+            Message::new(
+                "unknown key `titel`: did you mean `title`?",
+                "`titel` というキーはありません。`title` の誤りではありませんか"
+            )
         );
         assert_eq!(
-            explain("unknown field `zzz`, expected `title` or `kind`"),
+            explain("unknown field `zzz`, expected `title` or `kind`").en,
             "unknown key `zzz`: expected one of `title`, `kind`"
         );
     }

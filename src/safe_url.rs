@@ -6,22 +6,30 @@
 
 use serde::{Deserialize, Deserializer, de};
 
+use crate::diagnostic::Message;
+
 /// Schemes a link may use.
 const LINK_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
 /// Whether `url` may be a link on a page: an `http`, `https` or `mailto` URL, or a relative
 /// path; `Err` says why not.
-pub fn check_link(url: &str) -> Result<(), String> {
+pub fn check_link(url: &str) -> Result<(), Message> {
     check_characters(url)?;
     if url.starts_with("//") {
-        return Err(format!(
-            "`{url}` is a protocol-relative address: write it in full with https://"
+        return Err(Message::new(
+            format!("`{url}` is a protocol-relative address: write it in full with https://"),
+            format!("`{url}` はスキームのないアドレスです。https:// から書きます"),
         ));
     }
     match scheme(url) {
         Some(scheme) if !LINK_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) => {
-            Err(format!(
-                "`{url}` uses the scheme `{scheme}:`, which is not allowed: expected an http, https or mailto URL, or a path on this site"
+            Err(Message::new(
+                format!(
+                    "`{url}` uses the scheme `{scheme}:`, which is not allowed: expected an http, https or mailto URL, or a path on this site"
+                ),
+                format!(
+                    "`{url}` のスキーム `{scheme}:` は使えません。http、https、mailto の URL か、このサイトのパスで書きます"
+                ),
             ))
         }
         _ => Ok(()),
@@ -30,7 +38,7 @@ pub fn check_link(url: &str) -> Result<(), String> {
 
 /// Whether `url` may be the site's base URL: an absolute `http(s)://host/…` URL, a path that
 /// starts with a single `/`, or empty (the site root); `Err` says why not.
-pub fn check_base_url(url: &str) -> Result<(), String> {
+pub fn check_base_url(url: &str) -> Result<(), Message> {
     check_characters(url)?;
     let host = after_http_scheme(url);
     let fine = match host {
@@ -39,20 +47,30 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
     };
     match fine {
         true => Ok(()),
-        false => Err(format!(
-            "base URL `{url}` is not allowed: expected an absolute http(s) URL such as https://www.city.example.lg.jp/kohyo/, or a path starting with a single / such as /kohyo/"
+        false => Err(Message::new(
+            format!(
+                "base URL `{url}` is not allowed: expected an absolute http(s) URL such as https://www.city.example.lg.jp/kohyo/, or a path starting with a single / such as /kohyo/"
+            ),
+            format!(
+                "公開先の URL `{url}` は使えません。https://www.city.example.lg.jp/kohyo/ のような http(s) の完全な URL か、/kohyo/ のように / 1つで始まるパスで書きます"
+            ),
         )),
     }
 }
 
 /// Whether `url` may name a published document: an absolute `http(s)://host/…` URL (a reader
 /// who downloads the data must still reach it); `Err` says why not.
-pub fn check_document_url(url: &str) -> Result<(), String> {
+pub fn check_document_url(url: &str) -> Result<(), Message> {
     check_characters(url)?;
     match after_http_scheme(url) {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(format!(
-            "`{url}` is not the address of a published document: expected an absolute http(s) URL such as https://www.city.example.lg.jp/soshiki/keikaku.pdf"
+        _ => Err(Message::new(
+            format!(
+                "`{url}` is not the address of a published document: expected an absolute http(s) URL such as https://www.city.example.lg.jp/soshiki/keikaku.pdf"
+            ),
+            format!(
+                "`{url}` は公表した文書のアドレスになりません。https://www.city.example.lg.jp/soshiki/keikaku.pdf のような http(s) の完全な URL で書きます"
+            ),
         )),
     }
 }
@@ -69,19 +87,30 @@ pub fn after_http_scheme(url: &str) -> Option<&str> {
 
 /// Browsers drop white space and control characters from URLs and read `\` as `/`, so
 /// `java\tscript:` would run: such URLs are refused whole.
-fn check_characters(url: &str) -> Result<(), String> {
+fn check_characters(url: &str) -> Result<(), Message> {
     match url
         .chars()
         .find(|c| c.is_control() || c.is_whitespace() || *c == '\\')
     {
-        Some(c) => Err(format!(
-            "`{}` contains {}: write the URL without it (a space as %20)",
-            url.escape_debug(),
-            match c {
-                '\\' => "a backslash".to_string(),
-                c => format!("the character U+{:04X}", c as u32),
-            }
-        )),
+        Some(c) => {
+            let (en, ja) = match c {
+                '\\' => ("a backslash".to_string(), "バックスラッシュ".to_string()),
+                c => (
+                    format!("the character U+{:04X}", c as u32),
+                    format!("文字 U+{:04X}", c as u32),
+                ),
+            };
+            Err(Message::new(
+                format!(
+                    "`{}` contains {en}: write the URL without it (a space as %20)",
+                    url.escape_debug()
+                ),
+                format!(
+                    "`{}` に{ja}が含まれています。取り除いて書きます（空白は %20）",
+                    url.escape_debug()
+                ),
+            ))
+        }
         None => Ok(()),
     }
 }
@@ -95,7 +124,7 @@ fn scheme(url: &str) -> Option<&str> {
 /// Deserialise a string that must pass [`check_link`]; the error carries the value's position.
 pub fn deserialize_link<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     let url = String::deserialize(deserializer)?;
-    check_link(&url).map_err(de::Error::custom)?;
+    check_link(&url).map_err(|m| de::Error::custom(m.encode()))?;
     Ok(url)
 }
 
@@ -105,7 +134,7 @@ pub fn deserialize_base_url<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<String, D::Error> {
     let url = String::deserialize(deserializer)?;
-    check_base_url(&url).map_err(de::Error::custom)?;
+    check_base_url(&url).map_err(|m| de::Error::custom(m.encode()))?;
     Ok(url)
 }
 
@@ -115,7 +144,7 @@ pub fn deserialize_document_url<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     let url = String::deserialize(deserializer)?;
-    check_document_url(&url).map_err(de::Error::custom)?;
+    check_document_url(&url).map_err(|m| de::Error::custom(m.encode()))?;
     Ok(Some(url))
 }
 

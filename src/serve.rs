@@ -81,6 +81,8 @@ pub struct OverlayError {
     pub caret: Option<String>,
     /// What is wrong, in English (as the CLI says it).
     pub message: String,
+    /// The same in Japanese.
+    pub japanese: String,
 }
 
 impl OverlayError {
@@ -90,6 +92,7 @@ impl OverlayError {
             line: (d.line > 0).then(|| d.excerpt_line()),
             caret: (d.line > 0).then(|| d.caret_line()),
             message: d.message.clone(),
+            japanese: d.japanese.clone(),
         }
     }
 }
@@ -254,12 +257,14 @@ fn overlay(diags: &[Diagnostic]) -> Vec<OverlayError> {
     diags.iter().map(OverlayError::from_diagnostic).collect()
 }
 
-/// A problem that has no place in a file.
+/// A problem that has no place in a file (its Japanese says the build failed and gives the
+/// English reason).
 fn overlay_message(message: String) -> Vec<OverlayError> {
     vec![OverlayError {
         location: String::new(),
         line: None,
         caret: None,
+        japanese: format!("サイトを作れませんでした（{message}）"),
         message,
     }]
 }

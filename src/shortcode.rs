@@ -23,7 +23,7 @@ use minijinja::value::{Kwargs, Object, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use toml::Spanned;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::{CONTENT_DIR, OutputFile};
 use crate::load::{self, Site};
 use crate::markdown;
@@ -259,8 +259,10 @@ fn page(state: &State) -> Result<Arc<Page>, Error> {
         .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "no page to expand"))
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidOperation, message.into())
+/// A shortcode's own error: MiniJinja carries one string, so both languages travel encoded
+/// ([`Message::encode`]) and [`Shortcodes::explain`] takes them apart.
+fn invalid(message: Message) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message.encode())
 }
 
 impl Shortcodes {
@@ -280,10 +282,19 @@ impl Shortcodes {
                 let mut known: Vec<&str> = page.indicators.keys().map(String::as_str).collect();
                 known.sort_unstable();
                 invalid(match known.is_empty() {
-                    true => format!("indicator(\"{id}\"): this edition has no indicators"),
-                    false => format!(
-                        "indicator(\"{id}\"): this edition has no indicator `{id}`: expected one of {}",
-                        known.join(", ")
+                    true => Message::new(
+                        format!("indicator(\"{id}\"): this edition has no indicators"),
+                        format!("indicator(\"{id}\")：この版には指標がありません"),
+                    ),
+                    false => Message::new(
+                        format!(
+                            "indicator(\"{id}\"): this edition has no indicator `{id}`: expected one of {}",
+                            known.join(", ")
+                        ),
+                        format!(
+                            "indicator(\"{id}\")：この版に指標 `{id}` はありません。使える指標は {} です",
+                            known.join(", ")
+                        ),
                     ),
                 })
             })?;
@@ -307,8 +318,13 @@ impl Shortcodes {
                 ),
                 Some(src) => {
                     let alt = alt.filter(|a| !a.trim().is_empty()).ok_or_else(|| {
-                        invalid(format!(
-                            "figure(src=\"{src}\") needs `alt`: describe what the image shows for readers who cannot see it, e.g. alt=\"協働のまちづくりの体系\""
+                        invalid(Message::new(
+                            format!(
+                                "figure(src=\"{src}\") needs `alt`: describe what the image shows for readers who cannot see it, e.g. alt=\"協働のまちづくりの体系\""
+                            ),
+                            format!(
+                                "figure(src=\"{src}\") には `alt` が必要です。画像を見られない読者のために、何が描かれているかを書きます（例：alt=\"協働のまちづくりの体系\"）"
+                            ),
                         ))
                     })?;
                     let file = image(&root, &page.folder, &src)?;
@@ -339,11 +355,21 @@ impl Shortcodes {
                 };
                 let (title, url) = ref_targets.0.get(&key).ok_or_else(|| {
                     invalid(match (ref_targets.0.contains_key(path), anchor) {
-                        (true, Some(a)) => format!(
-                            "ref(\"{target}\") points to no item: {path} has no id or anchor `{a}`"
+                        (true, Some(a)) => Message::new(
+                            format!(
+                                "ref(\"{target}\") points to no item: {path} has no id or anchor `{a}`"
+                            ),
+                            format!(
+                                "ref(\"{target}\") の指す項目がありません。{path} に ID またはアンカー `{a}` はありません"
+                            ),
                         ),
-                        _ => format!(
-                            "ref(\"{target}\") points to no edition: expected municipality/series/edition with an optional #anchor, e.g. ueda/seisaku-kikaku/2022#nihon-isan"
+                        _ => Message::new(
+                            format!(
+                                "ref(\"{target}\") points to no edition: expected municipality/series/edition with an optional #anchor, e.g. ueda/seisaku-kikaku/2022#nihon-isan"
+                            ),
+                            format!(
+                                "ref(\"{target}\") の指す版がありません。自治体/系列/版（必要なら #アンカー）で書きます（例：ueda/seisaku-kikaku/2022#nihon-isan）"
+                            ),
                         ),
                     })
                 })?;
@@ -367,8 +393,13 @@ impl Shortcodes {
                     (Some(m), Some(d)) if wareki::is_date(year, m, d) => {
                         Ok(wareki::date_label(year, m, d))
                     }
-                    _ => Err(invalid(format!(
-                        "wareki({year}, …): expected a month 1–12 and a day of that month, e.g. wareki(2019, 5, 1)"
+                    _ => Err(invalid(Message::new(
+                        format!(
+                            "wareki({year}, …): expected a month 1–12 and a day of that month, e.g. wareki(2019, 5, 1)"
+                        ),
+                        format!(
+                            "wareki({year}, …)：月は 1〜12、日はその月にある日で書きます（例：wareki(2019, 5, 1)）"
+                        ),
                     ))),
                 }
             },
@@ -390,11 +421,14 @@ impl Shortcodes {
     }
 
     /// Expand one body; an error is its byte range in the body and a message.
-    fn expand(&self, body: &str, page: &Arc<Page>) -> Result<Expanded, (Range<usize>, String)> {
+    fn expand(&self, body: &str, page: &Arc<Page>) -> Result<Expanded, (Range<usize>, Message)> {
         if let Some(at) = body.find([OPEN, CLOSE]) {
             return Err((
                 at..at + OPEN.len_utf8(),
-                "a body with shortcodes cannot hold the private-use characters U+E000 and U+E001: remove them".to_string(),
+                Message::new(
+                    "a body with shortcodes cannot hold the private-use characters U+E000 and U+E001: remove them",
+                    "ショートコードのある本文には私用領域の文字 U+E000 と U+E001 を書けません。取り除きます",
+                ),
             ));
         }
         let fail = |e: &Error| {
@@ -405,9 +439,11 @@ impl Shortcodes {
                     if call.contains('(')
                         && !call.contains('\n')
                         && call.len() <= 120
-                        && !message.contains(call) =>
+                        && !message.en.contains(call) =>
                 {
-                    (range, format!("{message} (in `{call}`)"))
+                    let call = call.to_string();
+                    let within = Message::new(format!(" (in `{call}`)"), format!("（`{call}`）"));
+                    (range, message.and(within))
                 }
                 _ => (range, message),
             }
@@ -448,9 +484,15 @@ impl Shortcodes {
                     .map_or(0..0, |s| s.source_range());
                 return Err((
                     source,
-                    format!(
-                        "`{}` makes a block of its own (a figure or a chart): put it on a line by itself, with nothing before or after it",
-                        f.name
+                    Message::new(
+                        format!(
+                            "`{}` makes a block of its own (a figure or a chart): put it on a line by itself, with nothing before or after it",
+                            f.name
+                        ),
+                        format!(
+                            "`{}` は図やグラフとして独立した塊になります。前後に何も書かずに1行に置きます",
+                            f.name
+                        ),
                     ),
                 ));
             }
@@ -468,39 +510,64 @@ impl Shortcodes {
     }
 
     /// A MiniJinja error as staff read it.
-    fn explain(&self, e: &Error) -> String {
+    fn explain(&self, e: &Error) -> Message {
         let detail = e.detail().unwrap_or_default();
+        if let Some(own) = Message::decode(detail) {
+            return own;
+        }
         match e.kind() {
             ErrorKind::UnknownFunction => {
                 let name = detail.strip_suffix(" is unknown").unwrap_or(detail);
                 let mut known: Vec<&str> = self.env.globals().map(|(n, _)| n).collect();
                 known.sort_unstable();
-                format!(
-                    "unknown shortcode `{name}`: expected one of {}",
-                    known.join(", ")
+                let known = known.join(", ");
+                Message::new(
+                    format!("unknown shortcode `{name}`: expected one of {known}"),
+                    format!("`{name}` というショートコードはありません。使えるのは {known} です"),
                 )
             }
-            ErrorKind::OutOfFuel => format!(
-                "this body's template stopped after {FUEL} steps: a loop that never ends, or far more work than a page needs"
+            ErrorKind::OutOfFuel => Message::new(
+                format!(
+                    "this body's template stopped after {FUEL} steps: a loop that never ends, or far more work than a page needs"
+                ),
+                format!(
+                    "この本文のテンプレートは {FUEL} 手順で止まりました。終わらない繰り返しか、ページに必要な量を大きく超える処理です"
+                ),
             ),
-            ErrorKind::UndefinedError => format!(
-                "{detail}: only shortcodes can be used here, called as functions, e.g. {{{{ nendo(2024) }}}} ({})",
-                BUILT_IN.join(", ")
-            ),
-            ErrorKind::SyntaxError => format!(
-                "shortcode syntax: {detail}; write a shortcode as {{{{ name(arguments) }}}}, or text with braces as {{% raw %}}{{{{ … }}}}{{% endraw %}}"
+            ErrorKind::UndefinedError => {
+                let built_in = BUILT_IN.join(", ");
+                Message::new(
+                    format!(
+                        "{detail}: only shortcodes can be used here, called as functions, e.g. {{{{ nendo(2024) }}}} ({built_in})"
+                    ),
+                    format!(
+                        "{detail}：ここではショートコードだけを、関数として呼んで使えます（例：{{{{ nendo(2024) }}}}。{built_in}）"
+                    ),
+                )
+            }
+            ErrorKind::SyntaxError => Message::new(
+                format!(
+                    "shortcode syntax: {detail}; write a shortcode as {{{{ name(arguments) }}}}, or text with braces as {{% raw %}}{{{{ … }}}}{{% endraw %}}"
+                ),
+                format!(
+                    "ショートコードの書き方の誤り（{detail}）。ショートコードは {{{{ 名前(引数) }}}} と書き、波かっこを文字として書くときは {{% raw %}}{{{{ … }}}}{{% endraw %}} で囲みます"
+                ),
             ),
             ErrorKind::MissingArgument
             | ErrorKind::TooManyArguments
             | ErrorKind::InvalidOperation
                 if !detail.is_empty() =>
             {
-                detail.to_string()
+                Message::new(detail, format!("ショートコードの引数の誤り（{detail}）"))
             }
-            kind => match detail {
-                "" => kind.to_string(),
-                _ => format!("{kind}: {detail}"),
-            },
+            kind => {
+                let en = match detail {
+                    "" => kind.to_string(),
+                    _ => format!("{kind}: {detail}"),
+                };
+                let ja = format!("ショートコードの誤り（{en}）");
+                Message::new(en, ja)
+            }
         }
     }
 }
@@ -601,7 +668,10 @@ fn slashed(path: &Path) -> String {
 /// The image a figure names, relative to its edition's folder: read, and placed at the same
 /// path under the output. Nothing outside `content/` can be named.
 fn image(root: &Path, folder: &Path, src: &str) -> Result<OutputFile, Error> {
-    let fail = |why: &str| invalid(format!("figure(src=\"{src}\"): {why}"));
+    let fail = |why: Message| {
+        let lead = format!("figure(src=\"{src}\"): ");
+        invalid(Message::new(lead.clone(), lead).and(why))
+    };
     let relative = Path::new(src);
     let plain = !src.is_empty()
         && !src.contains(['\\', ':'])
@@ -609,30 +679,41 @@ fn image(root: &Path, folder: &Path, src: &str) -> Result<OutputFile, Error> {
             .components()
             .all(|c| matches!(c, Component::Normal(_)));
     if !plain {
-        return Err(fail(
+        return Err(fail(Message::new(
             "expected a path inside the edition's folder, such as zu/keikaku.png (no leading /, no .., no URL)",
-        ));
+            "版のフォルダの中のパスで書きます（例：zu/keikaku.png。先頭の /、..、URL は使えません）",
+        )));
     }
     let extension = relative
         .extension()
         .map(|x| x.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     if !IMAGE_TYPES.contains(&extension.as_str()) {
-        return Err(fail(&format!(
-            "expected an image file ({})",
-            IMAGE_TYPES.map(|t| format!(".{t}")).join(", ")
+        let types = IMAGE_TYPES.map(|t| format!(".{t}")).join(", ");
+        return Err(fail(Message::new(
+            format!("expected an image file ({types})"),
+            format!("画像のファイルを指定します（{types}）"),
         )));
     }
     let shown = Path::new(CONTENT_DIR).join(folder).join(relative);
     if !root.join(&shown).exists() {
-        return Err(fail(&format!("no file {}", slashed(&shown))));
+        let shown = slashed(&shown);
+        return Err(fail(Message::new(
+            format!("no file {shown}"),
+            format!("ファイル {shown} がありません"),
+        )));
     }
-    source::check_regular_file(root, &shown, Path::new(CONTENT_DIR))
-        .map_err(|why| fail(&format!("{} {why}", slashed(&shown))))?;
-    let contents = source::read_limited(&root.join(&shown), source::FILE_LIMIT)
-        .map_err(|why| fail(&format!("cannot read {}: {why}", slashed(&shown))))?;
+    let named = |why: Message| {
+        let file = format!("{} ", slashed(&shown));
+        fail(Message::new(file.clone(), file).and(why))
+    };
+    source::check_regular_file(root, &shown, Path::new(CONTENT_DIR)).map_err(named)?;
+    let contents = source::read_limited(&root.join(&shown), source::FILE_LIMIT).map_err(named)?;
     if extension == "svg" {
-        svg::check(&contents).map_err(|why| fail(&format!("{}:{why}", slashed(&shown))))?;
+        svg::check(&contents).map_err(|why| {
+            let file = format!("{}:", slashed(&shown));
+            fail(Message::new(file.clone(), file).and(why))
+        })?;
     }
     Ok(OutputFile {
         path: folder.join(relative),
@@ -667,9 +748,15 @@ fn theme_shortcodes(site: &Site, diags: &mut Vec<Diagnostic>) -> Vec<(String, St
         if !identifier || BUILT_IN.contains(&name.as_str()) {
             diags.push(Diagnostic::file(
                 &rel,
-                format!(
-                    "a shortcode's file name must be a new name of lower-case letters, digits and _ (not one of {})",
-                    BUILT_IN.join(", ")
+                Message::new(
+                    format!(
+                        "a shortcode's file name must be a new name of lower-case letters, digits and _ (not one of {})",
+                        BUILT_IN.join(", ")
+                    ),
+                    format!(
+                        "ショートコードのファイル名は、半角の小文字・数字・_ による新しい名前にします（{} 以外）",
+                        BUILT_IN.join(", ")
+                    ),
                 ),
             ));
             continue;
@@ -702,10 +789,14 @@ fn render_theme_shortcode(name: &str, source: &str, kwargs: Kwargs) -> Result<St
         args.insert(key.to_string(), kwargs.peek::<Value>(key)?);
     }
     env.render_str(source, Value::from(args)).map_err(|e| {
-        invalid(format!(
-            "shortcode `{name}` failed in the theme's shortcodes/{name}.html, line {}: {}",
-            e.line().unwrap_or(0),
-            e.detail().unwrap_or_default()
+        let (line, detail) = (e.line().unwrap_or(0), e.detail().unwrap_or_default());
+        invalid(Message::new(
+            format!(
+                "shortcode `{name}` failed in the theme's shortcodes/{name}.html, line {line}: {detail}"
+            ),
+            format!(
+                "ショートコード `{name}` がテーマの shortcodes/{name}.html の {line} 行目で失敗しました（{detail}）"
+            ),
         ))
     })
 }

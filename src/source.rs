@@ -4,18 +4,24 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::CONTENT_DIR;
 
 /// Whether `root/rel` may be read: its real path (every symbolic link followed) lies inside
 /// `root/within`, and it is a regular file. Nothing is opened, so a FIFO cannot block and a
 /// link to a file elsewhere is never read; `Err` says what is wrong.
-pub fn check_regular_file(root: &Path, rel: &Path, within: &Path) -> Result<(), String> {
+pub fn check_regular_file(root: &Path, rel: &Path, within: &Path) -> Result<(), Message> {
     let path = root.join(rel);
-    let link = fs::symlink_metadata(&path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let folder = match within.as_os_str().is_empty() {
-        true => "the site folder".to_string(),
-        false => format!("{}/", within.display()),
+    let link = fs::symlink_metadata(&path).map_err(|e| unreadable(&e))?;
+    let (folder, folder_ja) = match within.as_os_str().is_empty() {
+        true => (
+            "the site folder".to_string(),
+            "サイトのフォルダ".to_string(),
+        ),
+        false => (
+            format!("{}/", within.display()),
+            format!("{}/", within.display()),
+        ),
     };
     // Reached through no symbolic link below `within`, a file is inside it: a few lstat calls
     // instead of resolving both paths (thousands of editions are checked per build).
@@ -23,23 +29,39 @@ pub fn check_regular_file(root: &Path, rel: &Path, within: &Path) -> Result<(), 
         || match (path.canonicalize(), root.join(within).canonicalize()) {
             (Ok(real), Ok(folder)) => real.starts_with(folder),
             _ if link.file_type().is_symlink() => {
-                return Err("is a symbolic link to nothing: remove it or put the file here".into());
+                return Err(Message::new(
+                    "is a symbolic link to nothing: remove it or put the file here",
+                    "このファイルは行き先のないシンボリックリンクです。削除するか、ここにファイルを置きます",
+                ));
             }
-            (Err(e), _) | (_, Err(e)) => return Err(format!("cannot read the file: {e}")),
+            (Err(e), _) | (_, Err(e)) => return Err(unreadable(&e)),
         };
     if !inside {
-        return Err(format!(
-            "leads outside {folder} (through a symbolic link): kohyo reads only files inside it; copy the file here instead"
+        return Err(Message::new(
+            format!(
+                "leads outside {folder} (through a symbolic link): kohyo reads only files inside it; copy the file here instead"
+            ),
+            format!(
+                "このファイルは（シンボリックリンクで）{folder_ja} の外を指しています。kohyo はその中のファイルだけを読みます。ファイルをここにコピーします"
+            ),
         ));
     }
-    let kind = fs::metadata(&path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let kind = fs::metadata(&path).map_err(|e| unreadable(&e))?;
     match kind.is_file() {
         true => Ok(()),
-        false => Err(
-            "is not a regular file (a folder, FIFO, device or socket): kohyo reads only regular files"
-                .into(),
-        ),
+        false => Err(Message::new(
+            "is not a regular file (a folder, FIFO, device or socket): kohyo reads only regular files",
+            "このファイルは通常のファイルではありません（フォルダ、FIFO、デバイス、ソケット）。kohyo は通常のファイルだけを読みます",
+        )),
     }
+}
+
+/// A file that cannot be read, with the system's reason.
+fn unreadable(e: &std::io::Error) -> Message {
+    Message::new(
+        format!("cannot read the file: {e}"),
+        format!("ファイルを読めません（{e}）"),
+    )
 }
 
 /// Whether `root/rel` is reached from `root/within` through plain folders and names only,
@@ -73,9 +95,15 @@ pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
     {
         return Err(Diagnostic::file(
             rel,
-            format!(
-                "{} not found: run `kohyo init DIR` to create a site, or pass `--root` to point at one",
-                rel.display()
+            Message::new(
+                format!(
+                    "{} not found: run `kohyo init DIR` to create a site, or pass `--root` to point at one",
+                    rel.display()
+                ),
+                format!(
+                    "{} が見つかりません。`kohyo init フォルダ` でサイトを作るか、`--root` でサイトのフォルダを指定します",
+                    rel.display()
+                ),
             ),
         ));
     }
@@ -99,26 +127,28 @@ pub fn read_bytes(root: &Path, rel: &Path) -> Result<Vec<u8>, Diagnostic> {
 
 /// Read a file already checked by [`check_regular_file`], refusing one larger than `limit`
 /// bytes: by its length before reading, and by what is read, in case it grows meanwhile.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Message> {
     use std::io::Read;
     let too_large = |size: u64| {
-        format!(
-            "the file is too large ({size} bytes; kohyo reads at most {limit} bytes, {} MiB, from a file of this kind): split it or make it smaller",
-            limit / (1024 * 1024)
+        let mib = limit / (1024 * 1024);
+        Message::new(
+            format!(
+                "the file is too large ({size} bytes; kohyo reads at most {limit} bytes, {mib} MiB, from a file of this kind): split it or make it smaller"
+            ),
+            format!(
+                "ファイルが大きすぎます（{size} バイト。この種類のファイルは {limit} バイト、{mib} MiB まで読みます）。分けるか小さくします"
+            ),
         )
     };
-    let file = fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let size = file
-        .metadata()
-        .map_err(|e| format!("cannot read the file: {e}"))?
-        .len();
+    let file = fs::File::open(path).map_err(|e| unreadable(&e))?;
+    let size = file.metadata().map_err(|e| unreadable(&e))?.len();
     if size > limit {
         return Err(too_large(size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
+        .map_err(|e| unreadable(&e))?;
     match bytes.len() as u64 > limit {
         true => Err(too_large(bytes.len() as u64)),
         false => Ok(bytes),
@@ -141,8 +171,12 @@ pub fn decode(rel: &Path, bytes: &[u8]) -> Result<String, Diagnostic> {
             rel,
             &sjis,
             valid..valid + 1,
-            "this file is saved as Shift_JIS, not UTF-8: save it as UTF-8 (in the editor's \
-             save dialog, choose the encoding UTF-8)",
+            Message::new(
+                "this file is saved as Shift_JIS, not UTF-8: save it as UTF-8 (in the editor's \
+                 save dialog, choose the encoding UTF-8)",
+                "このファイルは UTF-8 ではなく Shift_JIS で保存されています。UTF-8 で保存し直します\
+                 （エディタの保存の画面で、文字コードに UTF-8 を選びます）",
+            ),
         ));
     }
     let byte = bytes.get(valid).copied().unwrap_or_default();
@@ -151,8 +185,13 @@ pub fn decode(rel: &Path, bytes: &[u8]) -> Result<String, Diagnostic> {
         rel,
         &shown,
         valid..valid + 1,
-        format!(
-            "invalid UTF-8 byte 0x{byte:02X} (shown as \u{FFFD}): this file is not valid UTF-8; remove the byte or save the file as UTF-8"
+        Message::new(
+            format!(
+                "invalid UTF-8 byte 0x{byte:02X} (shown as \u{FFFD}): this file is not valid UTF-8; remove the byte or save the file as UTF-8"
+            ),
+            format!(
+                "UTF-8 として正しくないバイト 0x{byte:02X} があります（\u{FFFD} と表示）。そのバイトを取り除くか、ファイルを UTF-8 で保存し直します"
+            ),
         ),
     ))
 }
@@ -183,7 +222,7 @@ mod tests {
         let file = fs::File::create(&path).unwrap();
         // Sparse: the length says 17 MiB, no data is written.
         file.set_len(TEXT_LIMIT + 1024 * 1024).unwrap();
-        let why = read_limited(&path, TEXT_LIMIT).unwrap_err();
+        let why = read_limited(&path, TEXT_LIMIT).unwrap_err().en;
         assert!(
             why.starts_with("the file is too large (17825792 bytes"),
             "{why}"

@@ -14,7 +14,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::source;
 
 /// Elements that run script, embed other documents or load other resources.
@@ -42,16 +42,27 @@ const REFERENCES: [&str; 6] = ["href", "src", "data", "action", "formaction", "s
 const INLINE_IMAGES: [&str; 4] = ["png", "jpeg", "gif", "webp"];
 
 /// Check an SVG file's bytes; `Err` is `line:col: what is wrong` in the SVG.
-pub fn check(bytes: &[u8]) -> Result<(), String> {
-    let text = source::decode(Path::new(""), bytes)
-        .map_err(|d| format!("{}:{}: {}", d.line, d.column, d.message))?;
+pub fn check(bytes: &[u8]) -> Result<(), Message> {
+    let text = source::decode(Path::new(""), bytes).map_err(|d| {
+        Message::new(
+            format!("{}:{}: {}", d.line, d.column, d.message),
+            format!("{}:{}: {}", d.line, d.column, d.japanese),
+        )
+    })?;
     let mut reader = Reader::from_str(&text);
     let mut in_style = 0usize;
     loop {
         let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| {
             let error_at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
-            located(&text, error_at, &format!("not well-formed XML: {e}"))
+            located(
+                &text,
+                error_at,
+                Message::new(
+                    format!("not well-formed XML: {e}"),
+                    format!("XML として正しくありません（{e}）"),
+                ),
+            )
         })?;
         let problem = match &event {
             Event::Start(e) | Event::Empty(e) => {
@@ -66,26 +77,35 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
             }
             Event::Text(t) if in_style > 0 => css(t).err(),
             Event::CData(t) if in_style > 0 => css(t).err(),
-            Event::DocType(d) if d.contains('[') => Some(
-                "a DOCTYPE with declarations (<!ENTITY …>) is not allowed: remove it".to_string(),
-            ),
-            Event::PI(p) if p.target() == "xml-stylesheet" => Some(
-                "<?xml-stylesheet?> loads a style sheet from elsewhere: put the styles in the SVG"
-                    .to_string(),
-            ),
+            Event::DocType(d) if d.contains('[') => Some(Message::new(
+                "a DOCTYPE with declarations (<!ENTITY …>) is not allowed: remove it",
+                "宣言（<!ENTITY …>）のある DOCTYPE は使えません。取り除きます",
+            )),
+            Event::PI(p) if p.target() == "xml-stylesheet" => Some(Message::new(
+                "<?xml-stylesheet?> loads a style sheet from elsewhere: put the styles in the SVG",
+                "<?xml-stylesheet?> はほかの場所からスタイルシートを読み込みます。スタイルは SVG の中に書きます",
+            )),
             Event::Eof => return Ok(()),
             _ => None,
         };
         if let Some(problem) = problem {
-            return Err(located(&text, at, &problem));
+            return Err(located(&text, at, problem));
         }
     }
 }
 
 /// `line:col: message` for a byte offset of `text`.
-fn located(text: &str, offset: usize, message: &str) -> String {
+fn located(text: &str, offset: usize, message: Message) -> Message {
     let d = Diagnostic::at(Path::new(""), text, offset..offset, message);
-    format!("{}:{}: {}", d.line, d.column, d.message)
+    Message::new(
+        format!("{}:{}: {}", d.line, d.column, d.message),
+        format!("{}:{}: {}", d.line, d.column, d.japanese),
+    )
+}
+
+/// `lead` before both texts of `message`.
+fn after(lead: String, message: Message) -> Message {
+    Message::new(lead.clone(), lead).and(message)
 }
 
 /// A name without its namespace prefix, in lower case.
@@ -94,41 +114,69 @@ fn local(name: &str) -> String {
 }
 
 /// Check one element and its attributes.
-fn element(e: &BytesStart) -> Result<(), String> {
+fn element(e: &BytesStart) -> Result<(), Message> {
     let shown = e.name().as_ref().to_string();
     let name = local(e.local_name().as_ref());
     if ELEMENTS.contains(&name.as_str()) {
-        return Err(format!(
-            "<{shown}> is not allowed in an SVG figure: it runs script or embeds another document when the image is opened; remove it"
+        return Err(Message::new(
+            format!(
+                "<{shown}> is not allowed in an SVG figure: it runs script or embeds another document when the image is opened; remove it"
+            ),
+            format!(
+                "<{shown}> は SVG の図に使えません。画像を開いたときにスクリプトを実行するか、別の文書を埋め込みます。取り除きます"
+            ),
         ));
     }
     for attribute in e.attributes() {
-        let attribute = attribute.map_err(|e| format!("<{shown}>: not well-formed XML: {e}"))?;
+        let attribute = attribute.map_err(|e| {
+            Message::new(
+                format!("<{shown}>: not well-formed XML: {e}"),
+                format!("<{shown}>：XML として正しくありません（{e}）"),
+            )
+        })?;
         let key = attribute.key.as_ref().to_string();
         let key_local = local(attribute.key.local_name().as_ref());
         let value = attribute
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| format!("<{shown} {key}>: {e}"))?;
+            .map_err(|e| {
+                Message::new(
+                    format!("<{shown} {key}>: {e}"),
+                    format!("<{shown} {key}>：{e}"),
+                )
+            })?;
         if key_local.starts_with("on") {
-            return Err(format!(
-                "<{shown}> has the event attribute `{key}`, which runs script: remove it"
+            return Err(Message::new(
+                format!("<{shown}> has the event attribute `{key}`, which runs script: remove it"),
+                format!(
+                    "<{shown}> にはスクリプトを実行するイベント属性 `{key}` があります。取り除きます"
+                ),
             ));
         }
         if REFERENCES.contains(&key_local.as_str()) && !internal(&value) {
-            return Err(format!(
-                "<{shown} {key}=\"{value}\"> points outside the SVG: only #fragment references and data:image/png, jpeg, gif or webp pictures are allowed; put the picture into the SVG"
+            return Err(Message::new(
+                format!(
+                    "<{shown} {key}=\"{value}\"> points outside the SVG: only #fragment references and data:image/png, jpeg, gif or webp pictures are allowed; put the picture into the SVG"
+                ),
+                format!(
+                    "<{shown} {key}=\"{value}\"> は SVG の外を指しています。使えるのは #fragment の参照と data:image/png、jpeg、gif、webp の画像だけです。画像は SVG の中に入れます"
+                ),
             ));
         }
         let animated = local(value.trim());
         if key_local == "attributename"
             && (animated.starts_with("on") || REFERENCES.iter().any(|r| animated.ends_with(r)))
         {
-            return Err(format!(
-                "<{shown} {key}=\"{value}\"> animates a link or an event handler: remove it"
+            return Err(Message::new(
+                format!(
+                    "<{shown} {key}=\"{value}\"> animates a link or an event handler: remove it"
+                ),
+                format!(
+                    "<{shown} {key}=\"{value}\"> はリンクかイベント属性を書き換えます。取り除きます"
+                ),
             ));
         }
         if key_local == "style" || value.contains("url(") {
-            css(&value).map_err(|why| format!("<{shown} {key}>: {why}"))?;
+            css(&value).map_err(|why| after(format!("<{shown} {key}>: "), why))?;
         }
     }
     Ok(())
@@ -148,15 +196,21 @@ fn internal(reference: &str) -> bool {
 }
 
 /// Check CSS (a `style` attribute or element, or a presentation attribute using `url(…)`).
-fn css(css: &str) -> Result<(), String> {
+fn css(css: &str) -> Result<(), Message> {
     let lower = css.to_ascii_lowercase();
     if lower.contains('\\') {
-        return Err("CSS escapes (\\) are not allowed in an SVG figure's styles".to_string());
+        return Err(Message::new(
+            "CSS escapes (\\) are not allowed in an SVG figure's styles",
+            "SVG の図のスタイルに CSS のエスケープ（\\）は使えません",
+        ));
     }
     for banned in ["@import", "image-set("] {
         if lower.contains(banned) {
-            return Err(format!(
-                "`{banned}` loads from outside the SVG: put what it loads into the SVG"
+            return Err(Message::new(
+                format!("`{banned}` loads from outside the SVG: put what it loads into the SVG"),
+                format!(
+                    "`{banned}` は SVG の外から読み込みます。読み込むものは SVG の中に入れます"
+                ),
             ));
         }
     }
@@ -166,8 +220,13 @@ fn css(css: &str) -> Result<(), String> {
             .trim()
             .trim_matches(['"', '\'']);
         if !internal(target) {
-            return Err(format!(
-                "url({target}) points outside the SVG: only url(#id) and data:image/png, jpeg, gif or webp pictures are allowed"
+            return Err(Message::new(
+                format!(
+                    "url({target}) points outside the SVG: only url(#id) and data:image/png, jpeg, gif or webp pictures are allowed"
+                ),
+                format!(
+                    "url({target}) は SVG の外を指しています。使えるのは url(#id) と data:image/png、jpeg、gif、webp の画像だけです"
+                ),
             ));
         }
     }
@@ -250,7 +309,7 @@ mod tests {
             ("<svg><rect></svg>", "not well-formed XML"),
         ];
         for (svg, expected) in cases {
-            let err = check(svg.as_bytes()).expect_err(svg);
+            let err = check(svg.as_bytes()).expect_err(svg).en;
             assert!(err.contains(expected), "{svg}: {err}");
         }
     }

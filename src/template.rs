@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera, Value};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 
 /// How many numbers `range` may make in all while one page renders.
 pub const RANGE_LIMIT: usize = 100_000;
@@ -64,6 +64,7 @@ impl Templates<'_> {
         tera.render(template, context).map_err(|e| {
             let mut d = self.diagnose(&e, Some(template));
             d.message = format!("cannot render {path}: {}", d.message);
+            d.japanese = format!("{path} を作れません（{}）", d.japanese);
             TemplateError::Theme(d)
         })
     }
@@ -86,9 +87,9 @@ impl Templates<'_> {
         if let Some(((line, column), message)) = pest_position(&rest) {
             let source = source.unwrap_or_default();
             let offset = offset_of(source, line, column);
-            return Diagnostic::at(&path, source, offset..offset + 1, message);
+            return Diagnostic::at(&path, source, offset..offset + 1, theme_error(message));
         }
-        let message = rest.trim().replace('\n', " ");
+        let message = theme_error(rest.trim().replace('\n', " "));
         // A template that another one names (a parent, an include, a macro file) is where the
         // error is when the message says so.
         let inner = self
@@ -248,6 +249,14 @@ fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
 /// `themes/<name>/templates`, the folder templates are named from.
 pub fn folder(theme: &str) -> PathBuf {
     Path::new("themes").join(theme).join("templates")
+}
+
+/// tera's own message, with a Japanese lead (the message names template syntax, which reads
+/// the same in both languages).
+fn theme_error(message: impl Into<String>) -> Message {
+    let message = message.into();
+    let ja = format!("テーマのテンプレートの誤り（{message}）");
+    Message::new(message, ja)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use tera::Tera;
 use walkdir::WalkDir;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::OutputFile;
 use crate::present::escape_html;
 use crate::source;
@@ -77,9 +77,15 @@ impl Theme {
             }
             return Err(Diagnostic::file(
                 &rel_dir,
-                format!(
-                    "theme `{name}` not found: expected a folder {}",
-                    rel_dir.display()
+                Message::new(
+                    format!(
+                        "theme `{name}` not found: expected a folder {}",
+                        rel_dir.display()
+                    ),
+                    format!(
+                        "テーマ `{name}` が見つかりません。{} フォルダが必要です",
+                        rel_dir.display()
+                    ),
                 ),
             ));
         }
@@ -95,7 +101,13 @@ impl Theme {
                 let path = e.path().unwrap_or(&dir);
                 let rel = path.strip_prefix(root).unwrap_or(&static_rel);
                 let why = e.io_error().map_or(e.to_string(), |io| io.to_string());
-                Diagnostic::file(rel, format!("cannot read the theme's files: {why}"))
+                Diagnostic::file(
+                    rel,
+                    Message::new(
+                        format!("cannot read the theme's files: {why}"),
+                        format!("テーマのファイルを読めません（{why}）"),
+                    ),
+                )
             })?;
             if entry.file_type().is_dir() {
                 continue;

@@ -4,10 +4,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 
 /// The fields of a line, as messages name them.
-const FIELDS: [&str; 3] = ["surface", "part_of_speech", "reading"];
+const FIELDS: [(&str, &str); 3] = [
+    ("surface", "表記"),
+    ("part_of_speech", "品詞"),
+    ("reading", "読み"),
+];
 
 /// Check the dictionary's text: one `surface,part_of_speech,reading` line per word, `#`
 /// comments and blank lines allowed. Returns the words as lindera's CSV (comments and blank
@@ -25,7 +29,7 @@ pub fn check(rel: &Path, text: &str) -> (String, Vec<Diagnostic>) {
             continue;
         }
         let at = |from: usize, len: usize| start + from..start + from + len;
-        let problem = |span, message: String| Diagnostic::at(rel, text, span, message);
+        let problem = |span, message: Message| Diagnostic::at(rel, text, span, message);
         let fields: Vec<(usize, &str)> = line
             .trim_end()
             .split(',')
@@ -38,24 +42,40 @@ pub fn check(rel: &Path, text: &str) -> (String, Vec<Diagnostic>) {
         if fields.len() != FIELDS.len() {
             diags.push(problem(
                 at(line.len() - line.trim_start().len(), entry.len()),
-                format!(
-                    "expected three comma-separated fields `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ; found {} field{}",
-                    fields.len(),
-                    if fields.len() == 1 { "" } else { "s" }
+                Message::new(
+                    format!(
+                        "expected three comma-separated fields `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ; found {} field{}",
+                        fields.len(),
+                        if fields.len() == 1 { "" } else { "s" }
+                    ),
+                    format!(
+                        "`表記,品詞,読み` の3つの欄をカンマで区切って書きます（例：協働体,名詞,キョウドウタイ）。欄が {} つあります",
+                        fields.len()
+                    ),
                 ),
             ));
             continue;
         }
         let mut fine = true;
-        for ((from, field), name) in fields.iter().zip(FIELDS) {
+        for ((from, field), (name, name_ja)) in fields.iter().zip(FIELDS) {
             let message = if field.is_empty() {
-                format!(
-                    "the {name} field is empty: expected `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ"
+                Message::new(
+                    format!(
+                        "the {name} field is empty: expected `surface,part_of_speech,reading`, e.g. 協働体,名詞,キョウドウタイ"
+                    ),
+                    format!(
+                        "{name_ja}の欄が空です。`表記,品詞,読み` の形で書きます（例：協働体,名詞,キョウドウタイ）"
+                    ),
                 )
             } else if let Some(quote) = field.find('"') {
                 diags.push(problem(
                     at(from + quote, 1),
-                    format!("`\"` is not allowed in the {name} field: the dictionary has no quoting; remove it"),
+                    Message::new(
+                        format!(
+                            "`\"` is not allowed in the {name} field: the dictionary has no quoting; remove it"
+                        ),
+                        format!("{name_ja}の欄に `\"` は書けません（辞書は引用符を使いません）。取り除きます"),
+                    ),
                 ));
                 fine = false;
                 continue;
@@ -69,7 +89,12 @@ pub fn check(rel: &Path, text: &str) -> (String, Vec<Diagnostic>) {
         if fine && let Some(first) = surfaces.insert(surface, number + 1) {
             diags.push(problem(
                 at(from, surface.len()),
-                format!("`{surface}` is already listed on line {first}: list each word once"),
+                Message::new(
+                    format!("`{surface}` is already listed on line {first}: list each word once"),
+                    format!(
+                        "`{surface}` は {first} 行目に書かれています。同じ言葉は一度だけ書きます"
+                    ),
+                ),
             ));
             fine = false;
         }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::text::normalize;
 
 /// Check a variant file: one group per line, two or more spellings separated by commas, `#`
@@ -24,7 +24,7 @@ pub fn check(rel: &Path, text: &str) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
         if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
-        let problem = |from: usize, len: usize, message: String| -> Diagnostic {
+        let problem = |from: usize, len: usize, message: Message| -> Diagnostic {
             Diagnostic::at(rel, text, start + from..start + from + len, message)
         };
         let mut from = 0;
@@ -39,8 +39,10 @@ pub fn check(rel: &Path, text: &str) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
             diags.push(problem(
                 indent,
                 entry.len(),
-                "expected two or more spellings of one word separated by commas, e.g. 一関,一ノ関"
-                    .to_string(),
+                Message::new(
+                    "expected two or more spellings of one word separated by commas, e.g. 一関,一ノ関",
+                    "一つの言葉の二つ以上の書き方をカンマで区切って書きます（例：一関,一ノ関）",
+                ),
             ));
             continue;
         }
@@ -49,27 +51,46 @@ pub fn check(rel: &Path, text: &str) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
         for (at, spelling) in &spellings {
             let folded = normalize(spelling);
             let message = if spelling.is_empty() {
-                Some("an empty spelling: remove the extra comma".to_string())
+                Some(Message::new(
+                    "an empty spelling: remove the extra comma",
+                    "空の書き方があります。余分なカンマを取り除きます",
+                ))
             } else if let Some(quote) = spelling.find('"') {
                 diags.push(problem(
                     at + quote,
                     1,
-                    "`\"` is not allowed: the variant file has no quoting; remove it".to_string(),
+                    Message::new(
+                        "`\"` is not allowed: the variant file has no quoting; remove it",
+                        "`\"` は書けません（このファイルは引用符を使いません）。取り除きます",
+                    ),
                 ));
                 fine = false;
                 continue;
             } else if folded.is_empty() {
-                Some(format!(
-                    "`{spelling}` is only white space or invisible characters: write the word"
+                Some(Message::new(
+                    format!(
+                        "`{spelling}` is only white space or invisible characters: write the word"
+                    ),
+                    format!("`{spelling}` は空白か見えない文字だけです。言葉を書きます"),
                 ))
             } else if line_seen.contains(&folded) {
-                Some(format!(
-                    "`{spelling}` is the same as an earlier spelling on this line once normalised (full-width letters, case, long marks): list it once"
+                Some(Message::new(
+                    format!(
+                        "`{spelling}` is the same as an earlier spelling on this line once normalised (full-width letters, case, long marks): list it once"
+                    ),
+                    format!(
+                        "`{spelling}` は、正規化すると（全角・半角、大文字・小文字、長音）この行の前の書き方と同じです。一度だけ書きます"
+                    ),
                 ))
             } else {
                 seen.get(&folded).map(|first| {
-                    format!(
-                        "`{spelling}` is already in the group on line {first}: list each spelling in one group"
+                    Message::new(
+                        format!(
+                            "`{spelling}` is already in the group on line {first}: list each spelling in one group"
+                        ),
+                        format!(
+                            "`{spelling}` は {first} 行目のグループにあります。一つの書き方は一つのグループにだけ書きます"
+                        ),
                     )
                 })
             };

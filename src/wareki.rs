@@ -1,6 +1,8 @@
 //! 和暦 (Japanese era) conversion: labels for fiscal years and dates, and parsing of era labels
 //! written by staff, including labels such as 平成32年度 that plans wrote before an era ended.
 
+use crate::diagnostic::Message;
+
 /// A Japanese era with the first day it was in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Era {
@@ -108,7 +110,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// Parse a fiscal year written by staff: `2025`, `2025年度`, `令和7年度`, `令和元年度`, `R7`,
 /// `平成32年度` (= 2020) or `H31` (= 2019). Full-width digits are accepted.
-pub fn parse_fiscal_year(text: &str) -> Result<i32, String> {
+pub fn parse_fiscal_year(text: &str) -> Result<i32, Message> {
     let text: String = text
         .trim()
         .chars()
@@ -119,7 +121,12 @@ pub fn parse_fiscal_year(text: &str) -> Result<i32, String> {
         .collect();
     let body = text.strip_suffix("年度").unwrap_or(&text);
     if let Ok(year) = body.parse::<i64>() {
-        return check_western(year).map_err(|e| format!("{e} (in `{text}`)"));
+        return check_western(year).map_err(|e| {
+            e.and(Message::new(
+                format!(" (in `{text}`)"),
+                format!("（`{text}`）"),
+            ))
+        });
     }
     for era in ERAS {
         let rest = body
@@ -141,18 +148,24 @@ pub fn parse_fiscal_year(text: &str) -> Result<i32, String> {
 }
 
 /// Check a 西暦 year is in the range kohyo publishes.
-pub fn check_western(year: i64) -> Result<i32, String> {
+pub fn check_western(year: i64) -> Result<i32, Message> {
     match i32::try_from(year) {
         Ok(year) if (1900..=2200).contains(&year) => Ok(year),
-        _ => Err(format!(
-            "fiscal year {year} is out of range: expected a 西暦 year from 1900 to 2200"
+        _ => Err(Message::new(
+            format!("fiscal year {year} is out of range: expected a 西暦 year from 1900 to 2200"),
+            format!("年度 {year} は範囲外です。西暦1900年から2200年までの年で書きます"),
         )),
     }
 }
 
-fn bad_label(text: &str) -> String {
-    format!(
-        "`{text}` is not a fiscal year: expected a 西暦 year such as 2025 or an era label such as 令和7年度, 令和元年度 or 平成32年度"
+fn bad_label(text: &str) -> Message {
+    Message::new(
+        format!(
+            "`{text}` is not a fiscal year: expected a 西暦 year such as 2025 or an era label such as 令和7年度, 令和元年度 or 平成32年度"
+        ),
+        format!(
+            "`{text}` は年度として読めません。2025 のような西暦の年、または 令和7年度、令和元年度、平成32年度 のような和暦で書きます"
+        ),
     )
 }
 

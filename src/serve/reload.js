@@ -38,8 +38,12 @@
         item.append(pre);
       }
       const msg = document.createElement("p");
-      msg.textContent = `内容 / problem: ${e.message}`;
+      msg.textContent = `内容：${e.japanese}`;
       item.append(msg);
+      const english = document.createElement("p");
+      english.lang = "en";
+      english.textContent = `problem: ${e.message}`;
+      item.append(english);
       box.append(item);
     }
     document.body.append(box);

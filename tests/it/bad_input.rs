@@ -626,3 +626,79 @@ fn the_usual_mistakes_are_told_how_to_fix() {
         assert!(err.contains(hint), "{hint} in:\n{err}");
     }
 }
+
+/// Whether `text` holds Japanese (kana or kanji), beyond file names and quoted values.
+fn has_japanese(text: &str) -> bool {
+    text.chars()
+        .any(|c| ('\u{3041}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn every_problem_is_said_in_japanese_with_the_english_beside_it() {
+    let site = copy_site(&sample_root());
+    let root = site.path();
+    // two mistakes in 一関市's plan, one in 上田市's municipality file
+    let edition = root.join("content/ichinoseki/kyodo-suishin/dai3ji.toml");
+    let text = fs::read_to_string(&edition).unwrap();
+    let broken = text.replacen("stage = \"plan\"", "stage = \"plann\"", 1);
+    fs::write(
+        &edition,
+        broken + "\n[[indicators]]\nname = \"件数\"\nbaseline = { value = 4,000 }\n",
+    )
+    .unwrap();
+    // a month that is no month in 川西市's version (a file that parses, so it is checked)
+    let version = root.join("content/kawanishi/sankaku-kyodo/nov13.toml");
+    let text = fs::read_to_string(&version).unwrap();
+    fs::write(&version, format!("published = \"2024/03\"\n{text}")).unwrap();
+    let municipality = root.join("content/ueda/_municipality.toml");
+    let text = fs::read_to_string(&municipality).unwrap();
+    fs::write(&municipality, text.replace("202037", "202036")).unwrap();
+    append(root, "content/_dictionary.csv", "上田,名詞\n");
+    append(root, "content/_variants.csv", "一関\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kohyo"))
+        .args(["check", "--root", root.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .env("KOHYO_LANG", "ja")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    let lines: Vec<&str> = said.lines().collect();
+    let errors: Vec<(&str, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("エラー: "))
+        .map(|(i, l)| (*l, lines.get(i + 1).copied().unwrap_or("")))
+        .collect();
+    // the plan's two mistakes, the month, the code, the dictionary line and the variant line
+    assert_eq!(errors.len(), 6, "{said}");
+    for (japanese, english) in &errors {
+        let message = japanese.splitn(3, ": ").nth(2).unwrap_or("");
+        assert!(has_japanese(message), "{japanese}");
+        assert!(
+            english.starts_with("  (") && english.ends_with(')') && !has_japanese(&english[..10]),
+            "the English under {japanese}: {english}"
+        );
+    }
+    for expected in [
+        "数値には桁区切りのカンマを付けません。4000 と書きます",
+        "`plann` は使えない値です。使える値は `plan`, `interim`, `result` です",
+        "published `2024/03` は年月として読めません",
+        "チェックディジット（最後の1桁）が違います。正しくは 202037 です",
+        "`表記,品詞,読み` の3つの欄をカンマで区切って書きます",
+        "一つの言葉の二つ以上の書き方をカンマで区切って書きます",
+    ] {
+        assert!(said.contains(expected), "{expected}\n{said}");
+    }
+    assert!(
+        said.ends_with(
+            "6 件の誤りがあります。何も書き込んでいません (6 problems found; nothing was written)\n"
+        ),
+        "{said}"
+    );
+    // in English (the default outside a Japanese locale) the same problems, in English only
+    let english = kohyo(&["check", "--root", root.to_str().unwrap()]);
+    let english = stderr(&english);
+    assert_eq!(english.matches("error: ").count(), 6, "{english}");
+    assert!(!english.contains("エラー"));
+}

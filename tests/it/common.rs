@@ -14,11 +14,13 @@ pub fn sample_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run the kohyo binary with `args`, colour off.
+/// Run the kohyo binary with `args`, colour off, messages in English (whatever the machine's
+/// locale).
 pub fn kohyo(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kohyo"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env("KOHYO_LANG", "en")
         .output()
         .expect("the kohyo binary runs")
 }

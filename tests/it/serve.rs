@@ -240,6 +240,15 @@ fn preview_reloads_on_save_and_overlays_errors_without_restarting() {
             .unwrap()
             .contains("expected one of `plan`")
     );
+    // the overlay has the message in Japanese too
+    assert!(
+        errors[0]["japanese"]
+            .as_str()
+            .unwrap()
+            .contains("使える値は `plan`, `interim`, `result`"),
+        "{}",
+        errors[0]["japanese"]
+    );
     let listed: Value = serde_json::from_str(&preview.text("/__kohyo/errors")).unwrap();
     assert_eq!(listed, errors);
     assert!(
