@@ -222,6 +222,9 @@ fn main() -> ExitCode {
             progress.finish();
             match built {
                 Ok(s) => {
+                    for warning in &s.warnings {
+                        eprintln!("warning: {warning}");
+                    }
                     println!(
                         "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",
                         s.pages,

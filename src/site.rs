@@ -52,6 +52,8 @@ pub struct BuildSummary {
     pub segmenting: Duration,
     /// Where the site was written.
     pub output: PathBuf,
+    /// What the build could make but a reader may miss (the open data's links), for stderr.
+    pub warnings: Vec<String>,
 }
 
 /// Options of `kohyo build`.
@@ -288,6 +290,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         stages,
         segmenting: made.segmenting,
         output,
+        warnings: opendata::warnings(&site.config),
     })
 }
 

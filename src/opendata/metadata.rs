@@ -404,7 +404,11 @@ pub fn catalog(
                 false => format!("{} {}", m.name, s.title),
             };
             if shared_title {
-                title = format!("{title}（{}）", s.department.as_deref().unwrap_or(&s.slug));
+                let department = s
+                    .department
+                    .as_deref()
+                    .or(own.last().and_then(|e| e.department.as_deref()));
+                title = format!("{title}（{}）", department.unwrap_or(&s.slug));
             }
             let whens: Vec<&str> = own.iter().map(|e| e.when.as_str()).collect();
             let description = s.description.clone().unwrap_or_else(|| {

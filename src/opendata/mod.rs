@@ -354,6 +354,19 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
     })
 }
 
+/// What a data portal or a downloaded file would miss: with a base URL that is a bare path
+/// (`/`, `/kohyo/`), the links inside the data (`$schema`, page and download URLs, the
+/// catalogue's IRIs) are paths, which no longer say where a downloaded file came from.
+pub fn warnings(config: &crate::config::Config) -> Vec<String> {
+    match config.base_url.starts_with('/') {
+        true => vec![format!(
+            "base_url `{}` is a path, so the links inside the open data (data/, changes.json) are paths too and a downloaded file or a harvested catalogue cannot be traced back to the site: set base_url in kohyo.toml (or --base-url) to the site's full address, e.g. https://www.city.example.lg.jp/kohyo/",
+            config.base_url
+        )],
+        false => Vec::new(),
+    }
+}
+
 /// The catalogue's file name below `data/`.
 pub const CATALOG: &str = "catalog.jsonld";
 
