@@ -584,16 +584,11 @@ pub fn catalog(
     Ok(bytes)
 }
 
-/// A link from `kohyo.toml` made absolute against the base URL when it is a site path.
+/// A link from `kohyo.toml`: a path is taken below the base URL (`/accessibility/` is the
+/// site's own page), anything else as written.
 fn absolute(base: &str, url: &str) -> String {
     match url.strip_prefix('/') {
-        Some(path) if !url.starts_with("//") && !base.starts_with('/') => {
-            let origin_end = base
-                .find("://")
-                .and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j))
-                .unwrap_or(base.len());
-            format!("{}/{path}", &base[..origin_end])
-        }
+        Some(path) if !path.starts_with('/') => format!("{base}{path}"),
         _ => url.to_string(),
     }
 }

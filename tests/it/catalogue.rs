@@ -412,3 +412,57 @@ fn the_data_page_describes_the_dataset_for_search_engines() {
         assert!(d["encodingFormat"].as_str().unwrap().contains('/'));
     }
 }
+
+#[test]
+fn the_contact_point_comes_from_kohyo_toml_and_a_bad_address_is_placed() {
+    let site = crate::common::copy_site(&sample_root());
+    let toml = site.path().join("kohyo.toml");
+    let text = fs::read_to_string(&toml).unwrap().replace(
+        "[contact]\n",
+        "[contact]\nemail = \"opendata@city.example.lg.jp\"\n",
+    );
+    fs::write(&toml, &text).unwrap();
+    let out = kohyo(&[
+        "build",
+        "--root",
+        site.path().to_str().unwrap(),
+        "--base-url",
+        "https://example.org/kohyo/",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let catalog = read_json(&site.path().join("public/data/catalog.jsonld"));
+    let contact = &catalog["dcat:dataset"][0]["dcat:contactPoint"];
+    assert_eq!(contact["@type"], "vcard:Organization");
+    assert_eq!(contact["vcard:fn"], "kohyo 見本サイト運営者");
+    assert_eq!(
+        contact["vcard:hasEmail"],
+        "mailto:opendata@city.example.lg.jp"
+    );
+    assert_eq!(
+        contact["vcard:hasURL"], "https://example.org/kohyo/accessibility/",
+        "a path is below the base URL"
+    );
+    assert_eq!(
+        catalog["dct:publisher"]["foaf:name"],
+        "kohyo 見本サイト運営者"
+    );
+
+    let message = crate::common::broken_build(|root| {
+        let toml = root.join("kohyo.toml");
+        let text = fs::read_to_string(&toml)
+            .unwrap()
+            .replace("[contact]\n", "[contact]\nemail = \"広報課 まで\"\n");
+        fs::write(&toml, text).unwrap();
+    });
+    let line = fs::read_to_string(sample_root().join("kohyo.toml"))
+        .unwrap()
+        .lines()
+        .position(|l| l == "[contact]")
+        .unwrap()
+        + 2;
+    assert!(
+        message.contains(&format!("kohyo.toml:{line}:")),
+        "{message}"
+    );
+    assert!(message.contains("is not an e-mail address"), "{message}");
+}

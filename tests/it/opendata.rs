@@ -62,11 +62,13 @@ fn every_json_file_follows_the_shipped_schema() {
     let copy = tempfile::tempdir().unwrap();
     let data = copy.path().join("data");
     fs::create_dir_all(data.join("schema")).unwrap();
-    fs::copy(
-        built_sample().join("data/schema/kohyo-data.schema.json"),
-        data.join("schema/kohyo-data.schema.json"),
-    )
-    .unwrap();
+    for schema in ["kohyo-data.schema.json", "kohyo-compare.schema.json"] {
+        fs::copy(
+            built_sample().join("data/schema").join(schema),
+            data.join("schema").join(schema),
+        )
+        .unwrap();
+    }
     let mut doc = all_json();
     doc["editions"][0]["fiscal_year"] = Value::String("2022".into());
     fs::write(data.join("kohyo.json"), doc.to_string()).unwrap();
@@ -80,11 +82,6 @@ fn every_json_file_follows_the_shipped_schema() {
 
     // And a changes.json whose entry has a status the format does not know.
     let compare = "ueda/seisaku-kikaku/compare/2022-2023/changes.json";
-    fs::copy(
-        built_sample().join("data/schema/kohyo-compare.schema.json"),
-        data.join("schema/kohyo-compare.schema.json"),
-    )
-    .unwrap();
     fs::remove_file(data.join("kohyo.json")).unwrap();
     let mut doc = read_json(&built_sample().join(compare));
     assert!(
@@ -416,8 +413,8 @@ fn each_series_csv_holds_its_editions_rows_of_the_whole_table() {
                     .iter()
                     .filter(|r| r["edition_id"].starts_with(&prefix))
                     .collect();
+                // 川西市's plan has no list fields, so its texts table is a header alone.
                 let series = read_csv(&data.join(format!("{prefix}{table}.csv")));
-                assert!(!series.is_empty(), "{prefix}{table}.csv");
                 assert_eq!(
                     series.iter().collect::<Vec<_>>(),
                     own,
@@ -425,7 +422,9 @@ fn each_series_csv_holds_its_editions_rows_of_the_whole_table() {
                 );
                 let editions: BTreeSet<&str> =
                     series.iter().map(|r| r["edition_id"].as_str()).collect();
-                assert_eq!(editions.len(), s.editions.len(), "every edition's rows");
+                if table == "items" {
+                    assert_eq!(editions.len(), s.editions.len(), "every edition's rows");
+                }
                 seen += series.len();
             }
         }

@@ -503,6 +503,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
             "ueda/seisaku-kikaku/history/sdgs/index.html",
             // The data page gives each file's size, and the site-wide tables grew.
             "data/index.html",
+            "data/ueda/index.html",
         ]
     );
     assert_eq!(memo.index.indexed(), ["/ueda/seisaku-kikaku/2023/"]);
@@ -521,13 +522,15 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
     assert_eq!(
         changed,
         [
+            "data/catalog.jsonld",
             "data/changes.csv",
             "data/goal_history.csv",
             "data/index.html",
             "data/items.csv",
             "data/kohyo.json",
-            "data/ueda/seisaku-kikaku/2023.items.csv",
+            "data/ueda/index.html",
             "data/ueda/seisaku-kikaku/2023.json",
+            "data/ueda/seisaku-kikaku/items.csv",
             "ueda/seisaku-kikaku/2023/index.html",
             "ueda/seisaku-kikaku/compare/2022-2023/changes.csv",
             "ueda/seisaku-kikaku/compare/2022-2023/changes.json",
