@@ -189,6 +189,19 @@ fn csv_tables_read_back_to_the_json_records() {
         assert_eq!(row["depth"], item["depth"].to_string());
         assert!(row["parent_id"].is_empty() || ids.contains(&row["parent_id"]));
     }
+    // `position` orders siblings 1, 2, 3… in the document's order, whatever `number` holds
+    // (①② for 一関市's measures).
+    let mut last: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in &rows {
+        let key = (row["edition_id"].clone(), row["parent_id"].clone());
+        let position: u64 = row["position"].parse().unwrap();
+        let previous = last.insert(key, position).unwrap_or(0);
+        assert_eq!(position, previous + 1, "{}", row["id"]);
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["number"] == "①" && r["position"] == "1")
+    );
 
     // Every printed line of every list, in order, one row each.
     let mut texts: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
