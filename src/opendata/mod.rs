@@ -161,11 +161,24 @@ struct ChangesDocument<'a> {
     comparison: &'a Comparison,
 }
 
+/// A compare page's `changes.json`: the comparison with the address of its schema first, as
+/// the site publishes it and `kohyo diff --json` prints it. `base` is the site's base URL.
+pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, String> {
+    let schema = format!("{base}{COMPARE_SCHEMA_FILE}");
+    let doc = ChangesDocument {
+        schema: &schema,
+        comparison,
+    };
+    let mut text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| format!("{}changes.json: {e}", comparison.path()))?;
+    text.push('\n');
+    Ok(text.into_bytes())
+}
+
 /// Produce every data file of the site.
 pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String> {
     let base = site.config.base();
     let schema_url = format!("{base}{SCHEMA_FILE}");
-    let compare_schema_url = format!("{base}{COMPARE_SCHEMA_FILE}");
     let editions = records::editions(site);
     let mut tables = tables::tables(&editions, comparisons);
     tables.extend(history::tables(site, comparisons));
@@ -294,13 +307,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
                     }
                     for c in compares_of.get(id.as_str()).into_iter().flatten() {
                         let dir = c.path();
-                        let doc = ChangesDocument {
-                            schema: &compare_schema_url,
-                            comparison: c,
-                        };
-                        let mut text = serde_json::to_string_pretty(&doc)
-                            .map_err(|e| format!("{dir}: {e}"))?;
-                        text.push('\n');
+                        let text = changes_json(&base, c)?;
                         let rows = tables::change_rows(std::slice::from_ref(*c));
                         let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
                         out.push(listed(
@@ -309,7 +316,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
                             "JSON",
                             &id,
                             Some(COMPARE_SCHEMA_FILE),
-                            text.into_bytes(),
+                            text,
                         ));
                         out.push(listed(
                             format!("{dir}changes.csv"),
