@@ -310,7 +310,7 @@ fn preview_serves_only_the_site() {
     let (status, _, body) = preview.get("/kohyo.toml");
     assert_eq!(status, 404, "site sources are not served");
     assert!(!String::from_utf8_lossy(&body).contains("base_url"));
-    let (status, head, _) = preview.get("/data/ueda/");
+    let (status, head, _) = preview.get("/data/ueda/seisaku-kikaku/");
     assert_eq!(status, 404, "no directory listing");
     assert!(head.contains("text/html; charset=utf-8"));
     let (status, head, _) = preview.get("/ueda");
