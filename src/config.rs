@@ -1,6 +1,6 @@
 //! The site configuration, `kohyo.toml` at the site root.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 
 /// `kohyo.toml`: what the whole site is called, where it lives and under which licence.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -28,6 +28,10 @@ pub struct Config {
     /// What the accessibility statement (ウェブアクセシビリティ方針) says.
     #[serde(default)]
     pub accessibility: Accessibility,
+    /// Who answers questions about the data: the DCAT catalogue's contact point (a vCard) and
+    /// publisher.
+    #[serde(default)]
+    pub contact: Contact,
     /// Free-form values for the theme (`config.extra` in templates).
     #[serde(default)]
     pub extra: toml::Table,
@@ -59,6 +63,21 @@ pub struct Accessibility {
     pub contact: Option<String>,
 }
 
+/// The contact point of the open data, `[contact]` in `kohyo.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Who publishes the site's data, e.g. 〇〇市 総務部 広報課 (the catalogue's publisher and the
+    /// vCard's name); the accessibility organisation, then the site title, when missing.
+    pub name: Option<String>,
+    /// An e-mail address for questions about the data.
+    #[serde(default, deserialize_with = "optional_email")]
+    pub email: Option<String>,
+    /// A page with a contact form or the office's address (http, https or a site path).
+    #[serde(default, deserialize_with = "optional_link")]
+    pub url: Option<String>,
+}
+
 /// A WCAG / JIS X 8341-3 conformance level.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum Level {
@@ -81,6 +100,27 @@ impl Default for License {
                 "出典：各自治体の公表資料をもとに作成（公共データ利用規約 第1.0版。クリエイティブ・コモンズ 表示 4.0 国際 と互換）".to_string(),
             ),
         }
+    }
+}
+
+fn optional_link<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    crate::safe_url::deserialize_link(deserializer).map(Some)
+}
+
+fn optional_email<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let email = String::deserialize(deserializer)?;
+    let (local, domain) = email.split_once('@').unwrap_or_default();
+    let plain = |part: &str| {
+        !part.is_empty()
+            && !part
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>\"@,;:()[]\\".contains(c))
+    };
+    match plain(local) && plain(domain) {
+        true => Ok(Some(email)),
+        false => Err(de::Error::custom(format!(
+            "`{email}` is not an e-mail address like info@city.example.lg.jp"
+        ))),
     }
 }
 

@@ -305,7 +305,7 @@ mod tests {
         );
         let text = d.render_in(Lang::Ja, false);
         assert!(
-            text.starts_with("エラー: a.toml:1:10: 誤り\n  (bad)\n1 | title"),
+            text.starts_with("エラー: a.toml:1:10: 誤り\n  (bad)\n  |\n1 | title"),
             "{text}"
         );
     }

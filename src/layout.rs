@@ -23,6 +23,13 @@ pub struct OutputFile {
 pub const SEARCH_DIR: &str = "search";
 /// The folder of the open-data export and its page.
 pub const DATA_DIR: &str = "data";
+/// Below `data/`, each municipality's folder holds its data page (`data/<municipality>/`
+/// `index.html`), listing its series' and editions' files.
+pub const MUNICIPALITY_DATA_PAGE: &str = "index.html";
+/// Below `data/<municipality>/<series>/`: the series' items table, every edition's rows.
+pub const SERIES_ITEMS_CSV: &str = "items.csv";
+/// Below `data/<municipality>/<series>/`: the series' texts table, every edition's rows.
+pub const SERIES_TEXTS_CSV: &str = "texts.csv";
 /// The folder of the accessibility statement.
 pub const ACCESSIBILITY_DIR: &str = "accessibility";
 /// The page served for missing paths.

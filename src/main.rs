@@ -224,6 +224,9 @@ fn main() -> ExitCode {
             progress.finish();
             match built {
                 Ok(s) => {
+                    for warning in &s.warnings {
+                        eprintln!("warning: {warning}");
+                    }
                     println!(
                         "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",
                         s.pages,
@@ -428,10 +431,13 @@ fn main() -> ExitCode {
             let compared = Tokenizer::new(site.user_dictionary.as_deref())
                 .and_then(|t| kohyo::diff::compare_named(&site, &t, &series, &from, &to));
             match compared {
-                Ok(c) if json => {
-                    println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default());
-                    ExitCode::SUCCESS
-                }
+                Ok(c) if json => match kohyo::opendata::changes_json(&site.config.base(), &c) {
+                    Ok(text) => {
+                        print!("{}", String::from_utf8_lossy(&text));
+                        ExitCode::SUCCESS
+                    }
+                    Err(message) => fail(BuildError::Other(message), color),
+                },
                 Ok(c) => {
                     print!("{}", kohyo::diff::terminal::render(&c, use_color_stdout()));
                     ExitCode::SUCCESS

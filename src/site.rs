@@ -53,6 +53,8 @@ pub struct BuildSummary {
     pub segmenting: Duration,
     /// Where the site was written.
     pub output: PathBuf,
+    /// What the build could make but a reader may miss (the open data's links), for stderr.
+    pub warnings: Vec<String>,
 }
 
 /// Options of `kohyo build`.
@@ -289,6 +291,7 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         stages,
         segmenting: made.segmenting,
         output,
+        warnings: opendata::warnings(&site.config),
     })
 }
 

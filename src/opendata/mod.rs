@@ -10,15 +10,17 @@ pub mod metadata;
 pub mod records;
 pub mod tables;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::diff::Comparison;
-use crate::layout::OutputFile;
+use crate::layout::{self, DATA_DIR, OutputFile};
 use crate::load::Site;
+use crate::model::{Municipality, Series};
 
 use self::records::{Collection, EditionRecord, FORMAT_VERSION};
 use self::tables::Table;
@@ -27,31 +29,54 @@ use self::tables::Table;
 pub const SCHEMA: &str = include_str!("kohyo-data.schema.json");
 /// Where the schema is published, under `data/`.
 pub const SCHEMA_PATH: &str = "schema/kohyo-data.schema.json";
+/// The JSON Schema of each compare page's `changes.json` (format `kohyo-compare/1`).
+pub const COMPARE_SCHEMA: &str = include_str!("kohyo-compare.schema.json");
+/// Where the compare schema is published, under `data/`.
+pub const COMPARE_SCHEMA_PATH: &str = "schema/kohyo-compare.schema.json";
 
-/// What the export wrote, for the data page.
+/// What the export wrote, for the data pages.
 #[derive(Debug)]
 pub struct Export {
     /// Every file, paths from the site root.
     pub files: Vec<OutputFile>,
-    /// The files under `data/` a reader downloads, with descriptions and sizes.
+    /// Every file a reader downloads, with descriptions and sizes: the site-wide files first,
+    /// then each series' files in site order.
     pub listing: Vec<DataFile>,
     /// The `items` table's columns with the first row's values, as a sample.
     pub sample: Vec<SampleCell>,
+    /// schema.org `Dataset` JSON-LD for the data page, safe inside a `<script>` element.
+    pub dataset_jsonld: String,
 }
 
 /// A downloadable file.
 #[derive(Debug, Clone, Serialize)]
 pub struct DataFile {
-    /// Path under `data/`.
+    /// Path from the site root, e.g. `data/items.csv`.
     pub path: String,
+    /// The name the data pages show: the path below `data/`, or from the site root for a
+    /// compare page's files.
+    pub name: String,
     /// What it holds, in Japanese.
     pub title: String,
     /// `JSON`, `CSV`, `JSON Schema`, `JSON-LD`.
     pub format: &'static str,
+    /// The series it belongs to (`municipality/series`), empty for a site-wide file.
+    pub series: String,
+    /// What it conforms to, from the site root: the JSON Schema or the Data Package.
+    pub conforms_to: Option<&'static str>,
     /// Size in bytes.
     pub bytes: usize,
     /// Size for people: 12.3 KB.
     pub size: String,
+    /// SHA-256 of the contents, in lower-case hex.
+    pub sha256: String,
+}
+
+impl DataFile {
+    /// The municipality's slug, for a series' file.
+    pub fn municipality(&self) -> Option<&str> {
+        self.series.split('/').next().filter(|m| !m.is_empty())
+    }
 }
 
 /// One column of the sample row.
@@ -67,36 +92,95 @@ pub struct SampleCell {
     pub value: String,
 }
 
-/// Paths of an edition's own data files under `data/`: JSON, items CSV, texts CSV.
-pub fn edition_paths(edition_id: &str) -> [String; 3] {
+/// Path of an edition's JSON from the site root: `data/ueda/seisaku-kikaku/2023.json`.
+pub fn edition_json_path(edition_id: &str) -> String {
+    format!("{DATA_DIR}/{edition_id}.json")
+}
+
+/// Paths of a series' two CSV tables from the site root (every edition's rows): items, texts.
+pub fn series_csv_paths(series_id: &str) -> [String; 2] {
     [
-        format!("{edition_id}.json"),
-        format!("{edition_id}.items.csv"),
-        format!("{edition_id}.texts.csv"),
+        format!("{DATA_DIR}/{series_id}/{}", layout::SERIES_ITEMS_CSV),
+        format!("{DATA_DIR}/{series_id}/{}", layout::SERIES_TEXTS_CSV),
     ]
+}
+
+/// Where `datapackage.json` is, from the site root.
+const DATAPACKAGE: &str = "data/datapackage.json";
+/// The data schema, from the site root.
+const SCHEMA_FILE: &str = "data/schema/kohyo-data.schema.json";
+/// The compare schema, from the site root.
+const COMPARE_SCHEMA_FILE: &str = "data/schema/kohyo-compare.schema.json";
+
+/// A file made for the listing and the output at once; its checksum is taken on the thread
+/// that made it.
+fn listed(
+    path: String,
+    title: String,
+    format: &'static str,
+    series: &str,
+    conforms_to: Option<&'static str>,
+    contents: Vec<u8>,
+) -> (DataFile, OutputFile) {
+    let name = path
+        .strip_prefix(DATA_DIR)
+        .and_then(|p| p.strip_prefix('/'))
+        .unwrap_or(&path)
+        .to_string();
+    let sha256 = Sha256::digest(&contents)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = DataFile {
+        path: path.clone(),
+        name,
+        title,
+        format,
+        series: series.to_string(),
+        conforms_to,
+        bytes: contents.len(),
+        size: human_size(contents.len()),
+        sha256,
+    };
+    (
+        file,
+        OutputFile {
+            path: PathBuf::from(path),
+            contents,
+        },
+    )
+}
+
+/// `changes.json`: the comparison with the address of its schema first.
+#[derive(Serialize)]
+struct ChangesDocument<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'a str,
+    #[serde(flatten)]
+    comparison: &'a Comparison,
+}
+
+/// A compare page's `changes.json`: the comparison with the address of its schema first, as
+/// the site publishes it and `kohyo diff --json` prints it. `base` is the site's base URL.
+pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, String> {
+    let schema = format!("{base}{COMPARE_SCHEMA_FILE}");
+    let doc = ChangesDocument {
+        schema: &schema,
+        comparison,
+    };
+    let mut text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| format!("{}changes.json: {e}", comparison.path()))?;
+    text.push('\n');
+    Ok(text.into_bytes())
 }
 
 /// Produce every data file of the site.
 pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String> {
-    let schema_url = format!("{}data/{SCHEMA_PATH}", site.config.base());
+    let base = site.config.base();
+    let schema_url = format!("{base}{SCHEMA_FILE}");
     let editions = records::editions(site);
     let mut tables = tables::tables(&editions, comparisons);
     tables.extend(history::tables(site, comparisons));
-    let mut files = Vec::new();
-    let mut listing = Vec::new();
-    let mut add = |path: String, title: String, format: &'static str, contents: Vec<u8>| {
-        listing.push(DataFile {
-            path: path.clone(),
-            title,
-            format,
-            bytes: contents.len(),
-            size: human_size(contents.len()),
-        });
-        files.push(OutputFile {
-            path: PathBuf::from(crate::layout::DATA_DIR).join(path),
-            contents,
-        });
-    };
     let json = |editions: Vec<&EditionRecord>| -> Result<Vec<u8>, String> {
         let collection = Collection {
             schema: schema_url.clone(),
@@ -108,121 +192,189 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
         text.push('\n');
         Ok(text.into_bytes())
     };
-    // The site-wide files, each edition's files and each comparison's files are made in
-    // parallel, then listed in a fixed order.
-    let (whole, (tables_csv, catalog)) = rayon::join(
-        || json(editions.iter().collect()),
-        || {
-            rayon::join(
+    let by_name = |name: &str| tables.iter().find(|t| t.name == name);
+    let per_edition: Vec<_> = [("items", "項目"), ("texts", "記載内容")]
+        .into_iter()
+        .filter_map(|(name, what)| by_name(name).map(|t| (t, what, t.rows_by("edition_id"))))
+        .collect();
+    let mut editions_of: HashMap<&str, Vec<&EditionRecord>> = HashMap::new();
+    for e in &editions {
+        editions_of.entry(e.series.id.as_str()).or_default().push(e);
+    }
+    let compares_of = crate::diff::by_series(comparisons);
+    let series: Vec<(&Municipality, &Series)> = site
+        .municipalities
+        .iter()
+        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
+        .collect();
+    // The site-wide files and each series' files are made in parallel, then listed in a
+    // fixed order; the catalogue, which gives every file's size and checksum, comes last.
+    let (site_wide, per_series) = rayon::join(
+        || -> Result<Vec<(DataFile, OutputFile)>, String> {
+            let (whole, tables_csv) = rayon::join(
+                || json(editions.iter().collect()),
                 || {
                     tables
                         .par_iter()
                         .map(Table::csv)
                         .collect::<Result<Vec<_>, _>>()
                 },
-                || metadata::catalog(site, &editions, comparisons, &tables),
-            )
-        },
-    );
-    add(
-        "kohyo.json".into(),
-        "すべての版（JSON）".into(),
-        "JSON",
-        whole?,
-    );
-    for (table, csv) in tables.iter().zip(tables_csv?) {
-        add(
-            format!("{}.csv", table.name),
-            table.title.to_string(),
-            "CSV",
-            csv,
-        );
-    }
-    add(
-        SCHEMA_PATH.into(),
-        "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
-        "JSON Schema",
-        SCHEMA.as_bytes().to_vec(),
-    );
-    add(
-        "datapackage.json".into(),
-        "CSVの表の定義（Frictionless Data Package）".into(),
-        "JSON",
-        metadata::datapackage(&site.config, &tables)?,
-    );
-    add(
-        "catalog.jsonld".into(),
-        "データカタログ（DCAT、JSON-LD）".into(),
-        "JSON-LD",
-        catalog?,
-    );
-    let by_name = |name: &str| tables.iter().find(|t| t.name == name);
-    let per_edition: Vec<_> = [("items", "項目"), ("texts", "記載内容")]
-        .into_iter()
-        .filter_map(|(name, what)| by_name(name).map(|t| (t, what, t.rows_by("edition_id"))))
-        .collect();
-    let edition_files = editions
-        .par_iter()
-        .map(|e| -> Result<Vec<Listed>, String> {
-            let [json_path, items_path, texts_path] = edition_paths(&e.id);
-            let label = if e.series.title.contains(&e.municipality.name) {
-                format!("{} {}", e.series.title, e.when)
-            } else {
-                format!("{} {} {}", e.municipality.name, e.series.title, e.when)
-            };
-            let mut out = vec![(
-                json_path,
-                format!("{label}（JSON）"),
+            );
+            let mut out = vec![listed(
+                format!("{DATA_DIR}/kohyo.json"),
+                "すべての版（JSON）".into(),
                 "JSON",
-                json(vec![e])?,
+                "",
+                Some(SCHEMA_FILE),
+                whole?,
             )];
-            for (path, (table, what, groups)) in
-                [items_path, texts_path].into_iter().zip(&per_edition)
-            {
-                let rows = groups.get(e.id.as_str()).into_iter().flatten().copied();
-                out.push((
-                    path,
-                    format!("{label}の{what}（CSV）"),
+            for (table, csv) in tables.iter().zip(tables_csv?) {
+                out.push(listed(
+                    format!("{DATA_DIR}/{}.csv", table.name),
+                    table.title.to_string(),
                     "CSV",
-                    tables::write_csv(table.columns, rows)?,
+                    "",
+                    Some(DATAPACKAGE),
+                    csv,
                 ));
             }
+            out.push(listed(
+                SCHEMA_FILE.into(),
+                "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
+                "JSON Schema",
+                "",
+                None,
+                SCHEMA.as_bytes().to_vec(),
+            ));
+            out.push(listed(
+                COMPARE_SCHEMA_FILE.into(),
+                "比較のJSON（changes.json）のスキーマ（JSON Schema 2020-12）".into(),
+                "JSON Schema",
+                "",
+                None,
+                COMPARE_SCHEMA.as_bytes().to_vec(),
+            ));
+            out.push(listed(
+                DATAPACKAGE.into(),
+                "CSVの表の定義（Frictionless Data Package）".into(),
+                "JSON",
+                "",
+                None,
+                metadata::datapackage(&site.config, &tables)?,
+            ));
             Ok(out)
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    for (path, title, format, contents) in edition_files.into_iter().flatten() {
-        add(path, title, format, contents);
-    }
-    let change_files = comparisons
-        .par_iter()
-        .map(|c| -> Result<[OutputFile; 2], String> {
-            let dir = c.path();
-            let mut text = serde_json::to_string_pretty(c).map_err(|e| format!("{dir}: {e}"))?;
-            text.push('\n');
-            let rows = tables::change_rows(std::slice::from_ref(c));
-            Ok([
-                OutputFile {
-                    path: PathBuf::from(format!("{dir}changes.json")),
-                    contents: text.into_bytes(),
-                },
-                OutputFile {
-                    path: PathBuf::from(format!("{dir}changes.csv")),
-                    contents: tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
-                },
-            ])
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    files.extend(change_files.into_iter().flatten());
+        },
+        || {
+            series
+                .par_iter()
+                .map(|(m, s)| -> Result<Vec<(DataFile, OutputFile)>, String> {
+                    let id = format!("{}/{}", m.slug, s.slug);
+                    let label = match s.title.contains(&m.name) {
+                        true => s.title.clone(),
+                        false => format!("{} {}", m.name, s.title),
+                    };
+                    let own = editions_of
+                        .get(id.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let mut out = Vec::new();
+                    for (path, (table, what, groups)) in
+                        series_csv_paths(&id).into_iter().zip(&per_edition)
+                    {
+                        let rows = own
+                            .iter()
+                            .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
+                            .copied();
+                        out.push(listed(
+                            path,
+                            format!("{label}の{what}（CSV、すべての版）"),
+                            "CSV",
+                            &id,
+                            Some(DATAPACKAGE),
+                            tables::write_csv(table.columns, rows)?,
+                        ));
+                    }
+                    for e in own {
+                        out.push(listed(
+                            edition_json_path(&e.id),
+                            format!("{label} {}（JSON）", e.when),
+                            "JSON",
+                            &id,
+                            Some(SCHEMA_FILE),
+                            json(vec![e])?,
+                        ));
+                    }
+                    for c in compares_of.get(id.as_str()).into_iter().flatten() {
+                        let dir = c.path();
+                        let text = changes_json(&base, c)?;
+                        let rows = tables::change_rows(std::slice::from_ref(*c));
+                        let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
+                        out.push(listed(
+                            format!("{dir}changes.json"),
+                            format!("{what}（JSON）"),
+                            "JSON",
+                            &id,
+                            Some(COMPARE_SCHEMA_FILE),
+                            text,
+                        ));
+                        out.push(listed(
+                            format!("{dir}changes.csv"),
+                            format!("{what}の変更（CSV）"),
+                            "CSV",
+                            &id,
+                            Some(DATAPACKAGE),
+                            tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
+                        ));
+                    }
+                    Ok(out)
+                })
+                .collect::<Result<Vec<_>, String>>()
+        },
+    );
+    let (mut listing, mut files): (Vec<DataFile>, Vec<OutputFile>) = site_wide?
+        .into_iter()
+        .chain(per_series?.into_iter().flatten())
+        .unzip();
+    let catalog = metadata::catalog(site, &editions, &listing)?;
+    let (entry, file) = listed(
+        format!("{DATA_DIR}/{}", CATALOG),
+        "データカタログ（DCAT-AP 3、JSON-LD）".into(),
+        "JSON-LD",
+        "",
+        None,
+        catalog,
+    );
+    let site_wide_end = listing
+        .iter()
+        .position(|f| !f.series.is_empty())
+        .unwrap_or(listing.len());
+    listing.insert(site_wide_end, entry);
+    files.push(file);
     let sample = sample(by_name("items"));
+    let dataset_jsonld = metadata::dataset_jsonld(site, &editions, &listing);
     Ok(Export {
         files,
         listing,
         sample,
+        dataset_jsonld,
     })
 }
 
-/// A file for the data page's list: path under `data/`, title, format and contents.
-type Listed = (String, String, &'static str, Vec<u8>);
+/// What a data portal or a downloaded file would miss: with a base URL that is a bare path
+/// (`/`, `/kohyo/`), the links inside the data (`$schema`, page and download URLs, the
+/// catalogue's IRIs) are paths, which no longer say where a downloaded file came from.
+pub fn warnings(config: &crate::config::Config) -> Vec<String> {
+    match config.base_url.starts_with('/') {
+        true => vec![format!(
+            "base_url `{}` is a path, so the links inside the open data (data/, changes.json) are paths too and a downloaded file or a harvested catalogue cannot be traced back to the site: set base_url in kohyo.toml (or --base-url) to the site's full address, e.g. https://www.city.example.lg.jp/kohyo/",
+            config.base_url
+        )],
+        false => Vec::new(),
+    }
+}
+
+/// The catalogue's file name below `data/`.
+pub const CATALOG: &str = "catalog.jsonld";
 
 /// 850 B, 12.3 KB, 4.5 MB.
 fn human_size(bytes: usize) -> String {

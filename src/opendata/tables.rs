@@ -140,6 +140,11 @@ pub const CHANGE_COLUMNS: &[Column] = &[
         "対象（item 項目, indicator 指標, section 章節）",
     ),
     col("level", Text, "階層名"),
+    col(
+        "entry_key",
+        Text,
+        "比較の中でのキー（後の版のアンカー、なければ前の版のアンカー。変更の種類と合わせて一意）",
+    ),
     col("old_record_id", Text, "前の版の記録の識別子"),
     col("new_record_id", Text, "後の版の記録の識別子"),
     col("old_number", Text, "前の版の番号"),
@@ -184,6 +189,7 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
                 e.status.name().to_string(),
                 e.kind.name().to_string(),
                 e.level.clone(),
+                e.key.clone(),
                 record(&e.old, &old_id),
                 record(&e.new, &new_id),
                 side(&e.old, |s| s.number.clone()),
@@ -255,8 +261,12 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                     .unwrap_or_default(),
             );
         }
+        // Items come depth first, so counting per parent gives each its place among siblings.
+        let mut positions: HashMap<Option<&str>, usize> = HashMap::new();
         for item in &e.items {
-            items.push(item_row(e, item));
+            let siblings = positions.entry(item.parent_id.as_deref()).or_insert(0);
+            *siblings += 1;
+            items.push(item_row(e, item, *siblings));
             push_lines(
                 &mut texts,
                 &item.id,
@@ -412,14 +422,15 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             name: "changes",
             title: "版どうしの比較で変わった項目",
             columns: CHANGE_COLUMNS,
-            primary_key: &["compare_id", "old_record_id", "new_record_id"],
+            primary_key: &["compare_id", "change", "entry_key"],
             foreign_keys: &[],
             rows: change_rows(comparisons),
         },
     ]
 }
 
-fn item_row(e: &EditionRecord, item: &ItemRecord) -> Vec<String> {
+/// An item's row; `position` is its place among its siblings, from 1.
+fn item_row(e: &EditionRecord, item: &ItemRecord, position: usize) -> Vec<String> {
     vec![
         item.id.clone(),
         e.id.clone(),
@@ -427,6 +438,7 @@ fn item_row(e: &EditionRecord, item: &ItemRecord) -> Vec<String> {
         item.depth.to_string(),
         item.level_name.clone(),
         opt(&item.number),
+        position.to_string(),
         opt(&item.title),
         opt(&item.evaluation),
         opt(&item.owner),
@@ -495,7 +507,16 @@ const ITEM_COLUMNS: &[Column] = &[
     col("parent_id", Text, "上位項目の識別子"),
     col("depth", Integer, "階層の深さ（0が最上位）"),
     col("level_name", Text, "階層名"),
-    col("number", Text, "番号（記載のとおり）"),
+    col(
+        "number",
+        Text,
+        "番号（記載のとおり。①②のような記号のこともある）",
+    ),
+    col(
+        "position",
+        Integer,
+        "同じ上位項目（最上位は版）の中での順番（1から）",
+    ),
     col("title", Text, "タイトル"),
     col("evaluation", Text, "自己評価"),
     col("owner", Text, "担当"),

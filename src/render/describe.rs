@@ -100,6 +100,14 @@ pub fn site_page(site_title: &str, page: &str) -> String {
     format!("{site_title}の{page}。")
 }
 
+/// A municipality's data page: its series' tables and files.
+pub fn municipality_data(m: &Municipality) -> String {
+    format!(
+        "{}{}の計画・重点目標のオープンデータ（JSON・CSV）の一覧。",
+        m.prefecture, m.name
+    )
+}
+
 /// Items at every level, and their indicators.
 fn count_items(items: &[Spanned<Item>]) -> (usize, usize) {
     items.iter().fold((0, 0), |(n, k), item| {

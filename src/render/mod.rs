@@ -17,6 +17,7 @@ use toml::Spanned;
 
 pub mod compare;
 pub mod crawlers;
+mod data;
 pub mod describe;
 pub mod feeds;
 pub mod glance;
@@ -27,7 +28,7 @@ use crate::config::Config;
 use crate::diff::{self, Comparison};
 use crate::history::SeriesHistory;
 use crate::layout::OutputFile;
-use crate::layout::{ACCESSIBILITY_DIR, DATA_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
+use crate::layout::{ACCESSIBILITY_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::{Site, parse_month, split_link};
 use crate::markdown;
 use crate::model::{
@@ -139,28 +140,7 @@ pub fn render_site(
             editions.extend(series_pages(&mut renderer, m, s, sv, &by_series)?);
         }
     }
-    let mut ctx = Context::new();
-    ctx.insert("files", &export.listing);
-    ctx.insert("sample", &export.sample);
-    ctx.insert(
-        "dataset_jsonld",
-        &opendata::metadata::dataset_jsonld(&site.config, &export.listing),
-    );
-    ctx.insert(
-        "description",
-        &describe::site_page(
-            &site.config.title,
-            "オープンデータ（JSON・CSV・メタデータ）の一覧",
-        ),
-    );
-    ctx.insert("updated", &site_updated);
-    renderer.page(
-        "data.html",
-        &format!("{DATA_DIR}/index.html"),
-        &[],
-        Some("オープンデータ"),
-        ctx,
-    )?;
+    data::data_pages(&mut renderer, site, &base, export, &site_updated)?;
     let mut ctx = Context::new();
     ctx.insert(
         "description",
@@ -299,11 +279,15 @@ fn series_pages(
             &i.checked_sub(1).map(|p| &sv.compares[p]),
         );
         ctx.insert("compare_next", &sv.compares.get(i));
-        let data: Vec<String> =
-            opendata::edition_paths(&format!("{}/{}/{}", m.slug, s.slug, e.slug))
-                .iter()
-                .map(|p| format!("{base}data/{p}"))
-                .collect();
+        let [items_csv, texts_csv] = opendata::series_csv_paths(&format!("{}/{}", m.slug, s.slug));
+        let data: Vec<String> = [
+            opendata::edition_json_path(&format!("{}/{}/{}", m.slug, s.slug, e.slug)),
+            items_csv,
+            texts_csv,
+        ]
+        .iter()
+        .map(|p| format!("{base}{p}"))
+        .collect();
         ctx.insert("data_urls", &data);
         ctx.insert(
             "description",

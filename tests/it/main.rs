@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod bad_input;
+mod catalogue;
 mod cli;
 mod common;
 mod compare;

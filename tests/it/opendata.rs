@@ -47,17 +47,28 @@ fn every_json_file_follows_the_shipped_schema() {
         report["validated"], 9,
         "kohyo.json and one file per edition"
     );
+    let compares = walkdir::WalkDir::new(built_sample())
+        .into_iter()
+        .filter(|e| e.as_ref().unwrap().file_name() == "changes.json")
+        .count();
+    assert_eq!(compares, 4);
+    assert_eq!(
+        report["changes"], compares,
+        "every changes.json, by its $schema"
+    );
     assert_eq!(report["errors"], Value::Array(vec![]));
 
     // The validator does catch a wrong file: a year as text is refused.
     let copy = tempfile::tempdir().unwrap();
     let data = copy.path().join("data");
     fs::create_dir_all(data.join("schema")).unwrap();
-    fs::copy(
-        built_sample().join("data/schema/kohyo-data.schema.json"),
-        data.join("schema/kohyo-data.schema.json"),
-    )
-    .unwrap();
+    for schema in ["kohyo-data.schema.json", "kohyo-compare.schema.json"] {
+        fs::copy(
+            built_sample().join("data/schema").join(schema),
+            data.join("schema").join(schema),
+        )
+        .unwrap();
+    }
     let mut doc = all_json();
     doc["editions"][0]["fiscal_year"] = Value::String("2022".into());
     fs::write(data.join("kohyo.json"), doc.to_string()).unwrap();
@@ -68,6 +79,29 @@ fn every_json_file_follows_the_shipped_schema() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("fiscal_year"));
+
+    // And a changes.json whose entry has a status the format does not know.
+    let compare = "ueda/seisaku-kikaku/compare/2022-2023/changes.json";
+    fs::remove_file(data.join("kohyo.json")).unwrap();
+    let mut doc = read_json(&built_sample().join(compare));
+    assert!(
+        doc["$schema"]
+            .as_str()
+            .unwrap()
+            .ends_with("/data/schema/kohyo-compare.schema.json")
+    );
+    doc["entries"][0]["status"] = Value::String("changed".into());
+    fs::create_dir_all(copy.path().join(compare).parent().unwrap()).unwrap();
+    fs::write(copy.path().join(compare), doc.to_string()).unwrap();
+    let out = std::process::Command::new("node")
+        .args(["tests/js/validate-data.mjs", copy.path().to_str().unwrap()])
+        .current_dir(sample_root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["changes"], 1);
+    assert_eq!(report["errors"][0]["file"], compare);
 }
 
 #[test]
@@ -155,6 +189,19 @@ fn csv_tables_read_back_to_the_json_records() {
         assert_eq!(row["depth"], item["depth"].to_string());
         assert!(row["parent_id"].is_empty() || ids.contains(&row["parent_id"]));
     }
+    // `position` orders siblings 1, 2, 3… in the document's order, whatever `number` holds
+    // (①② for 一関市's measures).
+    let mut last: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in &rows {
+        let key = (row["edition_id"].clone(), row["parent_id"].clone());
+        let position: u64 = row["position"].parse().unwrap();
+        let previous = last.insert(key, position).unwrap_or(0);
+        assert_eq!(position, previous + 1, "{}", row["id"]);
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["number"] == "①" && r["position"] == "1")
+    );
 
     // Every printed line of every list, in order, one row each.
     let mut texts: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -350,14 +397,59 @@ fn every_edition_json_holds_what_its_page_shows() {
                 ind.actual.iter().map(|a| a.value).collect::<Vec<_>>()
             );
         }
-        // The edition page links to its own data, and the files are there.
+        // The edition page links to its own JSON and its series' tables, and the files are
+        // there.
         let html = page(&format!("{id}/index.html"));
-        for file in [".json", ".items.csv", ".texts.csv"] {
-            let href = format!("/data/{id}{file}");
+        let series = format!("{}/{}", m.slug, s.slug);
+        for href in [
+            format!("/data/{id}.json"),
+            format!("/data/{series}/items.csv"),
+            format!("/data/{series}/texts.csv"),
+        ] {
             assert!(html.contains(&format!("href=\"{href}\"")), "{id}: {href}");
             assert!(built_sample().join(&href[1..]).is_file(), "{href}");
         }
     }
+}
+
+#[test]
+fn each_series_csv_holds_its_editions_rows_of_the_whole_table() {
+    let site = kohyo::load::load(&sample_root()).unwrap();
+    let data = built_sample().join("data");
+    for table in ["items", "texts"] {
+        let whole = read_csv(&data.join(format!("{table}.csv")));
+        let mut seen = 0;
+        for m in &site.municipalities {
+            for s in &m.series {
+                let prefix = format!("{}/{}/", m.slug, s.slug);
+                let own: Vec<&BTreeMap<String, String>> = whole
+                    .iter()
+                    .filter(|r| r["edition_id"].starts_with(&prefix))
+                    .collect();
+                // 川西市's plan has no list fields, so its texts table is a header alone.
+                let series = read_csv(&data.join(format!("{prefix}{table}.csv")));
+                assert_eq!(
+                    series.iter().collect::<Vec<_>>(),
+                    own,
+                    "{prefix}{table}.csv"
+                );
+                let editions: BTreeSet<&str> =
+                    series.iter().map(|r| r["edition_id"].as_str()).collect();
+                if table == "items" {
+                    assert_eq!(editions.len(), s.editions.len(), "every edition's rows");
+                }
+                seen += series.len();
+            }
+        }
+        assert_eq!(seen, whole.len(), "{table}: every row in one series' file");
+    }
+    // One JSON per edition and two tables per series: no per-edition CSV any more.
+    let per_edition_csv = walkdir::WalkDir::new(&data)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".items.csv"))
+        .count();
+    assert_eq!(per_edition_csv, 0);
 }
 
 #[test]
@@ -396,13 +488,36 @@ fn metadata_points_at_files_that_exist() {
     let catalog = read_json(&public.join("data/catalog.jsonld"));
     assert_eq!(catalog["@type"], "dcat:Catalog");
     let datasets = catalog["dcat:dataset"].as_array().unwrap();
-    assert_eq!(datasets.len(), 5, "one per series and one for everything");
+    assert_eq!(
+        datasets.len(),
+        8,
+        "one per series (4), one per municipality (3), one for everything"
+    );
     let mut downloads = 0;
     for d in datasets {
         for dist in d["dcat:distribution"].as_array().unwrap() {
-            let url = dist["dcat:downloadURL"]["@id"].as_str().unwrap();
-            assert!(public.join(&url[1..]).is_file(), "{url}");
-            assert!(dist["dcat:mediaType"].is_string());
+            let access = dist["dcat:accessURL"].as_str().unwrap();
+            assert!(
+                public.join(&access[1..]).join("index.html").is_file(),
+                "{access}"
+            );
+            let Some(url) = dist["dcat:downloadURL"].as_str() else {
+                continue;
+            };
+            let path = public.join(&url[1..]);
+            let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(dist["dcat:byteSize"], bytes.len().to_string(), "{url}");
+            let sha = <sha2::Sha256 as sha2::Digest>::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>();
+            assert_eq!(dist["spdx:checksum"]["spdx:checksumValue"], sha, "{url}");
+            assert!(
+                dist["dcat:mediaType"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("https://www.iana.org/assignments/media-types/")
+            );
             downloads += 1;
         }
     }
@@ -517,6 +632,10 @@ fn every_table_keeps_its_table_schema_types_keys_and_references() {
         for row in rows {
             let value: Vec<&String> = key.iter().map(|k| &row[*k]).collect();
             assert!(
+                value.iter().all(|part| !part.is_empty()),
+                "{name}: primary key {key:?} with an empty part: {value:?}"
+            );
+            assert!(
                 seen.insert(value.clone()),
                 "{name}: primary key {value:?} twice"
             );
@@ -547,7 +666,7 @@ fn every_table_keeps_its_table_schema_types_keys_and_references() {
         .unwrap()
         .iter()
         .flat_map(|d| d["dcat:distribution"].as_array().unwrap())
-        .map(|d| d["dcat:downloadURL"]["@id"].as_str().unwrap())
+        .filter_map(|d| d["dcat:downloadURL"].as_str())
         .collect();
     for table in ["goal_history", "indicator_series"] {
         assert!(

@@ -319,7 +319,7 @@ fn preview_serves_only_the_site() {
     let (status, _, body) = preview.get("/kohyo.toml");
     assert_eq!(status, 404, "site sources are not served");
     assert!(!String::from_utf8_lossy(&body).contains("base_url"));
-    let (status, head, _) = preview.get("/data/ueda/");
+    let (status, head, _) = preview.get("/data/ueda/seisaku-kikaku/");
     assert_eq!(status, 404, "no directory listing");
     assert!(head.contains("text/html; charset=utf-8"));
     let (status, head, _) = preview.get("/ueda");
@@ -512,6 +512,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
             "ueda/seisaku-kikaku/history/sdgs/index.html",
             // The data page gives each file's size, and the site-wide tables grew.
             "data/index.html",
+            "data/ueda/index.html",
         ]
     );
     assert_eq!(memo.index.indexed(), ["/ueda/seisaku-kikaku/2023/"]);
@@ -530,13 +531,15 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
     assert_eq!(
         changed,
         [
+            "data/catalog.jsonld",
             "data/changes.csv",
             "data/goal_history.csv",
             "data/index.html",
             "data/items.csv",
             "data/kohyo.json",
-            "data/ueda/seisaku-kikaku/2023.items.csv",
+            "data/ueda/index.html",
             "data/ueda/seisaku-kikaku/2023.json",
+            "data/ueda/seisaku-kikaku/items.csv",
             "ueda/seisaku-kikaku/2023/index.html",
             "ueda/seisaku-kikaku/compare/2022-2023/changes.csv",
             "ueda/seisaku-kikaku/compare/2022-2023/changes.json",
