@@ -35,6 +35,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -45,17 +49,22 @@ use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
 pub const SUGGESTION_WORDS: usize = 48;
-/// Records per snippet chunk.
+/// Fewest records per snippet chunk.
 pub const CHUNK: usize = 4;
+/// Most records per snippet chunk.
+const MAX_CHUNK: usize = 16;
+/// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
+const CHUNK_BYTES: usize = 2048;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
-/// Postings aimed for per shard; the shard count grows with the site.
-const POSTINGS_PER_SHARD: usize = 1500;
+/// JSON bytes aimed for per postings shard (before compression); the shard count grows with
+/// the site.
+const BYTES_PER_SHARD: usize = 6000;
 /// Bytes aimed for per reading or suggestion shard, a few times less than a postings shard: a kana
 /// query reads one reading shard on top of its postings, a query that finds nothing up to
 /// eight suggestion shards.
@@ -189,6 +198,22 @@ fn add_positions<K: Copy + Ord + Hash>(
     }
 }
 
+/// Append to each key's list its entry for `record` without positions: `[delta, n title,
+/// n body]`. `grams` holds (key, position) as for [`add_positions`].
+fn add_counts<K: Copy + Ord + Hash>(
+    lists: &mut FxHashMap<K, List>,
+    record: usize,
+    title_len: u32,
+    grams: &mut [(K, u32)],
+) {
+    grams.sort_unstable_by_key(|(key, _)| *key);
+    for group in grams.chunk_by(|a, b| a.0 == b.0) {
+        let in_title = group.iter().filter(|(_, p)| *p < title_len).count();
+        let out = lists.entry(group[0].0).or_default().start(record);
+        out.extend([in_title as u32, (group.len() - in_title) as u32]);
+    }
+}
+
 impl Postings {
     fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeMap<String, WordInfo>) {
         let title = text::normalize(&rec.title);
@@ -201,26 +226,23 @@ impl Postings {
             let field_end = |i: usize| if i < title_len { title_len } else { text.len() };
             (0..text.len()).filter(move |&i| i + n <= field_end(i))
         };
+        // Bigrams keep only their counts: a two-character word is its bigram, and the phrase
+        // check reads the trigrams of the words joined.
         let mut bigrams: Vec<_> = positions(2)
             .map(|i| ([text[i], text[i + 1]], i as u32))
             .collect();
-        add_positions(&mut self.bigrams, record, title_len as u32, &mut bigrams);
+        add_counts(&mut self.bigrams, record, title_len as u32, &mut bigrams);
         let mut trigrams: Vec<_> = positions(3)
             .map(|i| ([text[i], text[i + 1], text[i + 2]], i as u32))
             .collect();
         add_positions(&mut self.trigrams, record, title_len as u32, &mut trigrams);
-        // Characters keep only their counts: `[delta, n title, n body]`.
-        let mut chars: Vec<(char, bool)> = text
+        // Characters keep only their counts too.
+        let mut chars: Vec<(char, u32)> = text
             .iter()
             .enumerate()
-            .map(|(i, c)| (*c, i >= title_len))
+            .map(|(i, c)| (*c, i as u32))
             .collect();
-        chars.sort_unstable();
-        for group in chars.chunk_by(|a, b| a.0 == b.0) {
-            let in_body = group.iter().filter(|(_, body)| *body).count();
-            let out = self.unigrams.entry(group[0].0).or_default().start(record);
-            out.extend([(group.len() - in_body) as u32, in_body as u32]);
-        }
+        add_counts(&mut self.unigrams, record, title_len as u32, &mut chars);
         for term in terms.keys() {
             match self.terms.get_mut(term.as_str()) {
                 Some(list) => list.start(record),
@@ -506,7 +528,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, Vec::len, POSTINGS_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, list_bytes, BYTES_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -526,8 +548,9 @@ impl Collected {
             .enumerate()
             .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
             .collect();
+        let chunk = chunk_size(&chunks);
         let mut files: Vec<OutputFile> = chunks
-            .par_chunks(CHUNK)
+            .par_chunks(chunk)
             .enumerate()
             .map(|(i, chunk)| {
                 let mut pages: Vec<usize> = chunk.iter().map(|(page, _)| *page).collect();
@@ -550,8 +573,8 @@ impl Collected {
                     .iter()
                     .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
                     .collect();
-                json_file(
-                    format!("r/{i}.json"),
+                pack_file(
+                    format!("r/{i}.json.gz"),
                     &json!({ "pages": pages, "rows": rows }),
                 )
             })
@@ -562,8 +585,8 @@ impl Collected {
             let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
                 pages.iter().map(f).collect()
             };
-            json_file(
-                format!("p/{i}.json"),
+            pack_file(
+                format!("p/{i}.json.gz"),
                 &json!({
                     "records": column(|p| p.records.into()),
                     "municipality": column(|p| p.municipality.into()),
@@ -582,7 +605,7 @@ impl Collected {
             "base": base,
             "years": years,
             "shards": { "b": b, "g": g, "u": u, "t": t, "y": y, "s": s },
-            "chunk": CHUNK,
+            "chunk": chunk,
             "records": records,
             "page_count": page_entries.len(),
             "page_group": group,
@@ -688,9 +711,49 @@ fn shard_files<T: Serialize + Sync>(
     let files = shards
         .par_iter()
         .enumerate()
-        .map(|(i, shard)| json_file(format!("{dir}/{i}.json"), shard))
+        .map(|(i, shard)| pack_file(format!("{dir}/{i}.json.gz"), shard))
         .collect();
     (files, count)
+}
+
+/// About how many bytes a list of numbers takes in JSON: each number's digits and a comma.
+fn list_bytes(list: &Vec<u32>) -> usize {
+    list.iter()
+        .map(|n| n.checked_ilog10().map_or(2, |d| d as usize + 2))
+        .sum::<usize>()
+        + 8
+}
+
+/// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
+/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`]. Sites of short
+/// records get fewer, larger chunks; long prose keeps chunks of four.
+fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
+    let bytes: usize = records
+        .iter()
+        .map(|(_, r)| r.title.len() + r.body.len() + r.anchor.len() + 16)
+        .sum();
+    let mean = bytes / records.len().max(1);
+    let mut chunk = CHUNK;
+    while chunk < MAX_CHUNK && (chunk * 2) * mean <= CHUNK_BYTES {
+        chunk *= 2;
+    }
+    chunk
+}
+
+/// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
+/// documentation).
+fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::best());
+    // Writing to a Vec cannot fail.
+    let contents = gz
+        .write_all(&json)
+        .and_then(|()| gz.finish())
+        .unwrap_or(json);
+    OutputFile {
+        path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
+        contents,
+    }
 }
 
 fn json_file(path: String, value: &impl Serialize) -> OutputFile {
