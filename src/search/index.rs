@@ -1,22 +1,37 @@
 //! Building the search index from rendered edition pages.
 //!
-//! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
-//! - `meta.json`: format version ([`FORMAT_VERSION`]), shard counts (`shards`: `b`, `g`, `u`,
-//!   `t`, `y`, `s`), chunk size, filter values, the first record of each page group (pages in
-//!   groups of [`page_group`]) and the variant table (below);
-//! - `p/N.json`: page group `N`: each page's record count, municipality, department and year,
-//!   read only by queries of several words (a page may hold them in different records) and by
-//!   filtered queries;
-//! - `b/N.json`: positional character bigrams, `g/N.json`: positional trigrams,
-//!   `u/N.json`: single characters, `t/N.json`: lindera terms; a key lives in shard
-//!   `fnv1a(key) % count`. A two-character word reads one bigram list; a longer word reads the
-//!   trigrams that cover it (offsets 0, 3, 6, … and the last), whose lists are short because
-//!   trigrams are selective: that keeps what a query downloads close to the size of its answer;
-//! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets),
-//!   and the URL, title, 和暦 label, municipality and department of the pages they belong to;
-//! - `y/N.json`: readings: a reading in hiragana → the indexed words (lindera terms) read so,
-//!   most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
-//! - `s/N.json`: suggestions: a character → `[word, reading, records]` of the nouns that
+//! The format is internal to kohyo (both engines are built from this crate and check
+//! [`FORMAT_VERSION`]); it may change in any release. Format 4, files under `search/`:
+//! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
+//!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
+//!   filter values, the first record of each page group (pages in groups of [`page_group`])
+//!   and the variant table (below);
+//! - every other file is a *pack*: JSON compressed with gzip, named `N.json.gz`, which the
+//!   clients inflate themselves (`DecompressionStream` in the browser, flate2 in Rust), so a
+//!   static host serves it as it is and the bytes on disk are the bytes sent. A server that
+//!   adds `Content-Encoding: gzip` to `.gz` files is harmless: a client that receives JSON
+//!   parses it as it is;
+//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
+//!   year, read only by queries of several words (a page may hold them in different records)
+//!   and by filtered queries;
+//! - `u/N.json.gz`: single characters and `b/N.json.gz`: character bigrams, each key's list
+//!   `[record delta, n title, n body, …]` (counts, no positions); `g/N.json.gz`: positional
+//!   trigrams, `[record delta, n title, n body, position deltas…]` per record;
+//!   `t/N.json.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
+//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes of
+//!   JSON before compression. A word of one or two characters is its unigram or bigram list,
+//!   exactly; a longer word reads the trigrams that cover it (offsets 0, 3, 6, … and the last)
+//!   and checks their positions, whose lists are short because trigrams are selective. Only
+//!   trigrams carry positions: bigram positions were half the index on long prose, and the one
+//!   check that used them (words standing together, the phrase bonus) is the trigram match of
+//!   the words joined;
+//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body, ancestor title (for
+//!   snippets), and the URL, title, 和暦 label, municipality and department of the pages they
+//!   belong to; `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
+//!   are short, so a chunk holds about [`CHUNK_BYTES`] of text;
+//! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
+//!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
+//! - `s/N.json.gz`: suggestions: a character → `[word, reading, records]` of the nouns that
 //!   hold it in their spelling or reading, most frequent first, at most [`SUGGESTION_WORDS`];
 //!   read only when a query finds nothing.
 //!
@@ -24,12 +39,15 @@
 //! (the built-in table merged with the site's `content/_variants.csv`, only the groups the
 //! site may hold a spelling of), which both engines apply to every query word
 //! (`search::variants`, docs/search-variants.md). A variant needs no keys of its own: it is
-//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json`,
-//! to know which words are read so. A query with neither reads what it read in format 2.
+//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json.gz`,
+//! to know which words are read so.
 //!
 //! A one-word query loads `meta.json`, the shards its characters and words hash to (and their
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
 //! shows: nothing that grows with the number of pages.
+//!
+//! Format 3 differed in: plain JSON files (`N.json`), bigrams with positions, shards of 1,500
+//! numbers and chunks of four records whatever their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -64,11 +82,11 @@ const CHUNK_BYTES: usize = 2048;
 const INDEX_BATCH: usize = 128;
 /// JSON bytes aimed for per postings shard (before compression); the shard count grows with
 /// the site.
-const BYTES_PER_SHARD: usize = 6000;
+const BYTES_PER_SHARD: usize = 12000;
 /// Bytes aimed for per reading or suggestion shard, a few times less than a postings shard: a kana
 /// query reads one reading shard on top of its postings, a query that finds nothing up to
 /// eight suggestion shards.
-const BYTES_PER_WORD_SHARD: usize = 600;
+const BYTES_PER_WORD_SHARD: usize = 2400;
 
 /// An edition page to index.
 #[derive(Debug, Clone)]
@@ -744,7 +762,7 @@ fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
 /// documentation).
 fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
     let json = serde_json::to_vec(value).unwrap_or_default();
-    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::best());
+    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
     let contents = gz
         .write_all(&json)
