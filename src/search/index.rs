@@ -80,13 +80,14 @@ const MAX_CHUNK: usize = 16;
 const CHUNK_BYTES: usize = 2048;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
-/// JSON bytes aimed for per postings shard (before compression); the shard count grows with
-/// the site.
-const BYTES_PER_SHARD: usize = 12000;
-/// Bytes aimed for per reading or suggestion shard, a few times less than a postings shard: a kana
-/// query reads one reading shard on top of its postings, a query that finds nothing up to
+/// Compressed bytes aimed for per postings shard; the shard count grows with the site.
+const BYTES_PER_SHARD: usize = 2000;
+/// One key in `PROBE` is compressed to estimate how well a kind of list compresses.
+const PROBE: usize = 16;
+/// Compressed bytes aimed for per reading or suggestion shard, less than a postings shard: a
+/// kana query reads one reading shard on top of its postings, a query that finds nothing up to
 /// eight suggestion shards.
-const BYTES_PER_WORD_SHARD: usize = 2400;
+const BYTES_PER_WORD_SHARD: usize = 800;
 
 /// An edition page to index.
 #[derive(Debug, Clone)]
@@ -712,8 +713,10 @@ fn word_lists(
     (readings, suggestions)
 }
 
-/// `lists` as shard files `dir/N.json`, made in parallel, and the shard count, which grows
-/// with the lists' total `size`, `per_shard` in each.
+/// `lists` as shard packs `dir/N.json.gz`, made in parallel, and the shard count, which grows
+/// with the lists' compressed size, about `per_shard` bytes in each. The compressed size is
+/// estimated from `size` (each list's JSON bytes, about) and the ratio that one key in
+/// [`PROBE`] compresses at, so shards are as large on repetitive text as on varied prose.
 fn shard_files<T: Serialize + Sync>(
     dir: &str,
     lists: &BTreeMap<String, T>,
@@ -721,6 +724,19 @@ fn shard_files<T: Serialize + Sync>(
     per_shard: usize,
 ) -> (Vec<OutputFile>, usize) {
     let total: usize = lists.values().map(size).sum();
+    let probe: BTreeMap<&str, &T> = lists
+        .iter()
+        .filter(|(key, _)| fnv1a(key) as usize % PROBE == 0)
+        .map(|(key, list)| (key.as_str(), list))
+        .collect();
+    let probe_size: usize = probe.values().map(|list| size(list)).sum();
+    let compressed = pack_file(String::new(), &probe).contents.len();
+    // Too small a probe compresses badly; the estimate then errs on the side of more shards.
+    let total = if probe_size >= per_shard {
+        (total as u128 * compressed as u128 / probe_size as u128) as usize
+    } else {
+        total
+    };
     let count = shard_count(total, per_shard);
     let mut shards: Vec<BTreeMap<&str, &T>> = vec![BTreeMap::new(); count];
     for (key, list) in lists {
