@@ -210,7 +210,10 @@ fn index_files(output: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        let index_file = entry.path().extension().is_some_and(|x| x == "json" || x == "gz");
+        let index_file = entry
+            .path()
+            .extension()
+            .is_some_and(|x| x == "json" || x == "gz");
         if entry.file_type().is_file() && index_file {
             files.push(entry.into_path());
         }

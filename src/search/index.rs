@@ -547,7 +547,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, list_bytes, BYTES_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, |l| list_bytes(l), BYTES_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -726,7 +726,7 @@ fn shard_files<T: Serialize + Sync>(
     let total: usize = lists.values().map(size).sum();
     let probe: BTreeMap<&str, &T> = lists
         .iter()
-        .filter(|(key, _)| fnv1a(key) as usize % PROBE == 0)
+        .filter(|(key, _)| (fnv1a(key) as usize).is_multiple_of(PROBE))
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
@@ -751,7 +751,7 @@ fn shard_files<T: Serialize + Sync>(
 }
 
 /// About how many bytes a list of numbers takes in JSON: each number's digits and a comma.
-fn list_bytes(list: &Vec<u32>) -> usize {
+fn list_bytes(list: &[u32]) -> usize {
     list.iter()
         .map(|n| n.checked_ilog10().map_or(2, |d| d as usize + 2))
         .sum::<usize>()
