@@ -59,7 +59,7 @@ for p in pathlib.Path(sys.argv[1]).rglob("*"):
         raw += len(b)
         disk += os.stat(p).st_blocks * 512
         gz += len(b) if b[:2] == b"\x1f\x8b" else len(gzip.compress(b, 6, mtime=0))
-print(f"{raw / 1e6:.1f} MB | {disk / 1e6:.1f} MB | {gz / 1e6:.1f} MB | {n}")
+print(f"{raw / 1e6:.1f} MB / {disk / 1e6:.1f} MB / {gz / 1e6:.1f} MB / {n}")
 EOF
 }
 kb() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f KB / %.1f KB", a / 1000, b / 1000 }'; }
@@ -76,22 +76,21 @@ node bench/pagefind-query.mjs "$site/public" bench/prose-queries.txt pagefind >"
 read -r pd_med pd_worst <<<"$(awk '$1 == "median-worst" && $2 == "data-gz" { print $3, $4 }' "$site.pf.q")"
 read -r pt_med pt_worst <<<"$(awk '$1 == "median-worst" && $2 == "total-gz" { print $3, $4 }' "$site.pf.q")"
 pf_pages=$(grep -o '"page_count":[0-9]*' "$site/public/pagefind/pagefind-entry.json" | cut -d: -f2)
-# Pagefind's own recall and precision against the same truth: its hits are pages.
 echo
 echo "$(head -1 "$site.build")"
-echo "kohyo search-eval: $(grep -E '^recall|macro' <<<"$eval_out" | head -1)"
+echo "kohyo search-eval: $(grep '^macro' <<<"$eval_out")"
 echo
 echo "| on $(find "$site/content/manpages" -name ja.toml | wc -l) man pages + 一関市 | kohyo | Pagefind 1.6 (extended, \`--root-selector main\`) |"
 echo "| --- | ---: | ---: |"
 echo "| pages indexed | $(grep -o '[0-9]* editions' "$site.build" | cut -d' ' -f1) | $pf_pages |"
-echo "| index raw \\| on disk \\| gzipped \\| files | $(sizes "$site/public/search") | $(sizes "$site/public/pagefind") |"
+echo "| index raw / on disk / gzipped / files | $(sizes "$site/public/search") | $(sizes "$site/public/pagefind") |"
 echo "| files in the whole site | $(find "$site/public" -type f -not -path '*/pagefind/*' | wc -l) | |"
 echo "| first query, index, gzipped (median / worst) | $(kb "$k_med" "$k_worst") | $(kb "$pd_med" "$pd_worst") |"
 echo "| first query with the engine's code, gzipped (median / worst) | $(kb $((k_med + $(cat "$site/public/search/engine.js" "$site/public/search/ui.js" | gzip -6 | wc -c))) $((k_worst + $(cat "$site/public/search/engine.js" "$site/public/search/ui.js" | gzip -6 | wc -c)))) | $(kb "$pt_med" "$pt_worst") |"
 echo "| build wall (index time) | $(wall "$site.time") s ($(awk -v m="$index_ms" 'BEGIN { printf "%.1f", m / 1000 }') s indexing) | $(wall "$site.pf.time") s |"
 echo
 echo "kohyo per query:"
-sed '$d' <<<"$eval_out" | tail -n +1
+sed '$d' <<<"$eval_out"
 echo
 echo "Pagefind per query (hits = pages found; sizes in bytes):"
 grep -v '^median-worst' "$site.pf.q"
