@@ -4,7 +4,7 @@
 // Each query word is also searched under its spelling variants (the table in meta.json) and,
 // written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
 
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -222,7 +222,22 @@ function ascending(map) {
   return [...map.keys()].sort((a, b) => a - b);
 }
 
-/** A built index, read through `load(path)` which resolves to the parsed JSON of a file. */
+// The path of file `n` of an index folder (`b`, `g`, `r`…): gzip-compressed JSON.
+const pack = (kind, n) => `${kind}/${n}.json.gz`;
+
+/** The JSON of an index file's bytes, inflated first when they are gzip-compressed (the packs;
+ * a server that sent them with `Content-Encoding: gzip` has inflated them already). */
+export async function parseFile(bytes) {
+  let data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (data[0] === 0x1f && data[1] === 0x8b) {
+    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('gzip'));
+    data = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  return JSON.parse(new TextDecoder().decode(data));
+}
+
+/** A built index, read through `load(path)`, which resolves to the bytes of a file (an
+ * ArrayBuffer or Uint8Array). */
 export class Index {
   constructor(meta, load) {
     this.meta = meta;
@@ -232,9 +247,9 @@ export class Index {
     this.lookup = lookup(meta.variants ?? []);
   }
 
-  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json`). */
+  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json.gz`). */
   static async open(load) {
-    const meta = await load('meta.json');
+    const meta = await parseFile(await load('meta.json'));
     if (meta.version !== FORMAT_VERSION) {
       throw new Error(`search index format ${meta.version} is not ${FORMAT_VERSION}`);
     }
@@ -243,20 +258,22 @@ export class Index {
 
   file(path) {
     if (!this.files.has(path)) {
-      this.files.set(path, Promise.resolve(this.load(path)).catch(() => null));
+      this.files.set(path, Promise.resolve(this.load(path)).then(parseFile).catch(() => null));
     }
     return this.files.get(path);
   }
 
   async postings(kind, count, key) {
-    const shard = await this.file(`${kind}/${fnv1a(key) % count}.json`);
+    const shard = await this.file(pack(kind, fnv1a(key) % count));
     return (shard && shard[key]) || [];
   }
 
   async word(word) {
     const out = new Map();
-    if (word.length === 1) {
-      const list = await this.postings('u', this.meta.shards.u, word[0]);
+    if (word.length <= 2) {
+      const list = word.length === 1
+        ? await this.postings('u', this.meta.shards.u, word[0])
+        : await this.postings('b', this.meta.shards.b, word.join(''));
       let rec = 0;
       for (let i = 0; i + 3 <= list.length; i += 3) {
         rec += list[i];
@@ -264,12 +281,9 @@ export class Index {
       }
       return out;
     }
-    const [kind, count, n] = word.length === 2
-      ? ['b', this.meta.shards.b, 2]
-      : ['g', this.meta.shards.g, 3];
-    const offsets = cover(word.length, n);
+    const offsets = cover(word.length, 3);
     const lists = (await Promise.all(
-      offsets.map((at) => this.postings(kind, count, word.slice(at, at + n).join(''))),
+      offsets.map((at) => this.postings('g', this.meta.shards.g, word.slice(at, at + 3).join(''))),
     )).map(decodePositions);
     for (const rec of ascending(lists[0])) {
       const [nTitle, first] = lists[0].get(rec);
@@ -294,7 +308,7 @@ export class Index {
     const out = spellings(word, this.lookup).map((s, i) => [s, i > 0 ? 1 : 0]);
     if (isReading(word)) {
       const key = toHiragana(word);
-      const shard = await this.file(`y/${fnv1a(key) % Math.max(this.meta.shards.y, 1)}.json`);
+      const shard = await this.file(pack('y', fnv1a(key) % Math.max(this.meta.shards.y, 1)));
       for (const w of (shard && shard[key]) || []) {
         if (typeof w === 'string' && !out.some(([s]) => s === w)) out.push([w, 2]);
       }
@@ -331,7 +345,7 @@ export class Index {
   }
 
   async readGroup(group) {
-    const file = await this.file(`p/${group}.json`);
+    const file = await this.file(pack('p', group));
     const pages = [];
     pages.firsts = [];
     if (!file) return pages;
@@ -388,6 +402,9 @@ export class Index {
       || filters.year != null;
     const hits = [];
     const pagesWithHit = new Set();
+    // Records where the words stand together in the order typed, read (once, when a record
+    // first needs it) as the matches of the words joined.
+    let joined = null;
     for (const rec of ascending(matches[0])) {
       if (!matches.every((m) => m.has(rec))) continue;
       if (filtered || words.length > 1) {
@@ -404,7 +421,10 @@ export class Index {
         score += Math.min(w.title + w.body, MAX_OCCURRENCES) * OCCURRENCE;
         if (terms[i].has(rec)) score += TERM;
       });
-      if (tier === 0 && phrase(chars, matches, rec)) score += PHRASE;
+      if (tier === 0 && isPhrase(chars)) {
+        if (joined === null) joined = await this.word(chars.flat());
+        if (joined.has(rec)) score += PHRASE;
+      }
       hits.push([rec, score - tier * TIER]);
     }
     if (words.length > 1) {
@@ -441,7 +461,7 @@ export class Index {
    * snippet comes from the body, or from the title when the body holds no match.
    */
   async describe(query, record, score) {
-    const chunk = await this.file(`r/${Math.floor(record / this.meta.chunk)}.json`);
+    const chunk = await this.file(pack('r', Math.floor(record / this.meta.chunk)));
     const row = (chunk && chunk.rows[record % this.meta.chunk]) || [];
     const text = (i) => (typeof row[i] === 'string' ? row[i] : '');
     const page = (chunk && chunk.pages.find((p) => p[0] === row[0])) || [];
@@ -482,7 +502,7 @@ export class Index {
     }
     const candidates = new Map();
     const shards = await Promise.all(keys.map(
-      (c) => this.file(`s/${fnv1a(c) % Math.max(this.meta.shards.s, 1)}.json`),
+      (c) => this.file(pack('s', fnv1a(c) % Math.max(this.meta.shards.s, 1))),
     ));
     keys.forEach((c, i) => {
       for (const entry of (shards[i] && shards[i][c]) || []) {
@@ -513,17 +533,10 @@ export class Index {
   }
 }
 
-function phrase(words, matches, rec) {
-  if (words.length < 2 || words.some((w) => w.length < 2)) return false;
-  return matches[0].get(rec)[1].starts.some((start) => {
-    let at = start + words[0].length;
-    return words.every((w, i) => {
-      if (i === 0) return true;
-      const ok = hasSorted(matches[i].get(rec)[1].starts, at);
-      at += w.length;
-      return ok;
-    });
-  });
+// Whether a query's words earn PHRASE points where they stand together: two or more words, each
+// of two characters or more.
+function isPhrase(words) {
+  return words.length >= 2 && words.every((w) => w.length >= 2);
 }
 
 /** Up to 100 characters of `text` around the first match, with the ranges of every match. */

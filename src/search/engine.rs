@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -174,30 +175,38 @@ impl Index {
         value
     }
 
-    /// An index file read and parsed, not kept; a missing or unreadable file reads as null.
+    /// An index file read, inflated and parsed, not kept; a missing or unreadable file reads
+    /// as null.
     fn read(&self, path: &str) -> Value {
-        fs::read_to_string(self.dir.join(path))
+        fs::read(self.dir.join(path))
             .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
+            .and_then(|bytes| serde_json::from_slice(&inflate(bytes)?).ok())
             .unwrap_or(Value::Null)
     }
 
     fn postings(&self, kind: &str, count: usize, key: &str) -> Vec<u64> {
         let shard = fnv1a(key) as usize % count;
-        self.file(&format!("{kind}/{shard}.json"))
+        self.file(&pack(kind, shard))
             .get(key)
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_u64).collect())
             .unwrap_or_default()
     }
 
-    /// Matches of one normalised word: record → counts and start positions. One character reads
-    /// the unigram list, two the bigram list, more the trigrams covering the word, checked to
-    /// stand at the right distances from each other.
+    /// Matches of one normalised word: record → counts (and, for three characters or more, start
+    /// positions). One character reads the unigram list, two the bigram list (counts only),
+    /// more the trigrams covering the word, checked to stand at the right distances from each
+    /// other.
     fn word(&self, word: &[char]) -> BTreeMap<usize, WordMatch> {
         let mut out = BTreeMap::new();
-        if word.len() == 1 {
-            let list = self.postings("u", self.meta.shards.u, &word[0].to_string());
+        if word.len() <= 2 {
+            let (kind, count) = if word.len() == 1 {
+                ("u", self.meta.shards.u)
+            } else {
+                ("b", self.meta.shards.b)
+            };
+            let key: String = word.iter().collect();
+            let list = self.postings(kind, count, &key);
             let mut rec = 0;
             for entry in list.chunks(3) {
                 if let [d, t, b] = entry {
@@ -214,18 +223,13 @@ impl Index {
             }
             return out;
         }
-        let (kind, count, n) = if word.len() == 2 {
-            ("b", self.meta.shards.b, 2)
-        } else {
-            ("g", self.meta.shards.g, 3)
-        };
-        let lists: Vec<(u32, RecordPositions)> = cover(word.len(), n)
+        let lists: Vec<(u32, RecordPositions)> = cover(word.len(), 3)
             .into_iter()
             .map(|at| {
-                let gram: String = word[at..at + n].iter().collect();
+                let gram: String = word[at..at + 3].iter().collect();
                 (
                     at as u32,
-                    decode_positions(&self.postings(kind, count, &gram)),
+                    decode_positions(&self.postings("g", self.meta.shards.g, &gram)),
                 )
             })
             .collect();
@@ -263,7 +267,7 @@ impl Index {
         if is_reading(word) {
             let key = to_hiragana(word);
             let shard = fnv1a(&key) as usize % self.meta.shards.y.max(1);
-            let file = self.file(&format!("y/{shard}.json"));
+            let file = self.file(&pack("y", shard));
             let words = file.get(key.as_str()).and_then(Value::as_array);
             for w in words.into_iter().flatten().filter_map(Value::as_str) {
                 if !out.iter().any(|(s, _)| s == w) {
@@ -309,7 +313,7 @@ impl Index {
     }
 
     fn read_group(&self, group: usize) -> Vec<PageFacts> {
-        let file = self.file(&format!("p/{group}.json"));
+        let file = self.file(&pack("p", group));
         let column = |name: &str| file.get(name).and_then(Value::as_array).cloned();
         let (Some(records), Some(municipality), Some(department), Some(year)) = (
             column("records"),
@@ -388,6 +392,9 @@ impl Index {
             || filters.year.is_some();
         let mut hits: Vec<(usize, i64)> = Vec::new();
         let mut pages_with_hit = BTreeSet::new();
+        // Records where the words stand together in the order typed, read (once, when a record
+        // first needs it) as the matches of the words joined.
+        let mut joined: Option<BTreeMap<usize, WordMatch>> = None;
         for rec in matches[0].keys() {
             if !matches.iter().all(|m| m.contains_key(rec)) {
                 continue;
@@ -412,8 +419,11 @@ impl Index {
                     score += TERM;
                 }
             }
-            if tier == 0 && phrase(&chars, &matches, *rec) {
-                score += PHRASE;
+            if tier == 0 && is_phrase(&chars) {
+                let joined = joined.get_or_insert_with(|| self.word(&chars.concat()));
+                if joined.contains_key(rec) {
+                    score += PHRASE;
+                }
             }
             hits.push((*rec, score - tier * TIER));
         }
@@ -452,7 +462,7 @@ impl Index {
     /// Describe a ranked hit for display: URL with anchor, title, breadcrumb and snippet, which
     /// comes from the body, or from the title when the body holds no match.
     pub fn describe(&self, query: &str, record: usize, score: i64) -> SearchResult {
-        let chunk = self.file(&format!("r/{}.json", record / self.meta.chunk));
+        let chunk = self.file(&pack("r", record / self.meta.chunk));
         let (row, page) = row_and_page(&chunk, record % self.meta.chunk);
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or("").to_string();
         let field = |i: usize| {
@@ -535,7 +545,7 @@ impl Index {
         for c in keys {
             let key = c.to_string();
             let shard = fnv1a(&key) as usize % self.meta.shards.s.max(1);
-            let file = self.file(&format!("s/{shard}.json"));
+            let file = self.file(&pack("s", shard));
             for entry in file
                 .get(&key)
                 .and_then(Value::as_array)
@@ -599,7 +609,7 @@ impl Index {
         let mut urls = Vec::with_capacity(self.meta.page_count);
         for group in 0..self.meta.page_groups.len() {
             for page in self.read_group(group) {
-                let chunk = self.read(&format!("r/{}.json", page.first / self.meta.chunk));
+                let chunk = self.read(&pack("r", page.first / self.meta.chunk));
                 let (_, descriptor) = row_and_page(&chunk, page.first % self.meta.chunk);
                 let url = descriptor
                     .get(1)
@@ -688,20 +698,33 @@ fn dice(a: &BTreeSet<String>, b: &BTreeSet<String>) -> i64 {
     2000 * a.intersection(b).count() as i64 / total
 }
 
-/// Whether the words, all matched as typed, stand one after another, in order, somewhere in
-/// the record.
-fn phrase(words: &[Vec<char>], matches: &[WordMatches], rec: usize) -> bool {
-    if words.len() < 2 || words.iter().any(|w| w.len() < 2) {
-        return false;
+/// Whether a query's words earn [`PHRASE`] points where they stand together: two or more
+/// words, each of two characters or more.
+fn is_phrase(words: &[Vec<char>]) -> bool {
+    words.len() >= 2 && words.iter().all(|w| w.len() >= 2)
+}
+
+/// The path of file `n` of an index folder (`b`, `g`, `r`…): gzip-compressed JSON.
+fn pack(kind: &str, n: usize) -> String {
+    format!("{kind}/{n}.json.gz")
+}
+
+/// Most bytes an index file may inflate to: far above what a build writes, so a damaged or
+/// hostile file cannot exhaust memory.
+const INFLATED_LIMIT: u64 = 1 << 30;
+
+/// The bytes of an index file, inflated when they are gzip-compressed (the packs; `meta.json`
+/// is plain). `None` when the compressed data is damaged or too large.
+fn inflate(bytes: Vec<u8>) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Some(bytes);
     }
-    matches[0][&rec].1.starts.iter().any(|start| {
-        let mut at = *start + words[0].len() as u32;
-        words.iter().zip(matches).skip(1).all(|(w, m)| {
-            let ok = m[&rec].1.starts.binary_search(&at).is_ok();
-            at += w.len() as u32;
-            ok
-        })
-    })
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes.as_slice())
+        .take(INFLATED_LIMIT)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
 }
 
 /// Up to 100 characters of `text` around the first match, with the ranges of every match.

@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
+use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 
@@ -184,7 +185,10 @@ pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Repo
             .map(|r| r.first_query_bytes)
             .max()
             .unwrap_or(0),
-        index_bytes: raw_total(&index_files),
+        index_bytes: index_files
+            .iter()
+            .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+            .sum(),
         index_gzip_bytes: gzip_total(&index_files)?,
         client_gzip_bytes: gzip_total(&client)?,
         queries: reports,
@@ -206,26 +210,47 @@ fn index_files(output: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "json") {
+        let index_file = entry
+            .path()
+            .extension()
+            .is_some_and(|x| x == "json" || x == "gz");
+        if entry.file_type().is_file() && index_file {
             files.push(entry.into_path());
         }
     }
     Ok(files)
 }
 
-/// Sum of the sizes of `files`.
+/// Sum of the sizes of `files` uncompressed (a gzip-compressed pack counts inflated).
 fn raw_total(files: &[PathBuf]) -> u64 {
     files
         .iter()
-        .map(|p| fs::metadata(p).map_or(0, |m| m.len()))
+        .filter_map(|p| fs::read(p).ok())
+        .map(|bytes| {
+            let mut inflated = std::io::sink();
+            if bytes.starts_with(&GZIP_MAGIC) {
+                std::io::copy(&mut GzDecoder::new(bytes.as_slice()), &mut inflated)
+                    .unwrap_or(bytes.len() as u64)
+            } else {
+                bytes.len() as u64
+            }
+        })
         .sum()
 }
 
-/// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone.
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone;
+/// a file gzip-compressed already (the index's packs) counts as it is, as a server sends it.
 pub fn gzip_total(files: &[PathBuf]) -> Result<u64, String> {
     let mut total = 0;
     for path in files {
         let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if bytes.starts_with(&GZIP_MAGIC) {
+            total += bytes.len() as u64;
+            continue;
+        }
         let mut encoder = GzEncoder::new(Vec::new(), Compression::new(6));
         encoder
             .write_all(&bytes)

@@ -1,22 +1,37 @@
 //! Building the search index from rendered edition pages.
 //!
-//! Files under `search/` (all JSON, numbers delta-encoded, keys sorted):
-//! - `meta.json`: format version ([`FORMAT_VERSION`]), shard counts (`shards`: `b`, `g`, `u`,
-//!   `t`, `y`, `s`), chunk size, filter values, the first record of each page group (pages in
-//!   groups of [`page_group`]) and the variant table (below);
-//! - `p/N.json`: page group `N`: each page's record count, municipality, department and year,
-//!   read only by queries of several words (a page may hold them in different records) and by
-//!   filtered queries;
-//! - `b/N.json`: positional character bigrams, `g/N.json`: positional trigrams,
-//!   `u/N.json`: single characters, `t/N.json`: lindera terms; a key lives in shard
-//!   `fnv1a(key) % count`. A two-character word reads one bigram list; a longer word reads the
-//!   trigrams that cover it (offsets 0, 3, 6, … and the last), whose lists are short because
-//!   trigrams are selective: that keeps what a query downloads close to the size of its answer;
-//! - `r/N.json`: records `N*CHUNK ..`: page, anchor, title, body, ancestor title (for snippets),
-//!   and the URL, title, 和暦 label, municipality and department of the pages they belong to;
-//! - `y/N.json`: readings: a reading in hiragana → the indexed words (lindera terms) read so,
-//!   most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
-//! - `s/N.json`: suggestions: a character → `[word, reading, records]` of the nouns that
+//! The format is internal to kohyo (both engines are built from this crate and check
+//! [`FORMAT_VERSION`]); it may change in any release. Format 4, files under `search/`:
+//! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
+//!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
+//!   filter values, the first record of each page group (pages in groups of [`page_group`])
+//!   and the variant table (below);
+//! - every other file is a *pack*: JSON compressed with gzip, named `N.json.gz`, which the
+//!   clients inflate themselves (`DecompressionStream` in the browser, flate2 in Rust), so a
+//!   static host serves it as it is and the bytes on disk are the bytes sent. A server that
+//!   adds `Content-Encoding: gzip` to `.gz` files is harmless: a client that receives JSON
+//!   parses it as it is;
+//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
+//!   year, read only by queries of several words (a page may hold them in different records)
+//!   and by filtered queries;
+//! - `u/N.json.gz`: single characters and `b/N.json.gz`: character bigrams, each key's list
+//!   `[record delta, n title, n body, …]` (counts, no positions); `g/N.json.gz`: positional
+//!   trigrams, `[record delta, n title, n body, position deltas…]` per record;
+//!   `t/N.json.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
+//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes of
+//!   JSON before compression. A word of one or two characters is its unigram or bigram list,
+//!   exactly; a longer word reads the trigrams that cover it (offsets 0, 3, 6, … and the last)
+//!   and checks their positions, whose lists are short because trigrams are selective. Only
+//!   trigrams carry positions: bigram positions were half the index on long prose, and the one
+//!   check that used them (words standing together, the phrase bonus) is the trigram match of
+//!   the words joined;
+//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body, ancestor title (for
+//!   snippets), and the URL, title, 和暦 label, municipality and department of the pages they
+//!   belong to; `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
+//!   are short, so a chunk holds about [`CHUNK_BYTES`] of text;
+//! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
+//!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
+//! - `s/N.json.gz`: suggestions: a character → `[word, reading, records]` of the nouns that
 //!   hold it in their spelling or reading, most frequent first, at most [`SUGGESTION_WORDS`];
 //!   read only when a query finds nothing.
 //!
@@ -24,17 +39,24 @@
 //! (the built-in table merged with the site's `content/_variants.csv`, only the groups the
 //! site may hold a spelling of), which both engines apply to every query word
 //! (`search::variants`, docs/search-variants.md). A variant needs no keys of its own: it is
-//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json`,
-//! to know which words are read so. A query with neither reads what it read in format 2.
+//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json.gz`,
+//! to know which words are read so.
 //!
 //! A one-word query loads `meta.json`, the shards its characters and words hash to (and their
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
 //! shows: nothing that grows with the number of pages.
+//!
+//! Format 3 differed in: plain JSON files (`N.json`), bigrams with positions, shards of 1,500
+//! numbers and chunks of four records whatever their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -46,21 +68,27 @@ use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
 pub const SUGGESTION_WORDS: usize = 48;
-/// Records per snippet chunk.
+/// Fewest records per snippet chunk.
 pub const CHUNK: usize = 4;
+/// Most records per snippet chunk.
+const MAX_CHUNK: usize = 16;
+/// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
+const CHUNK_BYTES: usize = 2048;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
-/// Postings aimed for per shard; the shard count grows with the site.
-const POSTINGS_PER_SHARD: usize = 1500;
-/// Bytes aimed for per reading or suggestion shard, a few times less than a postings shard: a kana
-/// query reads one reading shard on top of its postings, a query that finds nothing up to
+/// Compressed bytes aimed for per postings shard; the shard count grows with the site.
+const BYTES_PER_SHARD: usize = 2000;
+/// One key in `PROBE` is compressed to estimate how well a kind of list compresses.
+const PROBE: usize = 16;
+/// Compressed bytes aimed for per reading or suggestion shard, less than a postings shard: a
+/// kana query reads one reading shard on top of its postings, a query that finds nothing up to
 /// eight suggestion shards.
-const BYTES_PER_WORD_SHARD: usize = 600;
+const BYTES_PER_WORD_SHARD: usize = 800;
 
 /// What the index keeps of a page: in its group file (`p/N.json`) the record count and the
 /// facets, in the record chunks holding its records the descriptor.
@@ -171,6 +199,22 @@ fn add_positions<K: Copy + Ord + Hash>(
     }
 }
 
+/// Append to each key's list its entry for `record` without positions: `[delta, n title,
+/// n body]`. `grams` holds (key, position) as for [`add_positions`].
+fn add_counts<K: Copy + Ord + Hash>(
+    lists: &mut FxHashMap<K, List>,
+    record: usize,
+    title_len: u32,
+    grams: &mut [(K, u32)],
+) {
+    grams.sort_unstable_by_key(|(key, _)| *key);
+    for group in grams.chunk_by(|a, b| a.0 == b.0) {
+        let in_title = group.iter().filter(|(_, p)| *p < title_len).count();
+        let out = lists.entry(group[0].0).or_default().start(record);
+        out.extend([in_title as u32, (group.len() - in_title) as u32]);
+    }
+}
+
 impl Postings {
     fn add(&mut self, record: usize, rec: &RecordText, terms: &BTreeMap<String, WordInfo>) {
         let title = text::normalize(&rec.title);
@@ -183,26 +227,23 @@ impl Postings {
             let field_end = |i: usize| if i < title_len { title_len } else { text.len() };
             (0..text.len()).filter(move |&i| i + n <= field_end(i))
         };
+        // Bigrams keep only their counts: a two-character word is its bigram, and the phrase
+        // check reads the trigrams of the words joined.
         let mut bigrams: Vec<_> = positions(2)
             .map(|i| ([text[i], text[i + 1]], i as u32))
             .collect();
-        add_positions(&mut self.bigrams, record, title_len as u32, &mut bigrams);
+        add_counts(&mut self.bigrams, record, title_len as u32, &mut bigrams);
         let mut trigrams: Vec<_> = positions(3)
             .map(|i| ([text[i], text[i + 1], text[i + 2]], i as u32))
             .collect();
         add_positions(&mut self.trigrams, record, title_len as u32, &mut trigrams);
-        // Characters keep only their counts: `[delta, n title, n body]`.
-        let mut chars: Vec<(char, bool)> = text
+        // Characters keep only their counts too.
+        let mut chars: Vec<(char, u32)> = text
             .iter()
             .enumerate()
-            .map(|(i, c)| (*c, i >= title_len))
+            .map(|(i, c)| (*c, i as u32))
             .collect();
-        chars.sort_unstable();
-        for group in chars.chunk_by(|a, b| a.0 == b.0) {
-            let in_body = group.iter().filter(|(_, body)| *body).count();
-            let out = self.unigrams.entry(group[0].0).or_default().start(record);
-            out.extend([(group.len() - in_body) as u32, in_body as u32]);
-        }
+        add_counts(&mut self.unigrams, record, title_len as u32, &mut chars);
         for term in terms.keys() {
             match self.terms.get_mut(term.as_str()) {
                 Some(list) => list.start(record),
@@ -488,7 +529,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, Vec::len, POSTINGS_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, |l| list_bytes(l), BYTES_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -508,8 +549,9 @@ impl Collected {
             .enumerate()
             .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
             .collect();
+        let chunk = chunk_size(&chunks);
         let mut files: Vec<OutputFile> = chunks
-            .par_chunks(CHUNK)
+            .par_chunks(chunk)
             .enumerate()
             .map(|(i, chunk)| {
                 let mut pages: Vec<usize> = chunk.iter().map(|(page, _)| *page).collect();
@@ -532,8 +574,8 @@ impl Collected {
                     .iter()
                     .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
                     .collect();
-                json_file(
-                    format!("r/{i}.json"),
+                pack_file(
+                    format!("r/{i}.json.gz"),
                     &json!({ "pages": pages, "rows": rows }),
                 )
             })
@@ -544,8 +586,8 @@ impl Collected {
             let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
                 pages.iter().map(f).collect()
             };
-            json_file(
-                format!("p/{i}.json"),
+            pack_file(
+                format!("p/{i}.json.gz"),
                 &json!({
                     "records": column(|p| p.records.into()),
                     "municipality": column(|p| p.municipality.into()),
@@ -564,7 +606,7 @@ impl Collected {
             "base": base,
             "years": years,
             "shards": { "b": b, "g": g, "u": u, "t": t, "y": y, "s": s },
-            "chunk": CHUNK,
+            "chunk": chunk,
             "records": records,
             "page_count": page_entries.len(),
             "page_group": group,
@@ -653,8 +695,10 @@ fn word_lists(
     (readings, suggestions)
 }
 
-/// `lists` as shard files `dir/N.json`, made in parallel, and the shard count, which grows
-/// with the lists' total `size`, `per_shard` in each.
+/// `lists` as shard packs `dir/N.json.gz`, made in parallel, and the shard count, which grows
+/// with the lists' compressed size, about `per_shard` bytes in each. The compressed size is
+/// estimated from `size` (each list's JSON bytes, about) and the ratio that one key in
+/// [`PROBE`] compresses at, so shards are as large on repetitive text as on varied prose.
 fn shard_files<T: Serialize + Sync>(
     dir: &str,
     lists: &BTreeMap<String, T>,
@@ -662,6 +706,19 @@ fn shard_files<T: Serialize + Sync>(
     per_shard: usize,
 ) -> (Vec<OutputFile>, usize) {
     let total: usize = lists.values().map(size).sum();
+    let probe: BTreeMap<&str, &T> = lists
+        .iter()
+        .filter(|(key, _)| (fnv1a(key) as usize).is_multiple_of(PROBE))
+        .map(|(key, list)| (key.as_str(), list))
+        .collect();
+    let probe_size: usize = probe.values().map(|list| size(list)).sum();
+    let compressed = pack_file(String::new(), &probe).contents.len();
+    // Too small a probe compresses badly; the estimate then errs on the side of more shards.
+    let total = if probe_size >= per_shard {
+        (total as u128 * compressed as u128 / probe_size as u128) as usize
+    } else {
+        total
+    };
     let count = shard_count(total, per_shard);
     let mut shards: Vec<BTreeMap<&str, &T>> = vec![BTreeMap::new(); count];
     for (key, list) in lists {
@@ -670,9 +727,49 @@ fn shard_files<T: Serialize + Sync>(
     let files = shards
         .par_iter()
         .enumerate()
-        .map(|(i, shard)| json_file(format!("{dir}/{i}.json"), shard))
+        .map(|(i, shard)| pack_file(format!("{dir}/{i}.json.gz"), shard))
         .collect();
     (files, count)
+}
+
+/// About how many bytes a list of numbers takes in JSON: each number's digits and a comma.
+fn list_bytes(list: &[u32]) -> usize {
+    list.iter()
+        .map(|n| n.checked_ilog10().map_or(2, |d| d as usize + 2))
+        .sum::<usize>()
+        + 8
+}
+
+/// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
+/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`]. Sites of short
+/// records get fewer, larger chunks; long prose keeps chunks of four.
+fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
+    let bytes: usize = records
+        .iter()
+        .map(|(_, r)| r.title.len() + r.body.len() + r.anchor.len() + 16)
+        .sum();
+    let mean = bytes / records.len().max(1);
+    let mut chunk = CHUNK;
+    while chunk < MAX_CHUNK && (chunk * 2) * mean <= CHUNK_BYTES {
+        chunk *= 2;
+    }
+    chunk
+}
+
+/// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
+/// documentation).
+fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::default());
+    // Writing to a Vec cannot fail.
+    let contents = gz
+        .write_all(&json)
+        .and_then(|()| gz.finish())
+        .unwrap_or(json);
+    OutputFile {
+        path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
+        contents,
+    }
 }
 
 fn json_file(path: String, value: &impl Serialize) -> OutputFile {

@@ -20,7 +20,7 @@ const base = new URL(form.dataset.index, document.baseURI);
 const load = async (path) => {
   const response = await fetch(new URL(path, base));
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json();
+  return response.arrayBuffer();
 };
 
 function fill(select, options) {

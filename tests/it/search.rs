@@ -610,3 +610,85 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             .contains("検索にはJavaScriptが必要です")
     );
 }
+
+#[test]
+fn index_files_are_gzip_packs_of_json_and_meta_says_format_4() {
+    let search = built_sample().join("search");
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(search.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["version"], 4);
+    let mut packs = 0;
+    for entry in walkdir::WalkDir::new(&search) {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().to_string();
+        // The search page, the client and meta.json stand in `search/` itself, the packs in
+        // its folders.
+        if !entry.file_type().is_file() || entry.depth() == 1 {
+            continue;
+        }
+        assert!(name.ends_with(".json.gz"), "{}", entry.path().display());
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(bytes.as_slice()),
+            &mut json,
+        )
+        .unwrap();
+        assert!(serde_json::from_slice::<Value>(&json).unwrap().is_object());
+        packs += 1;
+    }
+    // Every kind of file is there, and packing keeps them few on the sample.
+    for dir in ["b", "g", "u", "t", "y", "s", "r", "p"] {
+        assert!(search.join(dir).join("0.json.gz").is_file(), "{dir}");
+    }
+    assert!(packs < 400, "{packs} packs");
+}
+
+#[test]
+fn two_character_words_typed_together_earn_the_phrase_bonus() {
+    // Bigram lists hold no positions: the phrase is found through the words joined.
+    let index = Index::open(built_sample()).unwrap();
+    let together = index.search("協働 推進", &Filters::default());
+    let reversed = index.search("推進 協働", &Filters::default());
+    let records = |hits: &[(usize, i64)]| hits.iter().map(|h| h.0).collect::<BTreeSet<_>>();
+    assert_eq!(records(&together), records(&reversed));
+    let score = |hits: &[(usize, i64)], rec: usize| hits.iter().find(|h| h.0 == rec).unwrap().1;
+    let bonus: Vec<i64> = together
+        .iter()
+        .map(|(rec, s)| s - score(&reversed, *rec))
+        .collect();
+    assert!(
+        bonus.contains(&200),
+        "協働推進 stands in some record: {bonus:?}"
+    );
+    assert!(bonus.contains(&0), "and the words stand apart in others");
+    let best = index
+        .query("協働 推進", &Filters::default(), 1)
+        .pop()
+        .unwrap();
+    assert!(
+        normalize(&format!("{}{}", best.title, best.snippet)).contains("協働推進"),
+        "{best:?}"
+    );
+}
+
+#[test]
+fn damaged_packs_read_as_empty_and_do_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    crate::common::copy_tree(built_sample(), &out);
+    // Every posting pack broken: one truncated, the others not gzip at all.
+    for kind in ["u", "b", "g", "t"] {
+        for entry in std::fs::read_dir(out.join("search").join(kind)).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        }
+    }
+    std::fs::write(out.join("search/r/0.json.gz"), "\u{1f}\u{8b}not gzip").unwrap();
+    let found = kohyo(&["search", "協働", "--output", out.to_str().unwrap()]);
+    assert!(found.status.success());
+    // The suggestion packs are whole, so words near the query are still offered.
+    let said = String::from_utf8_lossy(&found.stdout);
+    assert!(said.starts_with("no results\n"), "{said}");
+}

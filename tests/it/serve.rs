@@ -561,7 +561,12 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         .filter(|p| p.starts_with("search/r/"))
         .collect();
     assert_eq!(chunks.len(), 1, "{chunks:?}");
-    let chunk = String::from_utf8_lossy(after_files[*chunks[0]]);
+    let mut chunk = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&after_files[*chunks[0]][..]),
+        &mut chunk,
+    )
+    .unwrap();
     assert!(chunk.contains("SDGsの着実かつ計画的な推進"), "{chunk}");
     let shard = |p: &&&str| {
         ["b", "g", "u", "t", "y", "s"]

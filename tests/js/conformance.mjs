@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const output = process.argv[2];
 const { Index } = await import(join(output, 'search', 'engine.js'));
-const load = (path) => JSON.parse(readFileSync(join(output, 'search', path), 'utf8'));
+const load = (path) => readFileSync(join(output, 'search', path));
 const lines = readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
 for (const line of lines) {
   const { query, filters } = JSON.parse(line);
