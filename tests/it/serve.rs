@@ -563,7 +563,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
     assert_eq!(chunks.len(), 1, "{chunks:?}");
     let mut chunk = String::new();
     std::io::Read::read_to_string(
-        &mut flate2::read::GzDecoder::new(&after_files[*chunks[0]][..]),
+        &mut flate2::read::GzDecoder::new(after_files[*chunks[0]]),
         &mut chunk,
     )
     .unwrap();
