@@ -138,7 +138,7 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
-    /// Search the built site (run `kohyo build` first) with the engine the search page uses.
+    /// Search the built site (run `kohyo build` first), or the running preview with `--preview`, with the engine the search page uses.
     Search {
         /// Words to find; several words separated by spaces must all occur.
         query: String,
@@ -159,6 +159,10 @@ enum Command {
         /// Results to print.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Search the index of a running `kohyo serve` instead of the built output: its URL,
+        /// http://127.0.0.1:1111/ when none is given.
+        #[arg(long, num_args = 0..=1, default_missing_value = "http://127.0.0.1:1111/", value_name = "URL")]
+        preview: Option<String>,
     },
     /// Measure search against exact-substring (and variant) truth: recall, precision, bytes a first query loads.
     SearchEval {
@@ -202,6 +206,19 @@ fn base_url_arg(url: &str) -> Result<String, String> {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` that ends the program quietly when standard output is closed (`kohyo search …
+/// | head`), instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color();
@@ -227,7 +244,7 @@ fn main() -> ExitCode {
                     for warning in &s.warnings {
                         eprintln!("warning: {warning}");
                     }
-                    println!(
+                    out!(
                         "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",
                         s.pages,
                         s.editions,
@@ -238,9 +255,9 @@ fn main() -> ExitCode {
                     );
                     if timings {
                         for (stage, took) in &s.stages {
-                            println!("  {stage:<22} {:>7} ms", took.as_millis());
+                            out!("  {stage:<22} {:>7} ms", took.as_millis());
                         }
-                        println!(
+                        out!(
                             "  {:<22} {:>7} ms ({:.0}% of the build, summed over threads)",
                             "lindera segmentation",
                             s.segmenting.as_millis(),
@@ -254,7 +271,7 @@ fn main() -> ExitCode {
         }
         Command::Check { root } => match kohyo::site::check(&root) {
             Ok(site) => {
-                println!(
+                out!(
                     "ok: {} editions checked, no problems found",
                     site.editions().count()
                 );
@@ -264,7 +281,7 @@ fn main() -> ExitCode {
         },
         Command::Init { dir } => match kohyo::init::init(&dir) {
             Ok(()) => {
-                println!(
+                out!(
                     "created a new site in {0} (its README.md says how to write the content)\n\
                      next:\n  \
                      kohyo check --root {0}   every mistake in every file, with its line and column\n  \
@@ -289,7 +306,7 @@ fn main() -> ExitCode {
                 port,
             };
             let served = kohyo::serve::serve(&options, |url| {
-                println!(
+                out!(
                     "serving the preview at {url} (Ctrl+C to stop); watching content/, themes/ and kohyo.toml"
                 );
                 if open && let Err(e) = opener::open_browser(url) {
@@ -322,16 +339,18 @@ fn main() -> ExitCode {
             };
             match kohyo::next::new_edition(&root, &series, &next) {
                 Ok(c) => {
-                    println!(
+                    out!(
                         "wrote {} from {}: {} items kept with their ids; stage set to plan, progress and results cleared",
                         c.path.display(),
                         c.from.display(),
                         c.items
                     );
                     for m in &c.moved {
-                        println!(
+                        out!(
                             "moved the target year of {} from {} to {}",
-                            m.place, m.from, m.to
+                            m.place,
+                            m.from,
+                            m.to
                         );
                     }
                     ExitCode::SUCCESS
@@ -376,7 +395,7 @@ fn main() -> ExitCode {
                     for warning in &done.warnings {
                         eprintln!("warning: {warning}");
                     }
-                    println!(
+                    out!(
                         "wrote {}: {} items, {} with the id of the previous edition's item",
                         done.path.display(),
                         done.items,
@@ -411,7 +430,7 @@ fn main() -> ExitCode {
                 &output,
             ) {
                 Ok(items) => {
-                    println!("wrote {}: {items} items", output.display());
+                    out!("wrote {}: {items} items", output.display());
                     ExitCode::SUCCESS
                 }
                 Err(message) => fail(BuildError::Other(message), color),
@@ -453,21 +472,25 @@ fn main() -> ExitCode {
             department,
             year,
             limit,
+            preview,
         } => {
-            let output = site.output();
             let filters = Filters {
                 municipality,
                 department,
                 year,
             };
-            match Index::open(&output) {
+            let index = match &preview {
+                Some(url) => Index::open_preview(url),
+                None => Index::open(&site.output()),
+            };
+            match index {
                 Ok(index) => {
                     let results = index.query(&query, &filters, limit);
                     print_results(&results, json);
                     if results.is_empty() && !json {
                         let near = index.suggest(&query);
                         if !near.is_empty() {
-                            println!("near: {}", near.join(", "));
+                            out!("near: {}", near.join(", "));
                         }
                     }
                     ExitCode::SUCCESS
@@ -529,17 +552,17 @@ impl Progress {
 
 fn print_results(results: &[SearchResult], json: bool) {
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(results).unwrap_or_default()
         );
         return;
     }
     if results.is_empty() {
-        println!("no results");
+        out!("no results");
     }
     for (i, r) in results.iter().enumerate() {
-        println!(
+        out!(
             "{}. {} [{}]\n   {}\n   {}\n   {}",
             i + 1,
             r.title,
@@ -553,15 +576,15 @@ fn print_results(results: &[SearchResult], json: bool) {
 
 fn print_report(report: &eval::Report, json: bool) {
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
         );
         return;
     }
-    println!("recall  precision  top  first-query-gz  query");
+    out!("recall  precision  top  first-query-gz  query");
     for q in &report.queries {
-        println!(
+        out!(
             "{:6.3}  {:9.3}  {:3}  {:14}  {}",
             q.recall,
             q.precision,
@@ -570,13 +593,13 @@ fn print_report(report: &eval::Report, json: bool) {
             q.query
         );
     }
-    println!(
+    out!(
         "macro recall {:.3}, macro precision {:.3} over {} queries",
         report.macro_recall,
         report.macro_precision,
         report.queries.len()
     );
-    println!(
+    out!(
         "first query loads {} B gzipped (median), {} B (worst; {} B uncompressed); index {} B on disk, {} B gzipped; client JS+CSS {} B gzipped",
         report.first_query_gzip_median,
         report.first_query_gzip_worst,

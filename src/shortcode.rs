@@ -314,7 +314,7 @@ impl Shortcodes {
                 .unwrap_or_default();
             let html = match src {
                 None => format!(
-                    "<figure class=\"figure figure-missing\"><p class=\"figure-note\">{FIGURE_IN_ORIGINAL}</p>{caption}</figure>"
+                    "<figure class=\"figure figure-missing\"><p class=\"figure-note\" data-search-skip>{FIGURE_IN_ORIGINAL}</p>{caption}</figure>"
                 ),
                 Some(src) => {
                     let alt = alt.filter(|a| !a.trim().is_empty()).ok_or_else(|| {

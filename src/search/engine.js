@@ -481,6 +481,7 @@ export class Index {
     }
     let [snip, highlights] = snippet(text(3), words);
     if (highlights.length === 0) [snip, highlights] = snippet(title, words);
+    const number = (i) => (Number.isInteger(page[i]) ? page[i] : 0);
     return {
       url: isPage ? field(1) : `${field(1)}#${anchor}`,
       title,
@@ -488,6 +489,8 @@ export class Index {
       snippet: snip,
       highlights,
       score,
+      goal: typeof row[4] === 'string' ? row[4] : null,
+      edition: { url: field(1), title: field(2), records: [number(6), number(6) + number(7)] },
     };
   }
 

@@ -18,6 +18,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::layout::SEARCH_DIR;
 use crate::search::index::{FORMAT_VERSION, fnv1a};
 use crate::search::variants::{self, Lookup};
 use crate::text::normalize;
@@ -108,6 +109,21 @@ pub struct SearchResult {
     pub highlights: Vec<(usize, usize)>,
     /// Score; higher ranks first.
     pub score: i64,
+    /// Title of the goal the record is part of, when it is a sub-item (the breadcrumb's last).
+    pub goal: Option<String>,
+    /// The edition page the record is on: results are shown grouped by it.
+    pub edition: ResultEdition,
+}
+
+/// The edition page of a result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ResultEdition {
+    /// The page's URL.
+    pub url: String,
+    /// The edition's title.
+    pub title: String,
+    /// The page's records, `first..end`: the other results of the page are the ranked hits in it.
+    pub records: (usize, usize),
 }
 
 /// Record → (number of title positions, all positions), as decoded from a bigram or trigram list.
@@ -124,9 +140,38 @@ struct WordMatch {
 /// A word's matches by record: how it matched (0 exact, 1 a variant, 2 a reading) and where.
 type WordMatches = BTreeMap<usize, (i64, WordMatch)>;
 
-/// A built index on disk.
+/// Where an index's files are read from.
+enum Files {
+    /// `<output>/search` of a build.
+    Folder(PathBuf),
+    /// `search/` of a running preview (`kohyo serve`), at this URL.
+    Preview(String),
+}
+
+impl Files {
+    /// A file's bytes; `None` when it is missing or cannot be read.
+    fn bytes(&self, path: &str) -> Option<Vec<u8>> {
+        match self {
+            Files::Folder(dir) => fs::read(dir.join(path)).ok(),
+            Files::Preview(url) => {
+                let mut response = ureq::get(&format!("{url}{path}")).call().ok()?;
+                response
+                    .body_mut()
+                    .with_config()
+                    .limit(PREVIEW_FILE_LIMIT)
+                    .read_to_vec()
+                    .ok()
+            }
+        }
+    }
+}
+
+/// Largest index file read from a preview.
+const PREVIEW_FILE_LIMIT: u64 = 64 << 20;
+
+/// A built index, in a build's output or in a running preview.
 pub struct Index {
-    dir: PathBuf,
+    files: Files,
     meta: Meta,
     lookup: Lookup,
     cache: RefCell<HashMap<String, Rc<Value>>>,
@@ -137,15 +182,33 @@ pub struct Index {
 impl Index {
     /// Open the index written under `<output>/search`.
     pub fn open(output: &Path) -> Result<Index, String> {
-        let dir = output.join("search");
-        let text = fs::read_to_string(dir.join("meta.json")).map_err(|e| {
+        let files = Files::Folder(output.join(SEARCH_DIR));
+        let text = files.bytes("meta.json").ok_or_else(|| {
             format!(
-                "no search index in {}: run `kohyo build` first ({e})",
+                "no search index in {}: run `kohyo build` first, or search the preview with --preview",
                 output.display()
             )
         })?;
+        Index::with_meta(files, &text)
+    }
+
+    /// Open the index of the preview `kohyo serve` runs at `url` (`http://127.0.0.1:1111/`),
+    /// as it stands after the last save.
+    pub fn open_preview(url: &str) -> Result<Index, String> {
+        let url = format!("{}/{SEARCH_DIR}/", url.trim_end_matches('/'));
+        let files = Files::Preview(url.clone());
+        let text = files.bytes("meta.json").ok_or_else(|| {
+            format!(
+                "no search index at {url}meta.json: is `kohyo serve` running there, and the site built without errors?"
+            )
+        })?;
+        Index::with_meta(files, &text)
+    }
+
+    /// An index whose `meta.json` reads `text`, its other files from `files`.
+    fn with_meta(files: Files, text: &[u8]) -> Result<Index, String> {
         let value: Value =
-            serde_json::from_str(&text).map_err(|e| format!("unreadable search index: {e}"))?;
+            serde_json::from_slice(text).map_err(|e| format!("unreadable search index: {e}"))?;
         let version = value.get("version").and_then(Value::as_u64).unwrap_or(0);
         if version != u64::from(FORMAT_VERSION) {
             return Err(format!(
@@ -155,7 +218,7 @@ impl Index {
         let meta: Meta =
             serde_json::from_value(value).map_err(|e| format!("unreadable search index: {e}"))?;
         Ok(Index {
-            dir,
+            files,
             lookup: Lookup::new(&meta.variants),
             meta,
             cache: RefCell::new(HashMap::new()),
@@ -178,8 +241,8 @@ impl Index {
     /// An index file read, inflated and parsed, not kept; a missing or unreadable file reads
     /// as null.
     fn read(&self, path: &str) -> Value {
-        fs::read(self.dir.join(path))
-            .ok()
+        self.files
+            .bytes(path)
             .and_then(|bytes| serde_json::from_slice(&inflate(bytes)?).ok())
             .unwrap_or(Value::Null)
     }
@@ -489,9 +552,16 @@ impl Index {
             breadcrumb.push(d.clone());
         }
         breadcrumb.push(field(3));
-        if let Some(goal) = row.get(4).and_then(Value::as_str) {
-            breadcrumb.push(goal.to_string());
+        let goal = row.get(4).and_then(Value::as_str).map(str::to_string);
+        if let Some(goal) = &goal {
+            breadcrumb.push(goal.clone());
         }
+        let number = |i: usize| page.get(i).and_then(Value::as_u64).unwrap_or(0) as usize;
+        let edition = ResultEdition {
+            url: field(1),
+            title: field(2),
+            records: (number(6), number(6) + number(7)),
+        };
         let mut words: Vec<String> = Vec::new();
         for word in query_words(query) {
             for (spelling, _) in self.spellings(&word) {
@@ -515,6 +585,8 @@ impl Index {
             snippet,
             highlights,
             score,
+            goal,
+            edition,
         }
     }
 
@@ -585,15 +657,10 @@ impl Index {
             .collect()
     }
 
-    /// Paths (under `search/`) of the index files read so far, in order of name.
-    pub fn loaded_files(&self) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self
-            .cache
-            .borrow()
-            .keys()
-            .map(|k| self.dir.join(k))
-            .collect();
-        paths.push(self.dir.join("meta.json"));
+    /// Paths below `search/` of the index files read so far, in order of name.
+    pub fn loaded_files(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.cache.borrow().keys().cloned().collect();
+        paths.push("meta.json".into());
         paths.sort();
         paths
     }

@@ -16,6 +16,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 
+use crate::layout::SEARCH_DIR;
 use crate::search::engine::{Filters, Index, query_words};
 use crate::search::extract;
 use crate::text::normalize;
@@ -127,7 +128,11 @@ pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Repo
         });
         let first = Index::open(output)?;
         let shown = first.query(query, &Filters::default(), SHOWN);
-        let loaded = first.loaded_files();
+        let loaded: Vec<PathBuf> = first
+            .loaded_files()
+            .iter()
+            .map(|f| output.join(SEARCH_DIR).join(f))
+            .collect();
         let first_query_gzip_bytes = gzip_total(&loaded)?;
         let first_query_bytes = raw_total(&loaded);
         let found: BTreeSet<&String> = index

@@ -26,8 +26,9 @@
 //!   check that used them (words standing together, the phrase bonus) is the trigram match of
 //!   the words joined;
 //! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body, ancestor title (for
-//!   snippets), and the URL, title, 和暦 label, municipality and department of the pages they
-//!   belong to; `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
+//!   snippets), and the URL, title, 和暦 label, municipality, department, first record and
+//!   record count of the pages they belong to (so results are grouped by edition page with no
+//!   other file read); `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
 //!   are short, so a chunk holds about [`CHUNK_BYTES`] of text;
 //! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
 //!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
@@ -567,6 +568,8 @@ impl Collected {
                             &p.when,
                             p.municipality,
                             p.department,
+                            p.first,
+                            p.records,
                         )
                     })
                     .collect();

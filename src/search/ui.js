@@ -3,7 +3,10 @@
 
 import { Index } from './engine.js';
 
+// Editions shown at once, and of each edition its best records before 「さらにこの版で N 件」.
 const SHOWN = 10;
+const PER_EDITION = 3;
+const MORE_IN_EDITION = 20;
 const form = document.querySelector('.search-page-form');
 const input = document.getElementById('search-q');
 const status = document.getElementById('search-status');
@@ -70,35 +73,102 @@ function showSuggestions(words) {
   suggestBox.hidden = words.length === 0;
 }
 
-function resultNode(r) {
+// One record of an edition: its title linked to its place on the page, the goal it belongs
+// to, and the text around the match.
+function recordNode(r) {
   const li = document.createElement('li');
-  const h = document.createElement('h2');
+  li.className = 'result-record';
+  const h = document.createElement('h3');
   const a = document.createElement('a');
   a.href = r.url;
   a.textContent = r.title;
   h.append(a);
+  li.append(h);
+  if (r.goal) {
+    const goal = document.createElement('p');
+    goal.className = 'result-goal';
+    goal.textContent = r.goal;
+    li.append(goal);
+  }
+  li.append(snippetNode(r.snippet, r.highlights));
+  return li;
+}
+
+// An edition's results: the edition as a heading, its best records, and a button for the rest
+// of its records (hits in rank order, not yet described).
+function editionNode(query, described, rest) {
+  const [best] = described;
+  const li = document.createElement('li');
+  li.className = 'result-edition';
+  const h = document.createElement('h2');
+  const a = document.createElement('a');
+  a.href = best.edition.url;
+  a.textContent = best.edition.title;
+  h.append(a);
   const crumbs = document.createElement('p');
   crumbs.className = 'result-crumbs';
-  crumbs.textContent = r.breadcrumb.join(' › ');
-  li.append(h, crumbs, snippetNode(r.snippet, r.highlights));
+  crumbs.textContent = (best.goal ? best.breadcrumb.slice(0, -1) : best.breadcrumb).join(' › ');
+  const records = document.createElement('ol');
+  records.className = 'result-records';
+  records.append(...described.map(recordNode));
+  li.append(h, crumbs, records);
+  if (rest.length > 0) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'result-more-in';
+    const label = () => `さらにこの版で${rest.length}件`;
+    button.textContent = label();
+    const mine = run;
+    button.addEventListener('click', async () => {
+      const next = rest.splice(0, MORE_IN_EDITION);
+      const shown = await Promise.all(next.map(([rec, score]) => index.describe(query, rec, score)));
+      if (mine !== run) return;
+      const nodes = shown.map(recordNode);
+      records.append(...nodes);
+      if (rest.length === 0) button.remove();
+      else button.textContent = label();
+      nodes[0]?.querySelector('a').focus();
+    });
+    li.append(button);
+  }
   return li;
 }
 
 let index = null;
 let run = 0;
-let current = { query: '', hits: [] };
+let current = { query: '', hits: [], taken: new Set(), next: 0 };
 
-// Describe and append the next SHOWN hits; returns the first new list item.
+// Append the next SHOWN editions, each with its best records; returns the first new item.
 async function showMore(mine) {
-  const { query, hits } = current;
-  const from = list.children.length;
-  const shown = await Promise.all(
-    hits.slice(from, from + SHOWN).map(([rec, score]) => index.describe(query, rec, score)),
+  const { query, hits, taken } = current;
+  const batch = [];
+  for (let i = current.next; i < hits.length && batch.length < SHOWN; i++) {
+    if (!taken.has(hits[i][0])) batch.push(hits[i]);
+  }
+  const described = await Promise.all(
+    batch.map(([rec, score]) => index.describe(query, rec, score)),
   );
   if (mine !== run) return null;
-  const nodes = shown.map(resultNode);
+  // Each edition's hits in rank order: its records are the numbers `first..end`.
+  const editions = [];
+  batch.forEach(([rec], k) => {
+    if (taken.has(rec)) return;
+    const [first, end] = described[k].edition.records;
+    const members = hits.filter(([r]) => r === rec || (r >= first && r < end && !taken.has(r)));
+    for (const [r] of members) taken.add(r);
+    editions.push({ best: described[k], members });
+  });
+  while (current.next < hits.length && taken.has(hits[current.next][0])) current.next++;
+  // An edition's first member is its best hit: every hit ranked above it is taken already.
+  const nodes = await Promise.all(editions.map(async ({ best, members }) => {
+    const others = members.slice(1);
+    const second = await Promise.all(others.slice(0, PER_EDITION - 1)
+      .map(([rec, score]) => index.describe(query, rec, score)));
+    return editionNode(query, [best, ...second], others.slice(PER_EDITION - 1));
+  }));
+  if (mine !== run) return null;
   list.append(...nodes);
-  const rest = hits.length - list.children.length;
+  const rest = hits.length - taken.size;
   more.hidden = rest <= 0;
   more.textContent = `さらに表示（残り${rest}件）`;
   return nodes[0] ?? null;
@@ -117,7 +187,7 @@ async function search() {
   status.textContent = '検索しています…';
   const hits = await index.search(query, filtersFromForm());
   if (mine !== run) return;
-  current = { query, hits };
+  current = { query, hits, taken: new Set(), next: 0 };
   await showMore(mine);
   const near = hits.length === 0 ? await index.suggest(query) : [];
   if (mine !== run) return;

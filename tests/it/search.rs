@@ -509,6 +509,7 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             "存在しないことば",
             "きょうどう",
             "協同体",
+            "協働",
         ],
         "",
     ))
@@ -601,6 +602,52 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
             .contains("SDGsの着実な推進")
     );
     assert_eq!(followed["inView"], true, "{followed}");
+    // Results grouped by edition: each edition once, its three best records, then a button
+    // for the rest of its records (as many as the engine ranks in it), which shows them there.
+    let grouped = &report["grouped"];
+    let editions = grouped["editions"].as_array().unwrap();
+    let hrefs: Vec<&str> = editions
+        .iter()
+        .map(|e| e["href"].as_str().unwrap())
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = hrefs.iter().collect();
+    assert_eq!(distinct.len(), hrefs.len(), "{hrefs:?}");
+    let ranked = index.search("協働", &Filters::default());
+    let described: Vec<SearchResult> = ranked
+        .iter()
+        .map(|(rec, score)| index.describe("協働", *rec, *score))
+        .collect();
+    let best = &described[0].edition;
+    assert_eq!(editions[0]["href"], best.url.as_str());
+    assert_eq!(editions[0]["heading"], best.title.as_str());
+    let in_first = described
+        .iter()
+        .filter(|r| r.edition.url == best.url)
+        .count();
+    assert!(in_first > 3, "{in_first}");
+    assert_eq!(editions[0]["records"], 3);
+    assert_eq!(
+        editions[0]["more"],
+        format!("さらにこの版で{}件", in_first - 3)
+    );
+    let expanded = &grouped["expanded"];
+    assert_eq!(expanded["records"], in_first.min(23));
+    let in_order: Vec<&str> = described
+        .iter()
+        .filter(|r| r.edition.url == best.url)
+        .take(23)
+        .map(|r| r.url.as_str())
+        .collect();
+    assert_eq!(
+        expanded["hrefs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        in_order
+    );
+    assert_eq!(expanded["focused"], in_order[3], "{expanded}");
     assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
     // Without JavaScript the page says what to do.
     assert!(
@@ -691,4 +738,48 @@ fn damaged_packs_read_as_empty_and_do_not_crash() {
     // The suggestion packs are whole, so words near the query are still offered.
     let said = String::from_utf8_lossy(&found.stdout);
     assert!(said.starts_with("no results\n"), "{said}");
+}
+
+#[test]
+fn snippets_come_from_the_records_own_text_never_page_chrome() {
+    let index = Index::open(built_sample()).unwrap();
+    let text = std::fs::read_to_string(sample_root().join("tests/eval/queries.txt")).unwrap();
+    let mut queries = kohyo::search::eval::read_queries(&text);
+    queries.extend(["協働", "推進", "目標", "令和"].map(String::from));
+    // What the pages say around the content, which no snippet should be made of: the edition
+    // header's labels and links, the table of contents, the data links, a figure's placeholder.
+    let chrome = [
+        "すべての版",
+        "前の版：",
+        "次の版：",
+        "目次",
+        "公表 令和",
+        "この版のデータ",
+        "オープンデータについて",
+        "この図は原本に掲載されています",
+        "記載なし",
+    ];
+    for query in &queries {
+        for r in index.query(query, &Filters::default(), 20) {
+            for c in chrome {
+                assert!(
+                    !r.snippet.contains(c) || r.title.contains(c),
+                    "{query}: {} shows {c:?}: {}",
+                    r.url,
+                    r.snippet
+                );
+            }
+        }
+    }
+    // None of it is found either.
+    for c in [
+        "すべての版",
+        "この図は原本に掲載されています",
+        "オープンデータについて",
+    ] {
+        assert!(index.search(c, &Filters::default()).is_empty(), "{c}");
+    }
+    // 協働's best result shows the word where the record says it.
+    let best = &index.query("協働", &Filters::default(), 1)[0];
+    assert!(marks(best).iter().any(|m| m == "協働"), "{best:?}");
 }

@@ -12,7 +12,7 @@ use kohyo::site::{Memo, render_files_with};
 use kohyo::text::Tokenizer;
 use serde_json::Value;
 
-use crate::common::{build_into, copy_site, kohyo, node, sample_root, stderr};
+use crate::common::{build_into, built_sample, copy_site, kohyo, node, sample_root, stderr};
 
 /// A running preview server on a free port, stopped when dropped; its stderr goes to `log`.
 struct Preview {
@@ -997,4 +997,58 @@ fn event_streams_are_capped_and_the_newest_kept() {
     .unwrap();
     let newest = streams.last_mut().unwrap();
     assert_eq!(newest.next().0, "reload");
+}
+
+#[test]
+fn kohyo_search_reads_the_running_previews_index() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let url = format!("http://{}/", preview.addr);
+    let search = |query: &str| -> Value {
+        let out = kohyo(&["search", query, "--json", "--preview", &url]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // The preview's index answers as the built site's does.
+    let built = kohyo(&[
+        "search",
+        "協働",
+        "--json",
+        "--output",
+        built_sample().to_str().unwrap(),
+    ]);
+    let built: Value = serde_json::from_slice(&built.stdout).unwrap();
+    assert!(!built.as_array().unwrap().is_empty());
+    assert_eq!(search("協働"), built);
+    // A word saved in an edition is found once the preview has made the site again, with no
+    // build in between.
+    assert_eq!(search("珊瑚礁の保全"), Value::Array(Vec::new()));
+    let file = site.path().join(EDITION);
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replace("SDGsの着実な推進", "SDGsの着実な推進と珊瑚礁の保全"),
+    )
+    .unwrap();
+    let saved = Instant::now();
+    let found = loop {
+        let found = search("珊瑚礁の保全");
+        if !found.as_array().unwrap().is_empty() || saved.elapsed() > Duration::from_secs(60) {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        found[0]["url"], "/ueda/seisaku-kikaku/2023/#sdgs",
+        "{found}"
+    );
+    // No preview at the address: said so, with what to check.
+    drop(preview);
+    let out = kohyo(&["search", "協働", "--preview", &url]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("is `kohyo serve` running there"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,11 +1,12 @@
 // Drives the search page of a built site in headless Chromium, as a reader would, and prints
 // what the reader saw as JSON for the Rust test to check (tests/it/search.rs).
-//   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY READING NEAR
-// READING is typed in kana into the header box; NEAR finds nothing but has near words.
+//   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY READING NEAR GROUPED
+// READING is typed in kana into the header box; NEAR finds nothing but has near words;
+// GROUPED is held by more records of one edition than the results show of it at first.
 // The site is served over real HTTP from this process; Chromium is Debian's /usr/bin/chromium.
 import { launchChromium, serveSite } from './harness.mjs';
 
-const [output, firstQuery, secondQuery, noHitQuery, reading, near] = process.argv.slice(2);
+const [output, firstQuery, secondQuery, noHitQuery, reading, near, grouped] = process.argv.slice(2);
 const server = await serveSite(output);
 const origin = server.origin;
 const browser = await launchChromium();
@@ -20,12 +21,19 @@ async function results(page, query) {
     url: location.pathname + location.search,
     status: document.getElementById('search-status').textContent,
     live: document.getElementById('search-status').getAttribute('aria-live'),
-    items: [...document.querySelectorAll('#search-results > li')].map((li) => ({
-      title: li.querySelector('a').textContent,
-      href: li.querySelector('a').getAttribute('href'),
-      crumbs: li.querySelector('.result-crumbs').textContent,
+    // Each edition's records, in the order shown.
+    items: [...document.querySelectorAll('#search-results > li .result-record')].map((li) => ({
+      title: li.querySelector('h3 a').textContent,
+      href: li.querySelector('h3 a').getAttribute('href'),
+      crumbs: li.closest('.result-edition').querySelector('.result-crumbs').textContent,
       snippet: li.querySelector('.snippet').textContent,
       marks: [...li.querySelectorAll('.snippet mark')].map((m) => m.textContent),
+    })),
+    editions: [...document.querySelectorAll('#search-results > li')].map((li) => ({
+      heading: li.querySelector('h2')?.textContent ?? null,
+      href: li.querySelector('h2 a')?.getAttribute('href') ?? null,
+      records: li.querySelectorAll('.result-record').length,
+      more: li.querySelector('.result-more-in')?.textContent ?? null,
     })),
   }));
 }
@@ -83,7 +91,7 @@ try {
   await page.locator('#search-q').fill(secondQuery);
   await page.keyboard.press('Enter');
   await results(page, secondQuery);
-  await page.locator('#search-results > li a').first().click();
+  await page.locator('#search-results .result-record a').first().click();
   await page.waitForLoadState('load');
   report.followed = await page.evaluate(() => {
     const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
@@ -96,6 +104,27 @@ try {
       inView: rect !== null && rect.top > -1 && rect.top < window.innerHeight,
     };
   });
+  // A word many records of one plan hold: the plan once, its best records, and a button for
+  // the rest of its records, which shows them in place.
+  await page.goto(`${origin}/search/?q=${encodeURIComponent(grouped)}`);
+  report.grouped = await results(page, grouped);
+  const moreIn = page.locator('#search-results > li').first().locator('.result-more-in');
+  if (await moreIn.count() > 0) {
+    await moreIn.click();
+    await page.waitForFunction(
+      (n) => document.querySelector('#search-results > li').querySelectorAll('.result-record').length > n,
+      report.grouped.editions[0].records,
+    );
+    report.grouped.expanded = await page.evaluate(() => {
+      const first = document.querySelector('#search-results > li');
+      return {
+        records: first.querySelectorAll('.result-record').length,
+        more: first.querySelector('.result-more-in')?.textContent ?? null,
+        focused: document.activeElement?.getAttribute('href') ?? null,
+        hrefs: [...first.querySelectorAll('.result-record h3 a')].map((a) => a.getAttribute('href')),
+      };
+    });
+  }
   report.errors = errors;
   // JavaScript off: the page says so.
   const noJs = await browser.newContext({ javaScriptEnabled: false });
