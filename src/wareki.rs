@@ -169,6 +169,64 @@ fn bad_label(text: &str) -> Message {
     )
 }
 
+/// The ISO date (`2025-09-30`) of a time point as staff print it beside a reported value,
+/// when the text names a day: `9月末`, `9月30日`, `9月末現在`, `年度末`, with or without a
+/// year (`令和7年9月末`, `2025年9月30日`). A month without a year falls in `fiscal_year`
+/// (April to March: 1月–3月 are in the next calendar year). `None` when the text names no day
+/// (`上半期`, `9月`) or no year can be known.
+pub fn as_of_date(text: &str, fiscal_year: Option<i32>) -> Option<String> {
+    let text: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let text = text
+        .strip_suffix("現在")
+        .or_else(|| text.strip_suffix("時点"))
+        .unwrap_or(&text)
+        .trim_end();
+    if text == "年度末" {
+        let year = fiscal_year? + 1;
+        return Some(format!("{year:04}-03-31"));
+    }
+    let (year, rest) = match text.split_once('年') {
+        Some((year, rest)) => (Some(calendar_year(year)?), rest),
+        None => (None, text),
+    };
+    let (month, day) = rest.split_once('月')?;
+    let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+    let year = match year {
+        Some(year) => year,
+        None if month <= 3 => fiscal_year? + 1,
+        None => fiscal_year?,
+    };
+    let day = match day {
+        "末" => days_in_month(year, month),
+        _ => day.strip_suffix('日')?.parse().ok()?,
+    };
+    is_date(year, month, day).then(|| format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// A calendar year written `2025` or `令和7` / `令和元` / `R7`.
+fn calendar_year(text: &str) -> Option<i32> {
+    if let Ok(year) = text.parse::<i32>() {
+        return (1000..=9999).contains(&year).then_some(year);
+    }
+    ERAS.iter().find_map(|era| {
+        let rest = text
+            .strip_prefix(era.name)
+            .or_else(|| text.strip_prefix(era.letter))?;
+        let n = match rest {
+            "元" => 1,
+            _ => rest.parse::<i32>().ok().filter(|n| (1..=99).contains(n))?,
+        };
+        Some(era.start.0 + n - 1)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +280,45 @@ mod tests {
         assert!(parse_fiscal_year("大正5年度").is_err());
         assert!(parse_fiscal_year("12345").is_err());
         assert!(parse_fiscal_year("").is_err());
+    }
+
+    #[test]
+    fn time_points_become_iso_dates_only_when_a_day_is_named() {
+        assert_eq!(
+            as_of_date("9月末", Some(2025)).as_deref(),
+            Some("2025-09-30")
+        );
+        assert_eq!(
+            as_of_date("２月末", Some(2023)).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(
+            as_of_date("3月31日現在", Some(2024)).as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            as_of_date("年度末", Some(2024)).as_deref(),
+            Some("2025-03-31")
+        );
+        assert_eq!(
+            as_of_date("令和7年9月末", None).as_deref(),
+            Some("2025-09-30")
+        );
+        assert_eq!(
+            as_of_date("令和元年5月1日", None).as_deref(),
+            Some("2019-05-01")
+        );
+        assert_eq!(
+            as_of_date("2025年10月1日時点", None).as_deref(),
+            Some("2025-10-01")
+        );
+        for unknown in ["9月", "上半期", "9月末", "2月30日", "13月末", ""] {
+            let year = if unknown == "9月末" {
+                None
+            } else {
+                Some(2025)
+            };
+            assert_eq!(as_of_date(unknown, year), None, "{unknown}");
+        }
     }
 }

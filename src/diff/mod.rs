@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::config::License;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
-use crate::present::{edition_when, edition_year};
+use crate::present::{edition_when, edition_year, stage_key};
 use crate::text::Tokenizer;
 
 use self::align::Alignment;
@@ -28,13 +28,15 @@ use self::text::Change;
 use self::tree::{Field, Kind, Node, Tree};
 
 /// Version of the JSON layout of a comparison.
-pub const FORMAT: &str = "kohyo-compare/1";
+pub const FORMAT: &str = "kohyo-compare/2";
 
 /// Everything that changed from one edition to the next.
 #[derive(Debug, Serialize)]
 pub struct Comparison {
     /// Layout version of this document.
     pub format: &'static str,
+    /// `municipality/series/old-new`, the `compare_id` of the open data's tables.
+    pub id: String,
     /// Licence of the data (the site's).
     pub license: License,
     /// The municipality.
@@ -102,6 +104,8 @@ pub struct SeriesRef {
 /// One side of the comparison.
 #[derive(Debug, Serialize)]
 pub struct EditionRef {
+    /// `municipality/series/slug`, the edition's `id` in the rest of the open data.
+    pub id: String,
     /// File name without `.toml`.
     pub slug: String,
     /// Title as published.
@@ -110,8 +114,10 @@ pub struct EditionRef {
     pub when: String,
     /// Fiscal year (西暦), if the edition has one.
     pub fiscal_year: Option<i32>,
-    /// 当初 / 中間報告 / 達成状況.
+    /// `plan`, `interim` or `result`, as the editions table gives it.
     pub stage: &'static str,
+    /// 当初 / 中間報告 / 達成状況.
+    pub stage_label: &'static str,
     /// Department responsible.
     pub department: Option<String>,
     /// Path of the edition page from the site root, e.g. `ueda/shimin-machizukuri/2018/`.
@@ -249,6 +255,8 @@ pub struct Entry {
 /// One edition's node as that edition prints it.
 #[derive(Debug, Serialize)]
 pub struct Side {
+    /// `municipality/series/edition#anchor`, the record's `id` in the rest of the open data.
+    pub record_id: String,
     /// The `id` in the content.
     pub id: Option<String>,
     /// Anchor on the edition page.
@@ -513,17 +521,21 @@ fn compare_prepared(
         new: new_tree,
         a: &alignment,
     };
-    let entries = merger.children(&old_tree.roots, &new_tree.roots)?;
+    let mut entries = merger.children(&old_tree.roots, &new_tree.roots)?;
+    let edition_id = |e: &Edition| format!("{}/{}/{}", m.slug, s.slug, e.slug);
+    name_records(&mut entries, &edition_id(old), &edition_id(new));
     let mut levels: BTreeMap<(Kind, usize, String), Counts> = BTreeMap::new();
     let mut total = Counts::default();
     count(&entries, &mut levels, &mut total);
     let department = |e: &Edition| e.department.clone().or_else(|| s.department.clone());
     let edition_ref = |e: &Edition| EditionRef {
+        id: format!("{}/{}/{}", m.slug, s.slug, e.slug),
         slug: e.slug.clone(),
         title: e.title.clone(),
         when: edition_when(e).0,
         fiscal_year: edition_year(e),
-        stage: e.stage.label(),
+        stage: stage_key(e.stage),
+        stage_label: e.stage.label(),
         department: department(e),
         path: format!("{}/{}/{}/", m.slug, s.slug, e.slug),
         source_url: e.source_url.clone(),
@@ -567,6 +579,7 @@ fn compare_prepared(
     }
     Ok(Comparison {
         format: FORMAT,
+        id: format!("{}/{}/{}-{}", m.slug, s.slug, old.slug, new.slug),
         license: License::default(),
         municipality: MunicipalityRef {
             slug: m.slug.clone(),
@@ -593,6 +606,19 @@ fn compare_prepared(
         },
         entries,
     })
+}
+
+/// Give each side of every entry its record id: the edition's id and the anchor.
+fn name_records(entries: &mut [Entry], old: &str, new: &str) {
+    for e in entries {
+        if let Some(side) = &mut e.old {
+            side.record_id = format!("{old}#{}", side.anchor);
+        }
+        if let Some(side) = &mut e.new {
+            side.record_id = format!("{new}#{}", side.anchor);
+        }
+        name_records(&mut e.children, old, new);
+    }
 }
 
 fn status_label(e: &Edition) -> String {
@@ -736,6 +762,7 @@ impl Merger<'_> {
     fn side(&self, tree: &Tree, node: &Node) -> Side {
         let parent = node.parent.map(|p| &tree.nodes[p]);
         Side {
+            record_id: String::new(),
             id: node.id.clone(),
             anchor: node.anchor.clone(),
             number: node.number.clone(),

@@ -29,7 +29,7 @@ use self::tables::Table;
 pub const SCHEMA: &str = include_str!("kohyo-data.schema.json");
 /// Where the schema is published, under `data/`.
 pub const SCHEMA_PATH: &str = "schema/kohyo-data.schema.json";
-/// The JSON Schema of each compare page's `changes.json` (format `kohyo-compare/1`).
+/// The JSON Schema of each compare page's `changes.json` (format `kohyo-compare/2`).
 pub const COMPARE_SCHEMA: &str = include_str!("kohyo-compare.schema.json");
 /// Where the compare schema is published, under `data/`.
 pub const COMPARE_SCHEMA_PATH: &str = "schema/kohyo-compare.schema.json";
@@ -307,7 +307,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
                     for c in compares_of.get(id.as_str()).into_iter().flatten() {
                         let dir = c.path();
                         let text = changes_json(&base, c)?;
-                        let rows = tables::change_rows(std::slice::from_ref(*c));
+                        let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
                         let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
                         out.push(listed(
                             format!("{dir}changes.json"),

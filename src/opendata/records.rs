@@ -256,6 +256,9 @@ pub struct PointRecord {
 pub struct ActualRecord {
     /// When it was measured, as printed (9月末).
     pub as_of: Option<String>,
+    /// The same as an ISO date (`2025-09-30`), when it names a day and the year is known (given,
+    /// or the edition's fiscal year).
+    pub as_of_date: Option<String>,
     /// The number, in the indicator's unit.
     pub value: f64,
 }
@@ -273,6 +276,7 @@ fn edition(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionReco
     let url = format!("{base}{id}/");
     let mut b = Builder {
         edition_id: &id,
+        fiscal_year: e.fiscal_year.as_ref().map(|y| y.get_ref().0),
         url: &url,
         levels: &s.levels,
         sections: Vec::new(),
@@ -341,6 +345,8 @@ fn edition(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionReco
 
 struct Builder<'a> {
     edition_id: &'a str,
+    /// The edition's own fiscal year (none for a plan period), which dates 9月末.
+    fiscal_year: Option<i32>,
     url: &'a str,
     levels: &'a [String],
     sections: Vec<SectionRecord>,
@@ -449,6 +455,10 @@ impl Builder<'_> {
                 .actual
                 .iter()
                 .map(|a| ActualRecord {
+                    as_of_date: a
+                        .as_of
+                        .as_deref()
+                        .and_then(|t| wareki::as_of_date(t, self.fiscal_year)),
                     as_of: a.as_of.clone(),
                     value: a.value,
                 })

@@ -17,6 +17,8 @@ pub enum Type {
     Integer,
     /// Decimal number.
     Number,
+    /// ISO 8601 date, `2025-09-30`.
+    Date,
 }
 
 impl Type {
@@ -26,6 +28,7 @@ impl Type {
             Type::String => "string",
             Type::Integer => "integer",
             Type::Number => "number",
+            Type::Date => "date",
         }
     }
 }
@@ -45,7 +48,7 @@ const fn col(name: &'static str, kind: Type, title: &'static str) -> Column {
     Column { name, kind, title }
 }
 
-use Type::{Integer, Number, String as Text};
+use Type::{Date, Integer, Number, String as Text};
 
 /// A table: its file name, columns, keys and rows.
 #[derive(Debug)]
@@ -153,13 +156,57 @@ pub const CHANGE_COLUMNS: &[Column] = &[
     col("new_title", Text, "後の版のタイトル"),
     col("old_parent", Text, "前の版の上位項目"),
     col("new_parent", Text, "後の版の上位項目"),
-    col("changed_fields", Text, "変わった欄（; 区切り）"),
-    col("number_changes", Text, "変わった数値（前 → 後、; 区切り）"),
 ];
 
-/// The changed entries of comparisons as rows of [`CHANGE_COLUMNS`].
-pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
+/// Columns of `change_fields.csv`: one row per field that changed in a changed entry.
+pub const CHANGE_FIELD_COLUMNS: &[Column] = &[
+    col("compare_id", Text, "比較の識別子（changes の compare_id）"),
+    col("change", Text, "変更の種類（changes の change）"),
+    col(
+        "entry_key",
+        Text,
+        "比較の中でのキー（changes の entry_key）",
+    ),
+    col(
+        "field",
+        Text,
+        "変わった欄（title 表題, number 番号, または欄のキー）",
+    ),
+    col("label", Text, "欄の見出し（後の版のとおり）"),
+];
+
+/// Columns of `change_numbers.csv`: one row per number that changed in a changed entry.
+pub const CHANGE_NUMBER_COLUMNS: &[Column] = &[
+    col("compare_id", Text, "比較の識別子（changes の compare_id）"),
+    col("change", Text, "変更の種類（changes の change）"),
+    col(
+        "entry_key",
+        Text,
+        "比較の中でのキー（changes の entry_key）",
+    ),
+    col("position", Integer, "項目の中での順（1から）"),
+    col("old_value", Text, "前の版の数値（記載のとおり、単位付き）"),
+    col("new_value", Text, "後の版の数値（記載のとおり、単位付き）"),
+];
+
+/// The changed entries of comparisons as rows of [`CHANGE_COLUMNS`], [`CHANGE_FIELD_COLUMNS`]
+/// and [`CHANGE_NUMBER_COLUMNS`].
+pub struct ChangeRows {
+    /// One row per changed entry.
+    pub changes: Vec<Vec<String>>,
+    /// One row per changed field of an entry.
+    pub fields: Vec<Vec<String>>,
+    /// One row per changed number of an entry.
+    pub numbers: Vec<Vec<String>>,
+}
+
+/// The changed entries of comparisons, their changed fields and numbers.
+pub fn change_rows(comparisons: &[Comparison]) -> ChangeRows {
+    let mut rows = ChangeRows {
+        changes: Vec::new(),
+        fields: Vec::new(),
+        numbers: Vec::new(),
+    };
     for c in comparisons {
         let old_id = format!("{}/{}", c.series.path, c.old.slug);
         let new_id = format!("{}/{}", c.series.path, c.new.slug);
@@ -175,15 +222,28 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
                     .map(|s| format!("{edition}#{}", s.anchor))
                     .unwrap_or_default()
             };
-            let mut fields: Vec<&str> = Vec::new();
+            let key = [c.id.clone(), e.status.name().to_string(), e.key.clone()];
             if let (Some(a), Some(b)) = (&e.old, &e.new)
                 && a.number != b.number
             {
-                fields.push("number");
+                rows.fields
+                    .push([&key[..], &["number".to_string(), "番号".to_string()]].concat());
             }
-            fields.extend(e.changes.iter().map(|ch| ch.key));
-            rows.push(vec![
-                format!("{}/{}-{}", c.series.path, c.old.slug, c.new.slug),
+            for ch in &e.changes {
+                rows.fields
+                    .push([&key[..], &[ch.key.to_string(), ch.label.clone()]].concat());
+            }
+            for (i, n) in e.numbers.iter().enumerate() {
+                rows.numbers.push(
+                    [
+                        &key[..],
+                        &[(i + 1).to_string(), n.old.clone(), n.new.clone()],
+                    ]
+                    .concat(),
+                );
+            }
+            rows.changes.push(vec![
+                c.id.clone(),
                 old_id.clone(),
                 new_id.clone(),
                 e.status.name().to_string(),
@@ -198,12 +258,6 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
                 side(&e.new, |s| s.title.clone()),
                 side(&e.old, |s| s.parent.clone()),
                 side(&e.new, |s| s.parent.clone()),
-                fields.join(";"),
-                e.numbers
-                    .iter()
-                    .map(|n| format!("{} → {}", n.old, n.new))
-                    .collect::<Vec<_>>()
-                    .join(";"),
             ]);
         }
     }
@@ -212,6 +266,7 @@ pub fn change_rows(comparisons: &[Comparison]) -> Vec<Vec<String>> {
 
 /// Every table of the export, from the edition records and the comparisons.
 pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Table> {
+    let changes = change_rows(comparisons);
     let mut edition_rows = Vec::new();
     let mut sections = Vec::new();
     let mut items = Vec::new();
@@ -319,7 +374,7 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             let mut value = |measure: &str,
                              position: usize,
                              year: Option<i32>,
-                             as_of: &Option<String>,
+                             as_of: (&Option<String>, &Option<String>),
                              v: f64| {
                 values.push(vec![
                     ind.id.clone(),
@@ -327,7 +382,8 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                     measure.to_string(),
                     position.to_string(),
                     opt(&year),
-                    opt(as_of),
+                    opt(as_of.0),
+                    opt(as_of.1),
                     v.to_string(),
                     opt(&ind.unit),
                 ]);
@@ -336,11 +392,11 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
                 if let Some(p) = point
                     && let Some(v) = p.value
                 {
-                    value(measure, 1, p.fiscal_year, &None, v);
+                    value(measure, 1, p.fiscal_year, (&None, &None), v);
                 }
             }
             for (i, a) in ind.actual.iter().enumerate() {
-                value("actual", i + 1, None, &a.as_of, a.value);
+                value("actual", i + 1, None, (&a.as_of, &a.as_of_date), a.value);
             }
         }
     }
@@ -424,7 +480,23 @@ pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Tab
             columns: CHANGE_COLUMNS,
             primary_key: &["compare_id", "change", "entry_key"],
             foreign_keys: &[],
-            rows: change_rows(comparisons),
+            rows: changes.changes,
+        },
+        Table {
+            name: "change_fields",
+            title: "比較で変わった欄（変わった項目と欄ごとに1行）",
+            columns: CHANGE_FIELD_COLUMNS,
+            primary_key: &["compare_id", "change", "entry_key", "field"],
+            foreign_keys: &[],
+            rows: changes.fields,
+        },
+        Table {
+            name: "change_numbers",
+            title: "比較で変わった数値（変わった項目と数値ごとに1行）",
+            columns: CHANGE_NUMBER_COLUMNS,
+            primary_key: &["compare_id", "change", "entry_key", "position"],
+            foreign_keys: &[],
+            rows: changes.numbers,
         },
     ]
 }
@@ -564,6 +636,11 @@ const VALUE_COLUMNS: &[Column] = &[
     col("position", Integer, "同じ種類の値の順番（1から）"),
     col("fiscal_year", Integer, "値の年度（西暦）"),
     col("as_of", Text, "実績の時点（記載のとおり）"),
+    col(
+        "as_of_date",
+        Date,
+        "実績の時点の日付（ISO 8601。日まで分かるときだけ。年の記載がなければ版の年度から）",
+    ),
     col("value", Number, "値（単位は unit 列）"),
     col("unit", Text, "単位"),
 ];

@@ -149,7 +149,7 @@ pub fn compare_page(c: &Comparison, base: &str) -> ComparePage {
     let link = |e: &EditionRef| EditionLink {
         when: e.when.clone(),
         title: e.title.clone(),
-        stage: e.stage,
+        stage: e.stage_label,
         url: format!("{base}{}", e.path),
         source_url: e.source_url.clone(),
     };

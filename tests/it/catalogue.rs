@@ -119,8 +119,8 @@ fn the_catalogue_meets_the_dcat_ap_3_shapes() {
             })
             .count();
     assert_eq!(
-        site_wide, 15,
-        "nine tables and goal_history, indicator_series"
+        site_wide, 17,
+        "eleven tables and goal_history, indicator_series"
     );
     assert_eq!(report["distributions"], site_wide + 4 * 2 + 8 + 4 * 2 + 3);
 
@@ -182,7 +182,7 @@ fn frictionless_validates_the_data_package() {
     assert!(out.status.success(), "{report:#}");
     assert_eq!(report["valid"], true);
     let tasks = report["tasks"].as_array().unwrap();
-    assert_eq!(tasks.len(), 11, "every table");
+    assert_eq!(tasks.len(), 13, "every table");
     for task in tasks {
         assert_eq!(task["valid"], true, "{task:#}");
         assert!(task["stats"]["rows"].as_u64().unwrap() > 0, "{task:#}");

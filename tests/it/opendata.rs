@@ -675,3 +675,125 @@ fn every_table_keeps_its_table_schema_types_keys_and_references() {
         );
     }
 }
+
+#[test]
+fn changes_json_uses_the_ids_and_codes_of_the_tables_and_what_changed_is_a_long_table() {
+    let data = built_sample().join("data");
+    let ids = |table: &str| -> BTreeSet<String> {
+        read_csv(&data.join(table))
+            .into_iter()
+            .map(|r| r["id"].clone())
+            .collect()
+    };
+    let editions = ids("editions.csv");
+    let mut records = ids("items.csv");
+    records.extend(ids("indicators.csv"));
+    records.extend(ids("sections.csv"));
+    let changes = read_csv(&data.join("changes.csv"));
+    let fields = read_csv(&data.join("change_fields.csv"));
+    let numbers = read_csv(&data.join("change_numbers.csv"));
+    let key = |r: &BTreeMap<String, String>| {
+        (
+            r["compare_id"].clone(),
+            r["change"].clone(),
+            r["entry_key"].clone(),
+        )
+    };
+    let change_keys: BTreeSet<_> = changes.iter().map(key).collect();
+    assert!(fields.iter().all(|r| change_keys.contains(&key(r))));
+    assert!(numbers.iter().all(|r| change_keys.contains(&key(r))));
+    assert!(changes.iter().all(|r| !r.contains_key("changed_fields")));
+    let mut compared = 0;
+    for page in walkdir::WalkDir::new(built_sample())
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() == "changes.json")
+    {
+        compared += 1;
+        let doc = read_json(page.path());
+        let id = doc["id"].as_str().unwrap();
+        assert!(
+            changes.iter().any(|r| r["compare_id"] == id),
+            "{id} is no compare_id"
+        );
+        for side in ["old", "new"] {
+            let e = &doc[side];
+            assert!(editions.contains(e["id"].as_str().unwrap()), "{e}");
+            assert!(
+                ["plan", "interim", "result"].contains(&e["stage"].as_str().unwrap()),
+                "{e}"
+            );
+            assert!(!e["stage_label"].as_str().unwrap().is_empty());
+        }
+        // Each entry's sides name records of the tables; each changed entry's fields and
+        // numbers are the long tables' rows for it, in order.
+        fn walk(entries: &Value, out: &mut Vec<Value>) {
+            for e in entries.as_array().unwrap() {
+                out.push(e.clone());
+                walk(&e["children"], out);
+            }
+        }
+        let mut entries = Vec::new();
+        walk(&doc["entries"], &mut entries);
+        for e in &entries {
+            for side in ["old", "new"] {
+                if let Some(record) = e[side]["record_id"].as_str() {
+                    assert!(records.contains(record), "{record}");
+                }
+            }
+            if e["status"] == "unchanged" {
+                continue;
+            }
+            let this = (
+                id.to_string(),
+                e["status"].as_str().unwrap().to_string(),
+                e["key"].as_str().unwrap().to_string(),
+            );
+            let printed: Vec<(String, String)> = numbers
+                .iter()
+                .filter(|r| key(r) == this)
+                .map(|r| (r["old_value"].clone(), r["new_value"].clone()))
+                .collect();
+            let expected: Vec<(String, String)> = e["numbers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    (
+                        n["old"].as_str().unwrap().to_string(),
+                        n["new"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(printed, expected, "{this:?}");
+            let changed: Vec<String> = fields
+                .iter()
+                .filter(|r| key(r) == this && r["field"] != "number")
+                .map(|r| r["field"].clone())
+                .collect();
+            let expected: Vec<String> = e["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["key"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(changed, expected, "{this:?}");
+        }
+    }
+    assert_eq!(compared, 4);
+    // 上田市's 9月末 in 令和7年度 is 30 September 2025.
+    let values = read_csv(&data.join("indicator_values.csv"));
+    let dated: Vec<&BTreeMap<String, String>> =
+        values.iter().filter(|r| r["as_of"] == "9月末").collect();
+    assert!(!dated.is_empty());
+    for r in dated {
+        assert!(r["edition_id"].ends_with("/2025"), "{r:?}");
+        assert_eq!(r["as_of_date"], "2025-09-30");
+    }
+    assert!(
+        values
+            .iter()
+            .filter(|r| r["as_of"].is_empty())
+            .all(|r| r["as_of_date"].is_empty())
+    );
+}
