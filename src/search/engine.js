@@ -4,7 +4,7 @@
 // Each query word is also searched under its spelling variants (the table in meta.json) and,
 // written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
 
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -172,22 +172,30 @@ export function fnv1a(key) {
   return h;
 }
 
+// An entry's counts at list[at], as `index::push_counts` writes them: [in the title, in all,
+// where the entry goes on].
+function counts(list, at) {
+  const v = list[at] ?? 0;
+  const n = Math.floor(v / 4);
+  const t = v % 4;
+  return t === 3 ? [list[at + 1] ?? 0, n, at + 2] : [t, n, at + 1];
+}
+
 function decodePositions(list) {
   const out = new Map();
   let i = 0;
   let rec = 0;
-  while (i + 3 <= list.length) {
+  while (i + 2 <= list.length) {
     rec += list[i];
-    const t = list[i + 1];
-    const b = list[i + 2];
-    i += 3;
+    const [t, n, next] = counts(list, i + 1);
+    i = next;
     const positions = [];
     let p = 0;
-    for (const d of list.slice(i, i + t + b)) {
+    for (const d of list.slice(i, i + n)) {
       p += d;
       positions.push(p);
     }
-    i += t + b;
+    i += n;
     out.set(rec, [t, positions]);
   }
   return out;
@@ -275,9 +283,12 @@ export class Index {
         ? await this.postings('u', this.meta.shards.u, word[0])
         : await this.postings('b', this.meta.shards.b, word.join(''));
       let rec = 0;
-      for (let i = 0; i + 3 <= list.length; i += 3) {
+      let i = 0;
+      while (i + 2 <= list.length) {
         rec += list[i];
-        out.set(rec, { title: list[i + 1], body: list[i + 2], starts: [] });
+        const [t, n, next] = counts(list, i + 1);
+        i = next;
+        out.set(rec, { title: t, body: Math.max(n - t, 0), starts: [] });
       }
       return out;
     }

@@ -270,19 +270,19 @@ impl Index {
             };
             let key: String = word.iter().collect();
             let list = self.postings(kind, count, &key);
-            let mut rec = 0;
-            for entry in list.chunks(3) {
-                if let [d, t, b] = entry {
-                    rec += *d as usize;
-                    out.insert(
-                        rec,
-                        WordMatch {
-                            title: *t as i64,
-                            body: *b as i64,
-                            starts: Vec::new(),
-                        },
-                    );
-                }
+            let (mut i, mut rec) = (0, 0usize);
+            while i + 2 <= list.len() {
+                rec += list[i] as usize;
+                let (t, n, next) = counts(&list, i + 1);
+                i = next;
+                out.insert(
+                    rec,
+                    WordMatch {
+                        title: t as i64,
+                        body: n.saturating_sub(t) as i64,
+                        starts: Vec::new(),
+                    },
+                );
             }
             return out;
         }
@@ -729,20 +729,31 @@ fn cover(len: usize, n: usize) -> Vec<usize> {
     offsets
 }
 
+/// An entry's counts at `list[at]` (see `index::push_counts`): occurrences in the title, in
+/// all, and where the entry goes on.
+fn counts(list: &[u64], at: usize) -> (usize, usize, usize) {
+    let v = list.get(at).copied().unwrap_or(0);
+    let n = (v >> 2) as usize;
+    match v & 3 {
+        3 => (list.get(at + 1).copied().unwrap_or(0) as usize, n, at + 2),
+        t => (t as usize, n, at + 1),
+    }
+}
+
 fn decode_positions(list: &[u64]) -> RecordPositions {
     let mut out = BTreeMap::new();
     let (mut i, mut rec) = (0, 0usize);
-    while i + 3 <= list.len() {
+    while i + 2 <= list.len() {
         rec += list[i] as usize;
-        let (t, b) = (list[i + 1] as usize, list[i + 2] as usize);
-        i += 3;
+        let (t, n, next) = counts(list, i + 1);
+        i = next;
         let mut p = 0u32;
-        let mut positions = Vec::with_capacity(t + b);
-        for d in list.iter().skip(i).take(t + b) {
-            p += *d as u32;
+        let mut positions = Vec::with_capacity(n.min(list.len()));
+        for d in list.iter().skip(i).take(n) {
+            p = p.wrapping_add(*d as u32);
             positions.push(p);
         }
-        i += t + b;
+        i = i.saturating_add(n);
         out.insert(rec, (t, positions));
     }
     out

@@ -1,7 +1,7 @@
 //! Building the search index from rendered edition pages.
 //!
 //! The format is internal to kohyo (both engines are built from this crate and check
-//! [`FORMAT_VERSION`]); it may change in any release. Format 4, files under `search/`:
+//! [`FORMAT_VERSION`]); it may change in any release. Format 5, files under `search/`:
 //! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
 //!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
 //!   filter values, the first record of each page group (pages in groups of [`page_group`])
@@ -15,8 +15,10 @@
 //!   year, read only by queries of several words (a page may hold them in different records)
 //!   and by filtered queries;
 //! - `u/N.json.gz`: single characters and `b/N.json.gz`: character bigrams, each key's list
-//!   `[record delta, n title, n body, …]` (counts, no positions); `g/N.json.gz`: positional
-//!   trigrams, `[record delta, n title, n body, position deltas…]` per record;
+//!   `[record delta, counts, …]` (no positions), where `counts` is one number `n × 4 + t` for `n`
+//!   occurrences of which `t < 3` are in the title, else `n × 4 + 3` then `t`
+//!   ([`push_counts`]); `g/N.json.gz`: positional trigrams, `[record delta, counts, position
+//!   deltas…]` per record;
 //!   `t/N.json.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
 //!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes of
 //!   JSON before compression. A word of one or two characters is its unigram or bigram list,
@@ -47,8 +49,9 @@
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
 //! shows: nothing that grows with the number of pages.
 //!
-//! Format 3 differed in: plain JSON files (`N.json`), bigrams with positions, shards of 1,500
-//! numbers and chunks of four records whatever their size.
+//! Format 4 differed in: two counts per entry (`n title, n body`); format 3 also in plain JSON
+//! files (`N.json`), bigrams with positions, shards of 1,500 numbers and chunks of four records
+//! whatever their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -69,7 +72,7 @@ use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
@@ -178,9 +181,19 @@ struct Postings {
     terms: FxHashMap<String, List>,
 }
 
-/// Append to each key's list its entry for `record`: `[delta, n title, n body, position
-/// deltas…]`. `grams` holds (key, position) in text order, title positions before
-/// `title_len` and body positions after.
+/// Push an entry's counts: one number `n × 4 + t` for `n` occurrences of which `t < 3` are in
+/// the title, else `n × 4 + 3` and then `t` (titles are short: the second number is rare).
+fn push_counts(out: &mut Vec<u32>, in_title: usize, total: usize) {
+    if in_title < 3 {
+        out.push((total * 4 + in_title) as u32);
+    } else {
+        out.extend([(total * 4 + 3) as u32, in_title as u32]);
+    }
+}
+
+/// Append to each key's list its entry for `record`: `[delta, counts, position deltas…]`
+/// (counts as [`push_counts`] writes them). `grams` holds (key, position) in text order,
+/// title positions before `title_len` and body positions after.
 fn add_positions<K: Copy + Ord + Hash>(
     lists: &mut FxHashMap<K, List>,
     record: usize,
@@ -191,7 +204,7 @@ fn add_positions<K: Copy + Ord + Hash>(
     for group in grams.chunk_by(|a, b| a.0 == b.0) {
         let in_title = group.iter().filter(|(_, p)| *p < title_len).count();
         let out = lists.entry(group[0].0).or_default().start(record);
-        out.extend([in_title as u32, (group.len() - in_title) as u32]);
+        push_counts(out, in_title, group.len());
         let mut last = 0;
         for (_, p) in group {
             out.push(p - last);
@@ -200,8 +213,8 @@ fn add_positions<K: Copy + Ord + Hash>(
     }
 }
 
-/// Append to each key's list its entry for `record` without positions: `[delta, n title,
-/// n body]`. `grams` holds (key, position) as for [`add_positions`].
+/// Append to each key's list its entry for `record` without positions: `[delta, counts]`.
+/// `grams` holds (key, position) as for [`add_positions`].
 fn add_counts<K: Copy + Ord + Hash>(
     lists: &mut FxHashMap<K, List>,
     record: usize,
@@ -212,7 +225,7 @@ fn add_counts<K: Copy + Ord + Hash>(
     for group in grams.chunk_by(|a, b| a.0 == b.0) {
         let in_title = group.iter().filter(|(_, p)| *p < title_len).count();
         let out = lists.entry(group[0].0).or_default().start(record);
-        out.extend([in_title as u32, (group.len() - in_title) as u32]);
+        push_counts(out, in_title, group.len());
     }
 }
 

@@ -659,11 +659,11 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
 }
 
 #[test]
-fn index_files_are_gzip_packs_of_json_and_meta_says_format_4() {
+fn index_files_are_gzip_packs_of_json_and_meta_says_format_5() {
     let search = built_sample().join("search");
     let meta: Value =
         serde_json::from_str(&std::fs::read_to_string(search.join("meta.json")).unwrap()).unwrap();
-    assert_eq!(meta["version"], 4);
+    assert_eq!(meta["version"], 5);
     let mut packs = 0;
     for entry in walkdir::WalkDir::new(&search) {
         let entry = entry.unwrap();
