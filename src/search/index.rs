@@ -78,7 +78,7 @@ pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
 pub const SUGGESTION_WORDS: usize = 48;
 /// Fewest records per snippet chunk.
-pub const CHUNK: usize = 4;
+pub const CHUNK: usize = 2;
 /// Most records per snippet chunk.
 const MAX_CHUNK: usize = 16;
 /// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
@@ -758,7 +758,8 @@ fn list_bytes(list: &[u32]) -> usize {
 
 /// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
 /// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`]. Sites of short
-/// records get fewer, larger chunks; long prose keeps chunks of four.
+/// records get fewer, larger chunks; long prose gets chunks of two, so the ten results of a first
+/// query read ten small chunks, not ten of four long sections each.
 fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
     let bytes: usize = records
         .iter()
