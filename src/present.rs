@@ -1,7 +1,8 @@
 //! How every stage presents the same facts of the content: an edition's year and era label,
-//! its stage's key, numbers with their units as printed, 記載なし, and HTML escaping. It sits
-//! below every pipeline stage, so `diff`, `history`, `opendata` and `render` say these things
-//! the same way without one stage using another's helpers.
+//! its stage's key, numbers with their units as printed, 記載なし, an indicator's chart and
+//! figure, and HTML escaping. It sits below every pipeline stage, so `shortcode`, `diff`,
+//! `history`, `opendata` and `render` say these things the same way without one stage using
+//! another's helpers.
 
 use crate::model::{Edition, Indicator, Stage, numbered};
 use crate::wareki;
