@@ -240,7 +240,6 @@ pub fn refresh(
     Ok(Some(series))
 }
 
-/// Problems in file and position order, each once.
 /// Read `content/_dictionary.csv`: one `surface,part_of_speech,reading` line per word, `#`
 /// comments and blank lines allowed.
 fn load_dictionary(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {

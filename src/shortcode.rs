@@ -11,7 +11,7 @@
 //! error, and a fuel limit stops a runaway loop. Text a body prints, from the template or from a
 //! value, goes through Markdown and so is escaped like any other body text; only HTML a
 //! shortcode built itself reaches the page as HTML. It travels as a placeholder through comrak
-//! and is put in place afterwards ([`body_html`]).
+//! and is put in place afterwards ([`Bodies::html`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -49,7 +49,7 @@ const FIGURE_IN_ORIGINAL: &str = "この図は原本に掲載されています"
 
 /// A body with its shortcodes expanded: Markdown holding placeholders, and the HTML for each.
 #[derive(Debug, Clone, Default)]
-pub struct Expanded {
+struct Expanded {
     markdown: String,
     fragments: Vec<Fragment>,
 }
@@ -76,7 +76,7 @@ enum Placement {
 
 /// The HTML of a Markdown body: Markdown rendered by comrak (raw HTML escaped), then the
 /// shortcodes' HTML put where their calls were. `title` captions the body's tables.
-pub fn body_html(body: &str, expanded: Option<&Expanded>, title: &str) -> String {
+fn body_html(body: &str, expanded: Option<&Expanded>, title: &str) -> String {
     let Some(expanded) = expanded else {
         return markdown::to_html(body, title);
     };
@@ -134,8 +134,9 @@ impl Expansions {
 }
 
 impl Bodies {
-    /// The HTML of an item's or section's Markdown `body` of this edition ([`body_html`] with
-    /// its expansion, if it calls shortcodes). `title` captions the body's tables.
+    /// The HTML of an item's or section's Markdown `body` of this edition: Markdown rendered
+    /// by comrak, with its shortcodes' HTML where their calls were. `title` captions the
+    /// body's tables.
     pub fn html(&self, body: &Spanned<String>, title: &str) -> String {
         body_html(body.get_ref(), self.0.get(&body.span().start), title)
     }
