@@ -275,6 +275,13 @@ fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Problems in the order they are reported: by file, line and column, each once.
+pub fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    diags.dedup();
+    diags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
 //! kohyo (公表): a static site generator that publishes Japanese municipalities' plans and
 //! priority goals as a searchable, accessible website with open data.
 //!
-//! The pipeline: [`load`] reads and validates `content/` into a [`load::Site`]; [`render`] turns
-//! it into pages with the tera [`theme`]; [`output`] writes them atomically; [`site`]
-//! orchestrates. See ARCHITECTURE.md for the map.
+//! The pipeline: [`load`] reads and validates `content/` into a [`load::Site`]; [`shortcode`]
+//! expands the shortcodes of its bodies; [`render`] turns it into pages with the tera
+//! [`theme`]; [`output`] writes them atomically; [`site`] orchestrates. Each stage uses only
+//! the stages before it (ARCHITECTURE.md lists the order). See ARCHITECTURE.md for the map.
 
 pub mod config;
 pub mod diagnostic;

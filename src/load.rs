@@ -16,12 +16,11 @@ use toml::Spanned;
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Message};
+use crate::diagnostic::{Diagnostic, Message, sorted};
 use crate::layout::{CONFIG_FILE, CONTENT_DIR, RESERVED_ROOT_NAMES, RESERVED_SERIES_NAMES};
 use crate::model::{Edition, Id, Indicator, Item, Municipality, Section, Series, is_valid_id};
 use crate::parse::parse;
 use crate::safe_url;
-use crate::shortcode;
 pub use crate::source::read_text;
 use crate::user_dictionary;
 use crate::wareki;
@@ -48,8 +47,6 @@ pub struct Site {
     /// `content/_variants.csv`: the site's groups of spellings that search treats as one
     /// word (empty when the site has none).
     pub variants: Vec<Vec<String>>,
-    /// Files copied from `content/` as they are (images that figures show), by output path.
-    pub assets: Vec<crate::layout::OutputFile>,
 }
 
 impl Site {
@@ -114,22 +111,15 @@ pub fn load(root: &Path) -> Result<Site, Vec<Diagnostic>> {
     check_links(root, &municipalities, &mut diags);
     let user_dictionary = load_dictionary(root, &mut diags);
     let variants = load_variants(root, &mut diags);
-    let mut site = match config {
-        Some(config) if diags.is_empty() => Site {
+    match config {
+        Some(config) if diags.is_empty() => Ok(Site {
             root: root.to_path_buf(),
             config,
             municipalities,
             user_dictionary,
             variants,
-            assets: Vec::new(),
-        },
-        _ => return Err(sorted(diags)),
-    };
-    // Shortcodes run once the whole site is known, so `ref` can point at any edition.
-    let diags = shortcode::expand_site(&mut site);
-    match diags.is_empty() {
-        true => Ok(site),
-        false => Err(sorted(diags)),
+        }),
+        _ => Err(sorted(diags)),
     }
 }
 
@@ -172,9 +162,9 @@ pub fn stamps(root: &Path) -> Stamps {
 
 /// Bring `site` up to date with its files in place when only edition files were saved since
 /// `sources` were taken (just before the site was loaded or last refreshed): those editions
-/// are read, parsed and checked again, then the site-wide checks and shortcodes run as in
-/// [`load`], and `sources` become the stamps of now. Returns the series
-/// (`municipality/series`) of the editions read again, or `None` when anything else changed
+/// are read, parsed and checked again, then the site-wide checks run as in [`load`], and
+/// `sources` become the stamps of now. Returns the series (`municipality/series`) of the
+/// editions read again, or `None` when anything else changed
 /// (a file added or removed; settings, a municipality, series, dictionary or image file; an
 /// edition that moves within its series), which needs a full [`load`]. With problems the site
 /// and `sources` are left as they were.
@@ -234,16 +224,8 @@ pub fn refresh(
         return Ok(None);
     }
     check_links(&site.root, &site.municipalities, &mut diags);
-    let expanded = diags.is_empty();
-    if expanded {
-        diags = shortcode::expand_site(site);
-    }
     if !diags.is_empty() {
-        // The old editions back, and their shortcodes expanded against them again.
         swap(site, &mut fresh);
-        if expanded {
-            shortcode::expand_site(site);
-        }
         return Err(sorted(diags));
     }
     *sources = now;
@@ -256,13 +238,6 @@ pub fn refresh(
         .collect();
     series.dedup();
     Ok(Some(series))
-}
-
-/// Problems in file and position order, each once.
-fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-    diags.dedup();
-    diags
 }
 
 /// Read `content/_dictionary.csv`: one `surface,part_of_speech,reading` line per word, `#`

@@ -443,8 +443,8 @@ fn main() -> ExitCode {
             json,
             root,
         } => {
-            let site = match kohyo::load::load(&root) {
-                Ok(site) => site,
+            let site = match kohyo::site::load(&root) {
+                Ok((site, _)) => site,
                 Err(diags) => return fail(BuildError::Content(diags), color),
             };
             let compared = Tokenizer::new(site.user_dictionary.as_deref())

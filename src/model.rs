@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diagnostic::Message;
-use crate::shortcode::Expanded;
 use crate::wareki;
 
 /// `content/<slug>/_municipality.toml`: a city, town or village.
@@ -272,9 +271,6 @@ pub struct Section {
     /// Anchor on the page (the id, or one derived from the position).
     #[serde(skip)]
     pub anchor: String,
-    /// The body with its shortcodes expanded, when it calls any.
-    #[serde(skip)]
-    pub body_shortcodes: Option<Expanded>,
 }
 
 /// A heading as printed: the number, a space, the title (`① 公立大学法人長野大学の改革促進`),
@@ -345,9 +341,6 @@ pub struct Item {
     /// Schedule with keys resolved to fiscal years, in order.
     #[serde(skip)]
     pub schedule_years: Vec<(i32, String)>,
-    /// The body with its shortcodes expanded, when it calls any.
-    #[serde(skip)]
-    pub body_shortcodes: Option<Expanded>,
 }
 
 impl Item {

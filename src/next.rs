@@ -10,8 +10,9 @@ use toml::Table;
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
 use crate::layout::CONTENT_DIR;
-use crate::load::{self, Site};
+use crate::load::Site;
 use crate::model::Series;
+use crate::site;
 use crate::wareki;
 
 /// What the new edition is.
@@ -48,7 +49,7 @@ const CLEARED_EDITION_KEYS: [&str; 2] = ["note", "published"];
 
 /// Write the next edition of `series` (`municipality/series`) in the site at `root`.
 pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, String> {
-    let site: Site = load::load(root).map_err(|diags| {
+    let (site, _): (Site, _) = site::load(root).map_err(|diags| {
         format!(
             "the site has {} problem(s); run `kohyo check` and fix them first",
             diags.len()

@@ -27,7 +27,8 @@ use crate::diagnostic::Diagnostic;
 use crate::layout::OutputFile;
 use crate::layout::{CONFIG_FILE, CONTENT_DIR};
 use crate::load::{self, Site};
-use crate::site::{BuildError, Memo, render_files_with, render_series_files};
+use crate::shortcode::Expansions;
+use crate::site::{self, BuildError, Memo, render_files_with, render_series_files};
 use crate::text::Tokenizer;
 use crate::theme::CONTENT_SECURITY_POLICY;
 
@@ -250,6 +251,8 @@ struct Rebuilder {
     /// The site as last loaded, brought up to date in place when only editions are saved,
     /// and its source files' stamps.
     site: Option<(Site, load::Stamps)>,
+    /// The loaded site's shortcodes, expanded again after every load or refresh.
+    shortcodes: Expansions,
 }
 
 /// Problems as the overlay shows them.
@@ -282,6 +285,7 @@ impl Rebuilder {
             tokenizer: None,
             memo: Memo::default(),
             site: None,
+            shortcodes: Expansions::default(),
         })
     }
 
@@ -344,6 +348,7 @@ impl Rebuilder {
         let Some((site, _)) = &self.site else {
             return Err(overlay_message("the site is not loaded".into()));
         };
+        self.shortcodes = site::expand(site).map_err(|d| overlay(&d))?;
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
         if !same {
             let tokenizer =
@@ -359,7 +364,7 @@ impl Rebuilder {
         let (Some((site, _)), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
             return;
         };
-        let Ok(files) = render_series_files(site, tokenizer, series) else {
+        let Ok(files) = render_series_files(site, &self.shortcodes, tokenizer, series) else {
             return;
         };
         let (lock, changed) = &**shared;
@@ -379,12 +384,17 @@ impl Rebuilder {
         let (Some((site, _)), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
             return Err(overlay_message("the site is not loaded".into()));
         };
-        let files = render_files_with(site, tokenizer, Some(&mut self.memo), &|_| {}).map_err(
-            |e| match e {
-                BuildError::Content(diags) => overlay(&diags),
-                BuildError::Other(message) => overlay_message(message),
-            },
-        )?;
+        let files = render_files_with(
+            site,
+            &self.shortcodes,
+            tokenizer,
+            Some(&mut self.memo),
+            &|_| {},
+        )
+        .map_err(|e| match e {
+            BuildError::Content(diags) => overlay(&diags),
+            BuildError::Other(message) => overlay_message(message),
+        })?;
         Ok(files.files)
     }
 }

@@ -14,9 +14,9 @@ use crate::import::cells::split_number;
 use crate::import::grid::META_SHEET;
 use crate::import::header::{EXTRA_HEADING, ID_HEADING};
 use crate::layout::CONTENT_DIR;
-use crate::load;
 use crate::model::{Labels, numbered};
 use crate::next::{self, Next};
+use crate::site;
 
 /// Item keys the form shows as columns (the rest travel in the hidden keys column).
 const SHOWN: [&str; 8] = [
@@ -41,7 +41,7 @@ pub fn write_form(
     slug: Option<&str>,
     output: &Path,
 ) -> Result<usize, String> {
-    let site = load::load(root).map_err(|d| {
+    let (site, _) = site::load(root).map_err(|d| {
         format!(
             "the site has {} problem(s); run `kohyo check` and fix them first",
             d.len()

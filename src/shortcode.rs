@@ -11,9 +11,9 @@
 //! error, and a fuel limit stops a runaway loop. Text a body prints, from the template or from a
 //! value, goes through Markdown and so is escaped like any other body text; only HTML a
 //! shortcode built itself reaches the page as HTML. It travels as a placeholder through comrak
-//! and is put in place afterwards ([`body_html`]).
+//! and is put in place afterwards ([`Bodies::html`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
@@ -23,13 +23,12 @@ use minijinja::value::{Kwargs, Object, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use toml::Spanned;
 
-use crate::diagnostic::{Diagnostic, Message};
+use crate::diagnostic::{self, Diagnostic, Message};
 use crate::layout::{CONTENT_DIR, OutputFile};
 use crate::load::{self, Site};
 use crate::markdown;
 use crate::model::{Edition, Indicator, Item, Section, numbered};
-use crate::present::escape_html;
-use crate::render;
+use crate::present::{escape_html, indicator_figure};
 use crate::source;
 use crate::svg;
 use crate::wareki;
@@ -50,7 +49,7 @@ const FIGURE_IN_ORIGINAL: &str = "この図は原本に掲載されています"
 
 /// A body with its shortcodes expanded: Markdown holding placeholders, and the HTML for each.
 #[derive(Debug, Clone, Default)]
-pub struct Expanded {
+struct Expanded {
     markdown: String,
     fragments: Vec<Fragment>,
 }
@@ -77,7 +76,7 @@ enum Placement {
 
 /// The HTML of a Markdown body: Markdown rendered by comrak (raw HTML escaped), then the
 /// shortcodes' HTML put where their calls were. `title` captions the body's tables.
-pub fn body_html(body: &str, expanded: Option<&Expanded>, title: &str) -> String {
+fn body_html(body: &str, expanded: Option<&Expanded>, title: &str) -> String {
     let Some(expanded) = expanded else {
         return markdown::to_html(body, title);
     };
@@ -103,65 +102,104 @@ fn has_template_syntax(body: &str) -> bool {
     body.contains("{{") || body.contains("{%") || body.contains("{#")
 }
 
-/// Expand the shortcodes of every item and section body of the site. Figures' images are
-/// added to `site.assets`; every problem is a diagnostic at the shortcode's line and column.
-pub fn expand_site(site: &mut Site) -> Vec<Diagnostic> {
-    let uses = |e: &Edition| bodies(e).iter().any(|b| has_template_syntax(b));
+/// The expanded bodies of a site, and the images its figures show: what `shortcode` hands to
+/// the stages after it, beside the [`Site`] it was made from.
+#[derive(Debug, Default)]
+pub struct Expansions {
+    /// Each edition's expanded bodies, by the edition's source path.
+    editions: HashMap<PathBuf, Bodies>,
+    /// Files copied from `content/` as they are (images that figures show), by output path.
+    assets: Vec<OutputFile>,
+}
+
+/// The expanded bodies of one edition, by where the body's TOML value starts in the file.
+#[derive(Debug, Default)]
+pub struct Bodies(BTreeMap<usize, Expanded>);
+
+/// An edition without expanded bodies.
+static NO_BODIES: Bodies = Bodies(BTreeMap::new());
+
+impl Expansions {
+    /// The expanded bodies of `edition` (none when it calls no shortcode).
+    pub fn bodies(&self, edition: &Edition) -> &Bodies {
+        self.editions
+            .get(&edition.source_path)
+            .unwrap_or(&NO_BODIES)
+    }
+
+    /// The images figures show, sorted by output path.
+    pub fn assets(&self) -> &[OutputFile] {
+        &self.assets
+    }
+}
+
+impl Bodies {
+    /// The HTML of an item's or section's Markdown `body` of this edition: Markdown rendered
+    /// by comrak, with its shortcodes' HTML where their calls were. `title` captions the
+    /// body's tables.
+    pub fn html(&self, body: &Spanned<String>, title: &str) -> String {
+        body_html(body.get_ref(), self.0.get(&body.span().start), title)
+    }
+}
+
+/// Expand the shortcodes of every item and section body of the site, once every edition is
+/// known, so that `ref` can point at any of them. Figures' images are read into the result;
+/// every problem is a diagnostic at the shortcode's line and column, sorted by place.
+pub fn expand_site(site: &Site) -> (Expansions, Vec<Diagnostic>) {
+    let uses = |e: &Edition| bodies(e).iter().any(|b| has_template_syntax(b.get_ref()));
+    let mut expansions = Expansions::default();
     if !site.editions().any(|(_, _, e)| uses(e)) {
-        return Vec::new();
+        return (expansions, Vec::new());
     }
     let mut diags = Vec::new();
     let shortcodes = Shortcodes::new(site, &mut diags);
-    let root = site.root.clone();
-    let mut assets = Vec::new();
-    for m in &mut site.municipalities {
-        for s in &mut m.series {
-            for e in s.editions.iter_mut().filter(|e| uses(e)) {
-                let page = Arc::new(Page::new(&m.slug, &s.slug, e));
-                let mut failures = Vec::new();
-                let mut expand = |body: &Option<Spanned<String>>, out: &mut Option<Expanded>| {
-                    let Some(body) = body else { return };
-                    if !has_template_syntax(body.get_ref()) {
-                        return;
-                    }
-                    match shortcodes.expand(body.get_ref(), &page) {
-                        Ok(expanded) => *out = Some(expanded),
-                        Err((range, message)) => {
-                            failures.push((body.span(), body.get_ref().clone(), range, message));
-                        }
-                    }
-                };
-                walk_sections(&mut e.sections, &mut expand);
-                walk_items(&mut e.items, &mut expand);
-                if !failures.is_empty() {
-                    let text = load::read_text(&root, &e.source_path).unwrap_or_default();
-                    for (span, body, range, message) in failures {
-                        let start = file_offset(&text, &span, &body, range.start);
-                        let end = file_offset(&text, &span, &body, range.end).max(start);
-                        diags.push(Diagnostic::at(&e.source_path, &text, start..end, message));
-                    }
+    for (m, s, e) in site.editions().filter(|(_, _, e)| uses(e)) {
+        let page = Arc::new(Page::new(&m.slug, &s.slug, e));
+        let mut expanded = BTreeMap::new();
+        let mut failures = Vec::new();
+        for body in bodies(e) {
+            if !has_template_syntax(body.get_ref()) {
+                continue;
+            }
+            match shortcodes.expand(body.get_ref(), &page) {
+                Ok(done) => {
+                    expanded.insert(body.span().start, done);
                 }
-                assets.append(&mut lock(&page.assets));
+                Err((range, message)) => failures.push((body, range, message)),
             }
         }
+        if !failures.is_empty() {
+            let text = load::read_text(&site.root, &e.source_path).unwrap_or_default();
+            for (body, range, message) in failures {
+                let (span, body) = (body.span(), body.get_ref());
+                let start = file_offset(&text, &span, body, range.start);
+                let end = file_offset(&text, &span, body, range.end).max(start);
+                diags.push(Diagnostic::at(&e.source_path, &text, start..end, message));
+            }
+        }
+        expansions
+            .editions
+            .insert(e.source_path.clone(), Bodies(expanded));
+        expansions.assets.append(&mut lock(&page.assets));
     }
-    assets.sort_by(|a: &OutputFile, b| a.path.cmp(&b.path));
+    let assets = &mut expansions.assets;
+    assets.sort_by(|a, b| a.path.cmp(&b.path));
     assets.dedup_by(|a, b| a.path == b.path);
-    site.assets = assets;
-    diags
+    (expansions, diagnostic::sorted(diags))
 }
 
-fn bodies(e: &Edition) -> Vec<&str> {
-    fn sections<'a>(list: &'a [Section], out: &mut Vec<&'a str>) {
+/// Every item and section body of an edition: sections first, then items, each depth first.
+fn bodies(e: &Edition) -> Vec<&Spanned<String>> {
+    fn sections<'a>(list: &'a [Section], out: &mut Vec<&'a Spanned<String>>) {
         for s in list {
-            out.extend(s.body_text());
+            out.extend(&s.body);
             sections(&s.sections, out);
         }
     }
-    fn items<'a>(list: &'a [Spanned<Item>], out: &mut Vec<&'a str>) {
+    fn items<'a>(list: &'a [Spanned<Item>], out: &mut Vec<&'a Spanned<String>>) {
         for item in list {
             let item = item.get_ref();
-            out.extend(item.body_text());
+            out.extend(&item.body);
             items(&item.items, out);
         }
     }
@@ -169,23 +207,6 @@ fn bodies(e: &Edition) -> Vec<&str> {
     sections(&e.sections, &mut out);
     items(&e.items, &mut out);
     out
-}
-
-type Expand<'a> = dyn FnMut(&Option<Spanned<String>>, &mut Option<Expanded>) + 'a;
-
-fn walk_sections(list: &mut [Section], expand: &mut Expand) {
-    for s in list {
-        expand(&s.body, &mut s.body_shortcodes);
-        walk_sections(&mut s.sections, expand);
-    }
-}
-
-fn walk_items(list: &mut [Spanned<Item>], expand: &mut Expand) {
-    for item in list {
-        let item = item.get_mut();
-        expand(&item.body, &mut item.body_shortcodes);
-        walk_items(&mut item.items, expand);
-    }
 }
 
 /// The environment content templates run in, with the site's link targets.
@@ -224,7 +245,7 @@ impl Page {
         }
         fn indicators(list: &[Indicator], out: &mut HashMap<String, String>) {
             for ind in list {
-                out.insert(ind.anchor.clone(), render::indicator_figure(ind));
+                out.insert(ind.anchor.clone(), indicator_figure(ind));
             }
         }
         let mut all = HashMap::new();

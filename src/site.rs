@@ -1,4 +1,5 @@
-//! Orchestration of a build: load → render → write, and the summary the CLI prints.
+//! Orchestration of a build: load → shortcodes → render → write, and the summary the CLI
+//! prints.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use crate::opendata;
 use crate::output;
 use crate::render;
 use crate::search;
+use crate::shortcode::{self, Expansions};
 use crate::template::TemplateError;
 use crate::text::Tokenizer;
 use crate::theme::Theme;
@@ -71,10 +73,33 @@ pub struct BuildOptions {
 /// Load and validate the site and render it in memory without writing: what `kohyo check`
 /// runs, so that theme errors are found too.
 pub fn check(root: &Path) -> Result<Site, BuildError> {
-    let site = load::load(root).map_err(BuildError::Content)?;
+    let (site, shortcodes) = load(root).map_err(BuildError::Content)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    render_into(&site, &tokenizer, None, &mut |_| Ok(()), &|_| {})?;
+    render_into(
+        &site,
+        &shortcodes,
+        &tokenizer,
+        None,
+        &mut |_| Ok(()),
+        &|_| {},
+    )?;
     Ok(site)
+}
+
+/// Load and validate the site at `root` and expand its shortcodes: the stages every page is
+/// made from, with every content problem they find (the loader's, else the shortcodes').
+pub fn load(root: &Path) -> Result<(Site, Expansions), Vec<Diagnostic>> {
+    let site = load::load(root)?;
+    let shortcodes = expand(&site)?;
+    Ok((site, shortcodes))
+}
+
+/// Expand the shortcodes of a loaded site; any problem fails it.
+pub fn expand(site: &Site) -> Result<Expansions, Vec<Diagnostic>> {
+    match shortcode::expand_site(site) {
+        (shortcodes, diags) if diags.is_empty() => Ok(shortcodes),
+        (_, diags) => Err(diags),
+    }
 }
 
 /// The whole site in memory.
@@ -92,9 +117,13 @@ pub struct SiteFiles {
 /// consecutive editions, the open-data export, pages, the search index built from the
 /// rendered edition pages, the search client and the theme's files. `progress` hears the name
 /// of each stage as it starts.
-pub fn render_files(site: &Site, progress: &dyn Fn(&str)) -> Result<SiteFiles, BuildError> {
+pub fn render_files(
+    site: &Site,
+    shortcodes: &Expansions,
+    progress: &dyn Fn(&str),
+) -> Result<SiteFiles, BuildError> {
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
-    render_files_with(site, &tokenizer, None, progress)
+    render_files_with(site, shortcodes, &tokenizer, None, progress)
 }
 
 /// What the preview keeps between rebuilds so that a change compares, renders and indexes
@@ -114,6 +143,7 @@ pub struct Memo {
 /// preview, the [`Memo`] of the previous build.
 pub fn render_files_with(
     site: &Site,
+    shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     memo: Option<&mut Memo>,
     progress: &dyn Fn(&str),
@@ -121,6 +151,7 @@ pub fn render_files_with(
     let mut files = Vec::new();
     let made = render_into(
         site,
+        shortcodes,
         tokenizer,
         memo,
         &mut |batch| {
@@ -152,6 +183,7 @@ pub struct Made {
 /// client and theme files), so that a build holds no more of its output than it must.
 pub fn render_into(
     site: &Site,
+    shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     mut memo: Option<&mut Memo>,
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
@@ -175,6 +207,7 @@ pub fn render_into(
     progress("rendering pages");
     let rendered = render::render_site(
         site,
+        shortcodes,
         &theme,
         &comparisons,
         &export,
@@ -210,7 +243,7 @@ pub fn render_into(
     rest.extend(feeds);
     rest.extend(render::share::card_file(&theme, &site.config.base()).map_err(BuildError::Other)?);
     rest.extend(search::client_files());
-    rest.extend(site.assets.iter().cloned());
+    rest.extend(shortcodes.assets().iter().cloned());
     rest.extend(theme.static_files().iter().cloned());
     emit(rest).map_err(BuildError::Other)?;
     Ok(Made {
@@ -225,6 +258,7 @@ pub fn render_into(
 /// Each page is byte for byte the page a whole build makes from the same site.
 pub fn render_series_files(
     site: &Site,
+    shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     series: &[String],
 ) -> Result<Vec<OutputFile>, BuildError> {
@@ -234,7 +268,7 @@ pub fn render_series_files(
     for path in series {
         comparisons.extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
     }
-    render::render_series(site, &theme, &comparisons, series).map_err(BuildError::from)
+    render::render_series(site, shortcodes, &theme, &comparisons, series).map_err(BuildError::from)
 }
 
 /// Build the site and swap it into the output folder; `progress` hears each stage's name.
@@ -258,12 +292,14 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
     if let Some(base_url) = &options.base_url {
         site.config.base_url = base_url.clone();
     }
+    let shortcodes = expand(&site).map_err(BuildError::Content)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
     // The whole new tree is made beside the output (unchanged files linked from it) and put in
     // its place in one step at the end.
     let mut staging = output::Staging::new(target).map_err(other)?;
     let made = render_into(
         &site,
+        &shortcodes,
         &tokenizer,
         None,
         &mut |files| staging.write(&files).map_err(|e| e.to_string()),

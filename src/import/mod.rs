@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use crate::layout::CONTENT_DIR;
-use crate::load;
 use crate::model::{Edition, Series, Stage};
 use crate::next::Next;
+use crate::site;
 use crate::text::Tokenizer;
 use crate::wareki;
 use header::Column;
@@ -62,7 +62,7 @@ pub struct Imported {
 
 /// Import `request.file` as an edition of `request.series`.
 pub fn import(request: &Request) -> Result<Imported, String> {
-    let site = load::load(request.root).map_err(|diags| {
+    let (site, _) = site::load(request.root).map_err(|diags| {
         format!(
             "the site has {} problem(s); run `kohyo check` and fix them first",
             diags.len()
@@ -103,7 +103,7 @@ pub fn import(request: &Request) -> Result<Imported, String> {
     let previous_text = fs::read(&target).ok();
     fs::write(&target, text.0.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    if let Err(diags) = load::load(request.root) {
+    if let Err(diags) = site::load(request.root) {
         match previous_text {
             Some(bytes) => fs::write(&target, bytes),
             None => fs::remove_file(&target),

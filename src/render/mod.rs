@@ -36,8 +36,8 @@ use crate::model::{
     numbered,
 };
 use crate::opendata::{self, Export};
-use crate::present::{NOT_STATED, edition_when, edition_year, escape_html, stage_key, with_unit};
-use crate::shortcode;
+use crate::present::{self, NOT_STATED, edition_when, edition_year, stage_key, with_unit};
+use crate::shortcode::{Bodies, Expansions};
 use crate::template::{TemplateError, Templates};
 use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
 use crate::wareki;
@@ -90,6 +90,7 @@ impl PageMemo {
 /// pages of `memo` whose context is unchanged.
 pub fn render_site(
     site: &Site,
+    shortcodes: &Expansions,
     theme: &Theme,
     comparisons: &[Comparison],
     export: &Export,
@@ -98,7 +99,7 @@ pub fn render_site(
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
-    let mut renderer = Renderer::new(&tera, site, &base, theme, memo);
+    let mut renderer = Renderer::new(&tera, site, shortcodes, &base, theme, memo);
     let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
@@ -176,6 +177,7 @@ pub fn render_site(
 /// them first after a save, before the rest of the site is made again.
 pub fn render_series(
     site: &Site,
+    shortcodes: &Expansions,
     theme: &Theme,
     comparisons: &[Comparison],
     series: &[String],
@@ -183,7 +185,7 @@ pub fn render_series(
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
-    let mut renderer = Renderer::new(&tera, site, &base, theme, None);
+    let mut renderer = Renderer::new(&tera, site, shortcodes, &base, theme, None);
     for path in series {
         let (m, s) = site
             .series(path)
@@ -266,7 +268,7 @@ fn series_pages(
     )?;
     let series_crumbs = [crumbs.clone(), vec![crumb(&sv.title, &sv.url)]].concat();
     for (i, e) in s.editions.iter().enumerate() {
-        let view = edition_page(m, s, e, base, &keys[i]);
+        let view = edition_page(m, s, e, renderer.shortcodes.bodies(e), base, &keys[i]);
         let mut ctx = Context::new();
         ctx.insert("feeds", &feeds);
         ctx.insert("municipality", &municipality_link);
@@ -370,6 +372,8 @@ struct Renderer<'a> {
     /// The theme, whose templates place render errors.
     theme: &'a Theme,
     config: &'a Config,
+    /// The site's expanded shortcodes, which edition pages' bodies show.
+    shortcodes: &'a Expansions,
     base: &'a str,
     /// Hash of the theme's templates: a changed template renders every page again.
     theme_hash: u64,
@@ -414,6 +418,7 @@ impl<'a> Renderer<'a> {
     fn new(
         tera: &'a Tera,
         site: &'a Site,
+        shortcodes: &'a Expansions,
         base: &'a str,
         theme: &'a Theme,
         memo: Option<&'a mut PageMemo>,
@@ -422,6 +427,7 @@ impl<'a> Renderer<'a> {
             tera,
             theme,
             config: &site.config,
+            shortcodes,
             base,
             theme_hash: theme.fingerprint(),
             memo: memo.map(|memo| (std::mem::take(memo), memo)),
@@ -1073,6 +1079,8 @@ struct EditionContext<'a> {
     levels: &'a [String],
     actors: &'a [String],
     base: &'a str,
+    /// The edition's bodies with their shortcodes expanded.
+    bodies: &'a Bodies,
     used: Vec<BTreeSet<&'static str>>,
 }
 
@@ -1080,6 +1088,7 @@ fn edition_page(
     m: &Municipality,
     s: &Series,
     e: &Edition,
+    bodies: &Bodies,
     base: &str,
     keys: &HashMap<&str, &str>,
 ) -> EditionPage {
@@ -1098,6 +1107,7 @@ fn edition_page(
         levels: &s.levels,
         actors: &s.actors,
         base,
+        bodies,
         used,
     };
     let has_include = |which: Include| section_includes(&e.sections, which);
@@ -1117,7 +1127,7 @@ fn edition_page(
     let sections = e
         .sections
         .iter()
-        .map(|sec| section_view(sec, 2, &mut holder))
+        .map(|sec| section_view(sec, 2, bodies, &mut holder))
         .collect::<Vec<_>>();
     let mut toc = Vec::new();
     toc_sections(&sections, 0, &mut toc);
@@ -1177,15 +1187,13 @@ fn section_includes(sections: &[Section], which: Include) -> bool {
     })
 }
 
-fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView {
+fn section_view(sec: &Section, level: usize, bodies: &Bodies, holder: &mut Holder) -> SectionView {
     let include = sec.include.as_ref().map(|i| *i.get_ref());
     SectionView {
         anchor: sec.anchor.clone(),
         heading: numbered(sec.number.as_deref(), &sec.title),
         level: level.min(6),
-        body_html: sec
-            .body_text()
-            .map(|b| shortcode::body_html(b, sec.body_shortcodes.as_ref(), &sec.title)),
+        body_html: sec.body.as_ref().map(|b| bodies.html(b, &sec.title)),
         indicators: match include {
             Some(Include::Indicators) => holder.indicators.take(),
             _ => None,
@@ -1201,7 +1209,7 @@ fn section_view(sec: &Section, level: usize, holder: &mut Holder) -> SectionView
         sections: sec
             .sections
             .iter()
-            .map(|s| section_view(s, level + 1, holder))
+            .map(|s| section_view(s, level + 1, bodies, holder))
             .collect(),
     }
 }
@@ -1315,12 +1323,9 @@ fn item_view(cx: &EditionContext, item: &Item, depth: usize, level: usize) -> It
         title: item.title.clone().unwrap_or_else(|| NOT_STATED.to_string()),
         title_missing: item.title.is_none(),
         level: level.min(6),
-        body_html: item.body_text().map(|b| {
-            shortcode::body_html(
-                b,
-                item.body_shortcodes.as_ref(),
-                item.title.as_deref().unwrap_or(NOT_STATED),
-            )
+        body_html: item.body.as_ref().map(|b| {
+            cx.bodies
+                .html(b, item.title.as_deref().unwrap_or(NOT_STATED))
         }),
         fields,
         facts,
@@ -1468,71 +1473,6 @@ fn indicator_view(ind: &Indicator) -> IndicatorView {
             })
             .collect(),
         note: ind.note.clone(),
-        chart_svg: indicator_svg(ind),
+        chart_svg: present::indicator_svg(ind),
     }
-}
-
-/// An indicator as a shortcode places it in prose: its name, the same chart as the edition's
-/// indicator table and the same numbers, as a figure.
-pub fn indicator_figure(ind: &Indicator) -> String {
-    let view = indicator_view(ind);
-    let e = escape_html;
-    let shown = |p: &PointView| match &p.when {
-        Some(when) => format!("{} {}", e(when), e(&p.value)),
-        None => e(&p.value),
-    };
-    let point = |p: &Option<PointView>| p.as_ref().map_or(NOT_STATED.to_string(), shown);
-    let actual = match view.actual.is_empty() {
-        true => NOT_STATED.to_string(),
-        false => view.actual.iter().map(shown).collect::<Vec<_>>().join("、"),
-    };
-    format!(
-        "<figure class=\"figure indicator-figure\"><figcaption>{}</figcaption>{}<dl><dt>単位</dt><dd>{}</dd><dt>現状</dt><dd>{}</dd><dt>実績</dt><dd>{actual}</dd><dt>目標</dt><dd>{}</dd></dl></figure>",
-        e(&numbered(view.number.as_deref(), &view.name)),
-        view.chart_svg.unwrap_or_default(),
-        e(view.unit.as_deref().unwrap_or(NOT_STATED)),
-        point(&view.baseline),
-        point(&view.target),
-    )
-}
-
-/// A small bar chart of baseline, actual values and target. Labels are in the page text beside
-/// it; the SVG itself is decorative with a text alternative.
-fn indicator_svg(ind: &Indicator) -> Option<String> {
-    let mut bars: Vec<(&str, f64, &str)> = Vec::new();
-    if let Some(v) = ind.baseline.as_ref().and_then(|p| p.value) {
-        bars.push(("現状", v, "bar-baseline"));
-    }
-    for a in &ind.actual {
-        bars.push(("実績", a.value, "bar-actual"));
-    }
-    if let Some(v) = ind.target.as_ref().and_then(|p| p.value) {
-        bars.push(("目標", v, "bar-target"));
-    }
-    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
-    if bars.len() < 2 || max <= 0.0 || bars.iter().any(|b| b.1 < 0.0) {
-        return None;
-    }
-    let row = 22.0;
-    let height = row * bars.len() as f64;
-    let alt = bars
-        .iter()
-        .map(|(label, v, _)| format!("{label} {}", with_unit(*v, ind)))
-        .collect::<Vec<_>>()
-        .join("、");
-    let mut svg = format!(
-        "<svg class=\"indicator-chart\" viewBox=\"0 0 240 {height}\" width=\"240\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
-        escape_html(&format!("{}：{alt}", ind.name))
-    );
-    for (i, (label, v, class)) in bars.iter().enumerate() {
-        let y = i as f64 * row;
-        let width = (v / max * 180.0).max(1.0);
-        svg.push_str(&format!(
-            "<text x=\"0\" y=\"{:.1}\" class=\"bar-label\">{label}</text><rect x=\"40\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" class=\"{class}\"/>",
-            y + 14.0,
-            y + 3.0
-        ));
-    }
-    svg.push_str("</svg>");
-    Some(svg)
 }

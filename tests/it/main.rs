@@ -28,4 +28,5 @@ mod search;
 mod seeds;
 mod serve;
 mod shortcodes;
+mod stages;
 mod theme;

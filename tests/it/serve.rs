@@ -459,10 +459,11 @@ fn by_path(files: &kohyo::site::SiteFiles) -> BTreeMap<String, &[u8]> {
 fn one_edition_change_renders_and_indexes_only_what_shows_it() {
     let dir = copy_site(&sample_root());
     let root = dir.path();
-    let site = kohyo::load::load(root).unwrap();
+    let (site, shortcodes) = kohyo::site::load(root).unwrap();
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).unwrap();
     let mut memo = Memo::default();
-    let first = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    let first =
+        render_files_with(&site, &shortcodes, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
     let pages = by_path(&first)
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -479,7 +480,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         "a first build compares every pair"
     );
 
-    let same = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    let same = render_files_with(&site, &shortcodes, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
     assert!(
         memo.pages.rendered().is_empty(),
         "{:?}",
@@ -500,8 +501,9 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         text.replace("SDGsの着実な推進", "SDGsの着実かつ計画的な推進"),
     )
     .unwrap();
-    let site = kohyo::load::load(root).unwrap();
-    let after = render_files_with(&site, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
+    let (site, shortcodes) = kohyo::site::load(root).unwrap();
+    let after =
+        render_files_with(&site, &shortcodes, &tokenizer, Some(&mut memo), &|_| {}).unwrap();
     assert_eq!(
         memo.pages.rendered(),
         [
@@ -590,7 +592,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         search.len()
     );
 
-    let fresh = kohyo::site::render_files(&site, &|_| {}).unwrap();
+    let fresh = kohyo::site::render_files(&site, &shortcodes, &|_| {}).unwrap();
     assert_eq!(
         by_path(&after),
         by_path(&fresh),
@@ -619,8 +621,11 @@ fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first()
     let series = vec!["ueda/seisaku-kikaku".to_string()];
     assert_eq!(refresh(&mut site).unwrap(), Some(series.clone()));
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).unwrap();
-    let quick = kohyo::site::render_series_files(&site, &tokenizer, &series).unwrap();
-    let fresh = render_files_with(&load(root).unwrap(), &tokenizer, None, &|_| {}).unwrap();
+    let shortcodes = kohyo::site::expand(&site).unwrap();
+    let quick = kohyo::site::render_series_files(&site, &shortcodes, &tokenizer, &series).unwrap();
+    let (fresh_site, fresh_shortcodes) = kohyo::site::load(root).unwrap();
+    let fresh =
+        render_files_with(&fresh_site, &fresh_shortcodes, &tokenizer, None, &|_| {}).unwrap();
     let whole = by_path(&fresh);
     let paths: Vec<String> = quick
         .iter()
@@ -651,7 +656,8 @@ fn a_saved_edition_refreshes_the_site_in_place_and_its_series_pages_come_first()
     .unwrap();
     let problems = refresh(&mut site).unwrap_err();
     assert_eq!(problems[0].path, Path::new(EDITION));
-    let again = kohyo::site::render_series_files(&site, &tokenizer, &series).unwrap();
+    let shortcodes = kohyo::site::expand(&site).unwrap();
+    let again = kohyo::site::render_series_files(&site, &shortcodes, &tokenizer, &series).unwrap();
     assert!(
         again
             .iter()
