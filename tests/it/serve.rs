@@ -534,6 +534,7 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
         changed,
         [
             "data/catalog.jsonld",
+            "data/change_fields.csv",
             "data/changes.csv",
             "data/goal_history.csv",
             "data/index.html",
