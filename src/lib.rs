@@ -15,6 +15,7 @@ pub mod init;
 pub mod layout;
 pub mod load;
 pub mod markdown;
+pub mod messages;
 pub mod model;
 pub mod next;
 pub mod opendata;

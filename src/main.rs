@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kohyo::diagnostic::{Diagnostic, Lang, use_color, use_color_stdout};
+use kohyo::diagnostic::{Diagnostic, Lang, Message, use_color, use_color_stdout};
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
@@ -229,6 +229,12 @@ fn main() -> ExitCode {
             base_url,
             timings,
         } => {
+            // The output is checked again by the build, which would report a refusal in
+            // English only: checked here first, so it is said in both languages.
+            let target = output.clone().unwrap_or_else(|| root.join("public"));
+            if let Err(e) = kohyo::output::Target::new(&root, &target) {
+                return fail_with(&e.message(), color);
+            }
             let progress = Progress::new();
             let built = kohyo::site::build(
                 &BuildOptions {
@@ -242,7 +248,10 @@ fn main() -> ExitCode {
             match built {
                 Ok(s) => {
                     for warning in &s.warnings {
-                        eprintln!("warning: {warning}");
+                        eprintln!(
+                            "{}: {warning}",
+                            label(&warning_label(), Lang::from_env(), false)
+                        );
                     }
                     out!(
                         "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",
@@ -310,7 +319,11 @@ fn main() -> ExitCode {
                     "serving the preview at {url} (Ctrl+C to stop); watching content/, themes/ and kohyo.toml"
                 );
                 if open && let Err(e) = opener::open_browser(url) {
-                    eprintln!("cannot open a browser: {e}; open {url} yourself");
+                    let message = Message::new(
+                        format!("cannot open a browser: {e}; open {url} yourself"),
+                        format!("ブラウザーを開けません。{url} を自分で開いてください: {e}"),
+                    );
+                    eprintln!("{}", message.in_lang(Lang::from_env()));
                 }
             });
             match served {
@@ -328,14 +341,7 @@ fn main() -> ExitCode {
             let next = match (year, version, slug) {
                 (Some(y), _, _) => kohyo::next::Next::Year(y),
                 (None, Some(label), Some(slug)) => kohyo::next::Next::Version { label, slug },
-                _ => {
-                    return fail(
-                        BuildError::Other(
-                            "give --year YEAR, or --version LABEL --slug NAME".into(),
-                        ),
-                        color,
-                    );
-                }
+                _ => return fail_with(&kohyo::messages::give_year_or_version(), color),
             };
             match kohyo::next::new_edition(&root, &series, &next) {
                 Ok(c) => {
@@ -355,7 +361,7 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(message) => fail_with(&message, color),
             }
         }
         Command::Import {
@@ -372,14 +378,7 @@ fn main() -> ExitCode {
                 (Some(y), _, _) => Some(kohyo::next::Next::Year(y)),
                 (None, Some(label), Some(slug)) => Some(kohyo::next::Next::Version { label, slug }),
                 (None, None, Some(_)) => None,
-                _ => {
-                    return fail(
-                        BuildError::Other(
-                            "give --year YEAR, or --version LABEL --slug NAME".into(),
-                        ),
-                        color,
-                    );
-                }
+                _ => return fail_with(&kohyo::messages::give_year_or_version(), color),
             };
             let request = kohyo::import::Request {
                 root: &root,
@@ -393,7 +392,7 @@ fn main() -> ExitCode {
             match kohyo::import::import(&request) {
                 Ok(done) => {
                     for warning in &done.warnings {
-                        eprintln!("warning: {warning}");
+                        eprintln!("{}", say(&warning_label(), warning, false));
                     }
                     out!(
                         "wrote {}: {} items, {} with the id of the previous edition's item",
@@ -403,7 +402,18 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(error) => {
+                    let kohyo::import::ImportError::Check(diags) = &error else {
+                        return fail_with(&error.message(), color);
+                    };
+                    // The lead, then the problems of the edition made, each in both languages.
+                    eprintln!("{}", say(&error_label(), &error.message(), color));
+                    let lang = Lang::from_env();
+                    let shown: Vec<String> =
+                        diags.iter().map(|d| d.render_in(lang, color)).collect();
+                    eprintln!("{}", shown.join("\n"));
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Sheet {
@@ -433,7 +443,7 @@ fn main() -> ExitCode {
                     out!("wrote {}: {items} items", output.display());
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(message) => fail_with(&message, color),
             }
         }
         Command::Diff {
@@ -500,10 +510,20 @@ fn main() -> ExitCode {
         }
         Command::SearchEval { file, json, site } => {
             let output = site.output();
-            let report = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read the query file {}: {e}", file.display()))
-                .and_then(|text| eval::evaluate(&output, &eval::read_truth(&text)));
-            match report {
+            let text = match std::fs::read_to_string(&file) {
+                Ok(text) => text,
+                Err(e) => {
+                    let message = Message::new(
+                        format!("cannot read the query file {}: {e}", file.display()),
+                        format!(
+                            "問い合わせのファイル `{}` を読み込めません: {e}",
+                            file.display()
+                        ),
+                    );
+                    return fail_with(&message, color);
+                }
+            };
+            match eval::evaluate(&output, &eval::read_truth(&text)) {
                 Ok(report) => {
                     print_report(&report, json);
                     ExitCode::SUCCESS
@@ -613,16 +633,54 @@ fn print_report(report: &eval::Report, json: bool) {
 fn fail(error: BuildError, color: bool) -> ExitCode {
     match error {
         BuildError::Content(diags) => report(&diags, color),
-        BuildError::Other(message) => {
-            let (red, reset) = if color {
-                ("\x1b[31;1m", "\x1b[0m")
-            } else {
-                ("", "")
-            };
-            eprintln!("{red}error{reset}: {message}");
-        }
+        // A text that carries both languages (`Message::encode`), else one only English has.
+        BuildError::Other(message) => match Message::decode(&message) {
+            Some(both) => eprintln!("{}", say(&error_label(), &both, color)),
+            None => eprintln!(
+                "{}: {message}",
+                label(&error_label(), Lang::from_env(), color)
+            ),
+        },
     }
     ExitCode::FAILURE
+}
+
+/// Print `message` as an error (see [`say`]) and fail.
+fn fail_with(message: &Message, color: bool) -> ExitCode {
+    eprintln!("{}", say(&error_label(), message, color));
+    ExitCode::FAILURE
+}
+
+fn error_label() -> Message {
+    Message::new("error", "エラー")
+}
+
+fn warning_label() -> Message {
+    Message::new("warning", "警告")
+}
+
+/// `message` after its label in the language `KOHYO_LANG` or the locale selects: `error:
+/// <English>`, or `エラー: <Japanese>` with the English in parentheses on the line below, as
+/// [`Diagnostic::render_in`] prints a problem.
+fn say(name: &Message, message: &Message, color: bool) -> String {
+    let lang = Lang::from_env();
+    let name = label(name, lang, color);
+    match lang {
+        Lang::En => format!("{name}: {}", message.en),
+        Lang::Ja => format!("{name}: {}\n  ({})", message.ja, message.en),
+    }
+}
+
+/// A label (`error`, `warning`) in `lang`, red when `color` (errors on a terminal).
+fn label(name: &Message, lang: Lang, color: bool) -> String {
+    let text = match lang {
+        Lang::En => &name.en,
+        Lang::Ja => &name.ja,
+    };
+    match color {
+        true => format!("\x1b[31;1m{text}\x1b[0m"),
+        false => text.clone(),
+    }
 }
 
 fn report(diags: &[Diagnostic], color: bool) {

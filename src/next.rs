@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
-use crate::layout::CONTENT_DIR;
+use crate::diagnostic::Message;
 use crate::load::Site;
+use crate::messages;
 use crate::model::Series;
 use crate::site;
 use crate::wareki;
@@ -48,20 +49,13 @@ const CLEARED_ITEM_KEYS: [&str; 3] = ["progress", "results", "evaluation"];
 const CLEARED_EDITION_KEYS: [&str; 2] = ["note", "published"];
 
 /// Write the next edition of `series` (`municipality/series`) in the site at `root`.
-pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, String> {
-    let (site, _): (Site, _) = site::load(root).map_err(|diags| {
-        format!(
-            "the site has {} problem(s); run `kohyo check` and fix them first",
-            diags.len()
-        )
-    })?;
+pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, Message> {
+    let (site, _): (Site, _) =
+        site::load(root).map_err(|diags| messages::site_has_problems(diags.len()))?;
     let (_, s) = site
         .series(series)
-        .ok_or_else(|| format!("no series `{series}` under {CONTENT_DIR}/"))?;
-    let latest = s
-        .editions
-        .last()
-        .ok_or_else(|| format!("series `{series}` has no edition to start from"))?;
+        .ok_or_else(|| messages::no_series(series))?;
+    let latest = s.editions.last().ok_or_else(|| no_edition(series))?;
     let from = latest.source_path.clone();
     let slug = match next {
         Next::Year(y) => y.to_string(),
@@ -72,15 +66,19 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(format!(
-            "`{slug}` cannot be a file name: use ASCII letters, digits, - and _ (e.g. --slug v3)"
-        ));
+        return Err(messages::bad_slug(&slug));
     }
     let path = from.with_file_name(format!("{slug}.toml"));
     if root.join(&path).exists() {
-        return Err(format!(
-            "{} exists already; kohyo new never overwrites",
-            path.display()
+        return Err(Message::new(
+            format!(
+                "{} exists already; kohyo new never overwrites",
+                path.display()
+            ),
+            format!(
+                "`{}` はもうあります。`kohyo new` は上書きしません。作り直すときは、そのファイルを消してからもう一度実行してください",
+                path.display()
+            ),
         ));
     }
     let (document, items, moved) = next_document(root, s, next)?;
@@ -89,7 +87,7 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
         from.display()
     );
     fs::write(root.join(&path), format!("{header}{document}"))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(|e| messages::cannot_write(&path, e))?;
     Ok(Created {
         path,
         from,
@@ -100,11 +98,25 @@ pub fn new_edition(root: &Path, series: &str, next: &Next) -> Result<Created, St
 
 /// The next edition of series `s` as a TOML table, from its latest edition: stage `plan`,
 /// the year or version set, the year that ended cleared. Also returns the items kept.
-pub fn next_table(root: &Path, s: &Series, next: &Next) -> Result<(Table, usize), String> {
+pub fn next_table(root: &Path, s: &Series, next: &Next) -> Result<(Table, usize), Message> {
     let (document, items, _) = next_document(root, s, next)?;
-    let table = toml::from_str(&document.to_string())
-        .map_err(|e| format!("cannot read back the new edition: {e}"))?;
+    let table = toml::from_str(&document.to_string()).map_err(|e| {
+        Message::new(
+            format!("cannot read back the new edition: {e}"),
+            format!("作った版を読み直せません: {e}"),
+        )
+    })?;
     Ok((table, items))
+}
+
+/// The series has no edition a new one could start from.
+fn no_edition(series: &str) -> Message {
+    Message::new(
+        format!("series `{series}` has no edition to start from"),
+        format!(
+            "シリーズ `{series}` には元にする版がありません。最初の版は `kohyo import` で取り込むか、TOML で書いてください"
+        ),
+    )
 }
 
 /// The next edition of series `s` as an edited copy of its latest edition's file (comments,
@@ -115,17 +127,16 @@ fn next_document(
     root: &Path,
     s: &Series,
     next: &Next,
-) -> Result<(DocumentMut, usize, Vec<Moved>), String> {
-    let latest = s
-        .editions
-        .last()
-        .ok_or_else(|| format!("series `{}` has no edition to start from", s.slug))?;
+) -> Result<(DocumentMut, usize, Vec<Moved>), Message> {
+    let latest = s.editions.last().ok_or_else(|| no_edition(&s.slug))?;
     let from = latest.source_path.clone();
-    let text = fs::read_to_string(root.join(&from))
-        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", from.display()))?;
+    let text = fs::read_to_string(root.join(&from)).map_err(|e| messages::cannot_read(&from, e))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e| {
+        Message::new(
+            format!("{}: {e}", from.display()),
+            format!("`{}` を TOML として読めません: {e}", from.display()),
+        )
+    })?;
     for key in CLEARED_EDITION_KEYS {
         doc.remove(key);
     }

@@ -24,6 +24,7 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::diagnostic::Message;
 use crate::layout::OUTPUT_MARKER as MARKER;
 use crate::layout::OutputFile;
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,42 @@ pub enum OutputError {
 }
 
 impl OutputError {
+    /// What went wrong and what to do, in English (the `Display`) and in Japanese.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            OutputError::Sources {
+                output,
+                relation,
+                sources,
+                root,
+            } => {
+                let relation = match *relation {
+                    "holds" => "を含んでいます",
+                    _ => "の中にあります",
+                };
+                format!(
+                    "`{output}` は出力先に使えません。サイトのファイル（`{sources}`）{relation}。--output には `content/` と `themes/` の外のフォルダー（例: `{root}/public`）を指定してください"
+                )
+            }
+            OutputError::NotAFolder { output } => format!(
+                "`{output}` は出力先に使えません。フォルダーではなくファイルです。--output にはフォルダーを指定してください"
+            ),
+            OutputError::NotOurs { output } => format!(
+                "`{output}` は出力先に使えません。空ではなく、kohyo が作ったフォルダーでもありません（`{MARKER}` ファイルがありません）。ビルドは中身をすべて置き換えます。--output に新しいフォルダーか空のフォルダーを指定するか、先に中のファイルを別の場所に移してください"
+            ),
+            OutputError::OtherSite { output, other } => format!(
+                "`{output}` は出力先に使えません。`{MARKER}` によると、このサイトではなく `{other}` にあるサイトの出力です。別の --output を指定するか、そのサイトに要らなければ先に `{output}` を消してください"
+            ),
+            OutputError::Duplicate { path } => format!(
+                "サイトの 2 つのファイルが同じパス `{path}` になります。テーマの静的ファイル、図、または `content/` のフォルダーが、サイトの書き出すファイルと同じ名前です。どちらかの名前を変えてください"
+            ),
+            OutputError::Io { path, source } => format!(
+                "`{path}` に書き込めません。ディスクの空きと書き込みの許可を確かめてください: {source}"
+            ),
+        };
+        Message::new(self.to_string(), ja)
+    }
+
     fn io(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
         move |source| OutputError::Io {
             path: path.display().to_string(),
@@ -453,6 +490,36 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refusal_says_what_to_do_in_japanese_too() {
+        let refusals = [
+            OutputError::Sources {
+                output: "content/out".into(),
+                relation: "is inside",
+                sources: "/site/content".into(),
+                root: "/site".into(),
+            },
+            OutputError::NotAFolder {
+                output: "out".into(),
+            },
+            OutputError::NotOurs {
+                output: "out".into(),
+            },
+            OutputError::OtherSite {
+                output: "out".into(),
+                other: "/other".into(),
+            },
+            OutputError::Duplicate {
+                path: "a.html".into(),
+            },
+        ];
+        for e in refusals {
+            let m = e.message();
+            assert_eq!(m.en, e.to_string());
+            assert!(m.ja.contains("てください"), "{}", m.ja);
+        }
+    }
 
     #[test]
     fn relative_paths_lead_from_the_output_to_the_site() {

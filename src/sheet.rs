@@ -10,10 +10,11 @@ use std::path::Path;
 use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use toml::{Table, Value};
 
+use crate::diagnostic::Message;
 use crate::import::cells::split_number;
 use crate::import::grid::META_SHEET;
 use crate::import::header::{EXTRA_HEADING, ID_HEADING};
-use crate::layout::CONTENT_DIR;
+use crate::messages;
 use crate::model::{Labels, numbered};
 use crate::next::{self, Next};
 use crate::site;
@@ -40,16 +41,11 @@ pub fn write_form(
     edition: Option<&Next>,
     slug: Option<&str>,
     output: &Path,
-) -> Result<usize, String> {
-    let (site, _) = site::load(root).map_err(|d| {
-        format!(
-            "the site has {} problem(s); run `kohyo check` and fix them first",
-            d.len()
-        )
-    })?;
+) -> Result<usize, Message> {
+    let (site, _) = site::load(root).map_err(|d| messages::site_has_problems(d.len()))?;
     let (_, s) = site
         .series(series)
-        .ok_or_else(|| format!("no series `{series}` under {CONTENT_DIR}/"))?;
+        .ok_or_else(|| messages::no_series(series))?;
     let existing = s.editions.iter().find(|e| match (edition, slug) {
         (Some(Next::Year(y)), _) => e.fiscal_year.as_ref().is_some_and(|f| f.get_ref().0 == *y),
         (Some(Next::Version { label, .. }), _) => e.version.as_deref() == Some(label.as_str()),
@@ -57,16 +53,28 @@ pub fn write_form(
         (None, None) => false,
     });
     if let (None, Some(slug)) = (existing, slug) {
-        return Err(format!(
-            "no edition `{slug}` in {series}: expected one of its file names without .toml"
+        return Err(Message::new(
+            format!(
+                "no edition `{slug}` in {series}: expected one of its file names without .toml"
+            ),
+            format!(
+                "{series} に版 `{slug}` がありません。版のファイル名を .toml を除いて --slug に指定してください"
+            ),
         ));
     }
     let table = match (existing, edition) {
         (Some(e), _) => {
             let text = fs::read_to_string(root.join(&e.source_path))
-                .map_err(|err| format!("cannot read {}: {err}", e.source_path.display()))?;
-            toml::from_str::<Table>(&text)
-                .map_err(|err| format!("{}: {err}", e.source_path.display()))?
+                .map_err(|err| messages::cannot_read(&e.source_path, err))?;
+            toml::from_str::<Table>(&text).map_err(|err| {
+                Message::new(
+                    format!("{}: {err}", e.source_path.display()),
+                    format!(
+                        "`{}` を TOML として読めません: {err}",
+                        e.source_path.display()
+                    ),
+                )
+            })?
         }
         (None, Some(next)) => next::next_table(root, s, next)?.0,
         (None, None) => {
@@ -75,7 +83,12 @@ pub fn write_form(
                 .last()
                 .and_then(|e| e.fiscal_year.as_ref())
                 .map(|y| y.get_ref().0 + 1)
-                .ok_or_else(|| "give --year YEAR or --version LABEL for the form".to_string())?;
+                .ok_or_else(|| {
+                    Message::new(
+                        "give --year YEAR or --version LABEL for the form",
+                        "様式にする版を --year 年度 か --version 名前 で指定してください",
+                    )
+                })?;
             next::next_table(root, s, &Next::Year(year))?.0
         }
     };
@@ -115,7 +128,7 @@ pub fn write_form(
             .or_else(|| s.department.clone()),
     };
     form.write(&table, output)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))
+        .map_err(|e| messages::cannot_write(output, e))
 }
 
 /// Why the form could not be written.

@@ -7,6 +7,7 @@ use toml::{Table, Value};
 use super::cells::heading_keys;
 use super::grid::{Grid, cell_name, column_name};
 use super::header::{self, Column, Header};
+use crate::diagnostic::Message;
 use crate::model::Series;
 
 /// The headers of a sheet and the rows that are neither header nor data.
@@ -36,8 +37,8 @@ pub fn find(
     grid: &Grid,
     series: &Series,
     first: Header,
-    warnings: &mut Vec<String>,
-) -> Result<Blocks, String> {
+    warnings: &mut Vec<Message>,
+) -> Result<Blocks, Message> {
     let mut columns = first.columns.clone();
     let mut heads = vec![first];
     let mut row = heads[0].last + 1;
@@ -52,10 +53,14 @@ pub fn find(
                 .find(|(c, k, _)| (c == col) != (k == kind))
                 .map(|(c, _, h)| (*c, h.clone()));
             if let Some((c, h)) = clash {
-                return Err(format!(
-                    "{}: 「{heading}」 does not match the first header, which has 「{h}」 in column {}; expected the same columns under every goal's header",
-                    grid.place(head.row, *col),
-                    column_name(c)
+                let (place, column) = (grid.place(head.row, *col), column_name(c));
+                return Err(Message::new(
+                    format!(
+                        "{place}: 「{heading}」 does not match the first header, which has 「{h}」 in column {column}; expected the same columns under every goal's header"
+                    ),
+                    format!(
+                        "{place}: 「{heading}」が最初の見出しと合いません（最初の見出しでは {column} 列が「{h}」です）。どの目標の見出しも同じ列に並べてください"
+                    ),
                 ));
             }
             if !columns.iter().any(|(c, _, _)| c == col) {
@@ -97,7 +102,7 @@ fn page_head(
     top: usize,
     floor: usize,
     head: usize,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Message>,
 ) -> Vec<usize> {
     let titles: Vec<usize> = (0..top).filter(|&r| !filled(grid, r).is_empty()).collect();
     let mut pairs = Vec::new();
@@ -119,12 +124,16 @@ fn page_head(
             filled(grid, pair.0).into_iter().zip(filled(grid, pair.1))
         {
             if text != top_text {
-                warnings.push(format!(
-                    "{}: not imported: 「{}」 repeats the sheet's title rows with other text than {} 「{}」",
-                    grid.place(pair.0, c),
-                    text.trim(),
-                    cell_name(pair.1, tc),
-                    top_text.trim()
+                let (place, text, top) =
+                    (grid.place(pair.0, c), text.trim(), cell_name(pair.1, tc));
+                let top_text = top_text.trim();
+                warnings.push(Message::new(
+                    format!(
+                        "{place}: not imported: 「{text}」 repeats the sheet's title rows with other text than {top} 「{top_text}」"
+                    ),
+                    format!(
+                        "{place}: 「{text}」は取り込んでいません。シートの表題の行の繰り返しですが、{top} の「{top_text}」と文字が違います"
+                    ),
                 ));
             }
         }

@@ -6,6 +6,7 @@
 use toml::{Table, Value};
 
 use super::items::Draft;
+use crate::diagnostic::Message;
 
 /// A headline line of a list cell, kept while the rows are read.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub fn is_marked(line: &str) -> bool {
 }
 
 /// Give every item the indicators its figures make; `year` is the target's fiscal year.
-pub fn attach(items: &mut [Draft], year: Option<i32>, warnings: &mut Vec<String>) {
+pub fn attach(items: &mut [Draft], year: Option<i32>, warnings: &mut Vec<Message>) {
     for item in items {
         attach(&mut item.items, year, warnings);
         let made = indicators(&item.figures, year, warnings);
@@ -57,7 +58,7 @@ pub fn attach(items: &mut [Draft], year: Option<i32>, warnings: &mut Vec<String>
 /// The indicators of one item: the target side's readings paired in order with the actual
 /// side's (progress, else results) when their units agree. A line with the item's own number
 /// counts only when both sides print one.
-fn indicators(figures: &[Figure], year: Option<i32>, warnings: &mut Vec<String>) -> Vec<Value> {
+fn indicators(figures: &[Figure], year: Option<i32>, warnings: &mut Vec<Message>) -> Vec<Value> {
     let side = |targets: bool| {
         figures
             .iter()
@@ -67,7 +68,7 @@ fn indicators(figures: &[Figure], year: Option<i32>, warnings: &mut Vec<String>)
     let (targets, actuals) = (side(true), side(false));
     let both_own = targets.iter().any(|f| f.own && read(&f.line).is_some())
         && actuals.iter().any(|f| f.own && read(&f.line).is_some());
-    let readings = |list: &[&Figure], warnings: &mut Vec<String>| {
+    let readings = |list: &[&Figure], warnings: &mut Vec<Message>| {
         list.iter()
             .filter(|f| !f.own || both_own)
             .flat_map(|f| split(f, warnings))
@@ -86,7 +87,7 @@ fn indicators(figures: &[Figure], year: Option<i32>, warnings: &mut Vec<String>)
 }
 
 /// The readings of a figure line: one per value, a name 「A及びB」 with two values giving two.
-fn split(figure: &Figure, warnings: &mut Vec<String>) -> Vec<Reading> {
+fn split(figure: &Figure, warnings: &mut Vec<Message>) -> Vec<Reading> {
     let Some((name, as_of, values)) = read(&figure.line) else {
         return Vec::new();
     };
@@ -95,11 +96,14 @@ fn split(figure: &Figure, warnings: &mut Vec<String>) -> Vec<Reading> {
         _ => name.split("及び").filter(|s| !s.is_empty()).collect(),
     };
     if names.len() != values.len() {
-        warnings.push(format!(
-            "{}: 「{}」 gives {} values but its name does not name each (「A及びB」); no indicator made",
-            figure.place,
-            figure.line,
-            values.len()
+        let (place, line, count) = (&figure.place, &figure.line, values.len());
+        warnings.push(Message::new(
+            format!(
+                "{place}: 「{line}」 gives {count} values but its name does not name each (「A及びB」); no indicator made"
+            ),
+            format!(
+                "{place}: 「{line}」は値が {count} つありますが、名前がそれぞれを名指ししていません（「A及びB」のように書きます）。指標は作っていません"
+            ),
         ));
         return Vec::new();
     }
@@ -280,6 +284,7 @@ mod tests {
             &mut warnings,
         );
         assert!(made.is_empty());
-        assert!(warnings[0].starts_with("f.xlsx:S!C3: "), "{warnings:?}");
+        assert!(warnings[0].en.starts_with("f.xlsx:S!C3: "), "{warnings:?}");
+        assert!(warnings[0].ja.starts_with("f.xlsx:S!C3: "), "{warnings:?}");
     }
 }

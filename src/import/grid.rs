@@ -7,6 +7,8 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Sheets, open_workbook_auto};
 
+use crate::diagnostic::Message;
+
 /// One sheet: text of every cell (row-major, from A1), and the merged ranges.
 #[derive(Debug, Default)]
 pub struct Grid {
@@ -79,7 +81,7 @@ pub fn column_name(col: usize) -> String {
 }
 
 /// Read one sheet of `path`: `sheet` by name, or the first one.
-pub fn read(path: &Path, sheet: Option<&str>) -> Result<Grid, String> {
+pub fn read(path: &Path, sheet: Option<&str>) -> Result<Grid, Message> {
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),
@@ -91,14 +93,29 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<Grid, String> {
     match ext.as_deref() {
         Some("csv") => read_csv(path, file),
         Some("xlsx" | "xlsm" | "xls" | "ods") => read_workbook(path, file, sheet),
-        _ => Err(format!("{file}: expected a .xlsx, .xls, .ods or .csv file")),
+        _ => Err(Message::new(
+            format!("{file}: expected a .xlsx, .xls, .ods or .csv file"),
+            format!(
+                "{file}: 取り込めるのは .xlsx、.xls、.ods、.csv のファイルです。表計算ソフトでこのいずれかの形式で保存してください"
+            ),
+        )),
     }
 }
 
-fn read_csv(path: &Path, file: String) -> Result<Grid, String> {
-    let bytes = fs::read(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+fn read_csv(path: &Path, file: String) -> Result<Grid, Message> {
+    let bytes = fs::read(path).map_err(|e| {
+        Message::new(
+            format!("{file}: cannot read: {e}"),
+            format!("{file}: ファイルを読み込めません。ファイル名と場所を確かめてください: {e}"),
+        )
+    })?;
     let text = decode_csv(&bytes).ok_or_else(|| {
-        format!("{file}: expected text in UTF-8 or Shift_JIS, found bytes that are neither")
+        Message::new(
+            format!("{file}: expected text in UTF-8 or Shift_JIS, found bytes that are neither"),
+            format!(
+                "{file}: 文字コードが UTF-8 でも Shift_JIS でもありません。CSV を UTF-8 か Shift_JIS で保存し直してください"
+            ),
+        )
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -106,7 +123,12 @@ fn read_csv(path: &Path, file: String) -> Result<Grid, String> {
         .from_reader(text.as_bytes());
     let mut cells = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("{file}: line {}: {e}", i + 1))?;
+        let record = record.map_err(|e| {
+            Message::new(
+                format!("{file}: line {}: {e}", i + 1),
+                format!("{file}: {} 行目が CSV として読めません: {e}", i + 1),
+            )
+        })?;
         cells.push(record.iter().map(str::to_string).collect());
     }
     let sheet = path
@@ -131,7 +153,7 @@ fn decode_csv(bytes: &[u8]) -> Option<String> {
     (!had_errors).then(|| text.into_owned())
 }
 
-fn read_workbook(path: &Path, file: String, sheet: Option<&str>) -> Result<Grid, String> {
+fn read_workbook(path: &Path, file: String, sheet: Option<&str>) -> Result<Grid, Message> {
     let mut book = open_workbook_auto(path).map_err(|e| open_error(&file, &e.to_string()))?;
     let names = book.sheet_names();
     let name = match sheet {
@@ -140,16 +162,24 @@ fn read_workbook(path: &Path, file: String, sheet: Option<&str>) -> Result<Grid,
             .find(|n| n.as_str() == s)
             .cloned()
             .ok_or_else(|| {
-                format!(
-                    "{file}: no sheet `{s}`: expected one of {}",
-                    names.join(", ")
+                let names = names.join(", ");
+                Message::new(
+                    format!("{file}: no sheet `{s}`: expected one of {names}"),
+                    format!(
+                        "{file}: シート `{s}` がありません。次のどれかを --sheet に指定してください: {names}"
+                    ),
                 )
             })?,
         None => names
             .iter()
             .find(|n| n.as_str() != META_SHEET)
             .cloned()
-            .ok_or_else(|| format!("{file}: the workbook has no sheet"))?,
+            .ok_or_else(|| {
+                Message::new(
+                    format!("{file}: the workbook has no sheet"),
+                    format!("{file}: ブックにシートがありません"),
+                )
+            })?,
     };
     let range = book
         .worksheet_range(&name)
@@ -202,14 +232,24 @@ fn merged(
     }
 }
 
-fn open_error(file: &str, message: &str) -> String {
+fn open_error(file: &str, message: &str) -> Message {
     if message.to_lowercase().contains("password") {
-        format!(
-            "{file}: the workbook is password-protected; expected an unprotected file (save a copy without a password)"
+        Message::new(
+            format!(
+                "{file}: the workbook is password-protected; expected an unprotected file (save a copy without a password)"
+            ),
+            format!(
+                "{file}: ブックにパスワードが掛かっています。パスワードを外した写しを保存して取り込んでください"
+            ),
         )
     } else {
-        format!(
-            "{file}: cannot read the workbook ({message}); expected an .xlsx, .xls or .ods file saved by a spreadsheet program"
+        Message::new(
+            format!(
+                "{file}: cannot read the workbook ({message}); expected an .xlsx, .xls or .ods file saved by a spreadsheet program"
+            ),
+            format!(
+                "{file}: ブックを読み込めません（{message}）。ファイルがあるか確かめ、表計算ソフトで .xlsx、.xls、.ods のいずれかとして保存してください"
+            ),
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Finding the header row of a sheet and what each of its columns holds.
 
 use super::grid::Grid;
+use crate::diagnostic::Message;
 use crate::model::{Labels, Series};
 
 /// What a column holds.
@@ -97,33 +98,38 @@ fn known(series: &Series) -> Vec<(String, Column)> {
 /// row must be a known heading too, or the goal's own value beside its label (the title right
 /// of 重点目標, the mark right of 各部局の自己評価); a row below of headings only belongs to the
 /// header as well. No kind may appear twice.
-pub fn find(grid: &Grid, series: &Series) -> Result<Header, String> {
+pub fn find(grid: &Grid, series: &Series) -> Result<Header, Message> {
     let known = known(series);
     for row in 0..grid.cells.len() {
         if let Some(header) = read(grid, series, &known, row)? {
             return Ok(header);
         }
     }
-    Err(format!(
-        "{}: no header row found: expected a row with at least two of the headings {}",
-        grid.place(0, 0),
-        dedup(
-            known
-                .iter()
-                .skip(2)
-                .map(|(k, _)| format!("「{k}」"))
-                .collect()
-        )
-        .into_iter()
-        .take(8)
-        .collect::<Vec<_>>()
-        .join("、")
+    let place = grid.place(0, 0);
+    let headings = dedup(
+        known
+            .iter()
+            .skip(2)
+            .map(|(k, _)| format!("「{k}」"))
+            .collect(),
+    )
+    .into_iter()
+    .take(8)
+    .collect::<Vec<_>>()
+    .join("、");
+    Err(Message::new(
+        format!(
+            "{place}: no header row found: expected a row with at least two of the headings {headings}"
+        ),
+        format!(
+            "{place}: 見出しの行が見つかりません。{headings} のうち 2 つ以上の見出しが並ぶ行を表の上に置いてください"
+        ),
     ))
 }
 
 /// A header repeated below the first (the per-goal block layout): a row holding the top
 /// level's heading read as [`find`] reads the first; `None` when `row` is not one.
-pub fn repeated(grid: &Grid, series: &Series, row: usize) -> Result<Option<Header>, String> {
+pub fn repeated(grid: &Grid, series: &Series, row: usize) -> Result<Option<Header>, Message> {
     let known = known(series);
     let top = |t: &String| lookup(&known, t) == Some(Column::Level(0));
     if !grid
@@ -159,7 +165,7 @@ fn read(
     series: &Series,
     known: &[(String, Column)],
     row: usize,
-) -> Result<Option<Header>, String> {
+) -> Result<Option<Header>, Message> {
     let hits = grid.cells[row]
         .iter()
         .filter(|c| lookup(known, c).is_some())
@@ -185,10 +191,16 @@ fn read(
         .iter()
         .any(|(_, k, _)| matches!(k, Column::Level(_) | Column::List("actions")))
     {
-        return Err(format!(
-            "{}: the header has no column for the items: expected 「{}」 or 「具体的な重点取組項目（箇条書き）」",
-            grid.place(row, 0),
-            series.levels.join("」, 「")
+        let place = grid.place(row, 0);
+        return Err(Message::new(
+            format!(
+                "{place}: the header has no column for the items: expected 「{}」 or 「具体的な重点取組項目（箇条書き）」",
+                series.levels.join("」, 「")
+            ),
+            format!(
+                "{place}: 見出しに項目の列がありません。「{}」か「具体的な重点取組項目（箇条書き）」の列を加えてください",
+                series.levels.join("」「")
+            ),
         ));
     }
     Ok(Some(header))
@@ -222,7 +234,7 @@ fn read_row(
     row: usize,
     header: &mut Header,
     first: bool,
-) -> Result<(), String> {
+) -> Result<(), Message> {
     // Every meaning of a heading, in order: a level named like a field (具体的な取組) is the
     // level where it first appears and the field where it appears again.
     let meanings = |text: &str| {
@@ -244,15 +256,22 @@ fn read_row(
                 continue;
             }
             let names: Vec<String> = known.iter().skip(2).map(|(k, _)| k.clone()).collect();
-            return Err(format!(
-                "{}: unknown column 「{}」: expected one of the series' headings ({}){}",
-                grid.place(row, col),
-                text.trim(),
-                dedup(names).join("、"),
-                match first {
-                    true => "",
-                    false => ", or only headings on the header's second row",
-                }
+            let (place, text, names) = (grid.place(row, col), text.trim(), dedup(names).join("、"));
+            return Err(Message::new(
+                format!(
+                    "{place}: unknown column 「{text}」: expected one of the series' headings ({names}){}",
+                    match first {
+                        true => "",
+                        false => ", or only headings on the header's second row",
+                    }
+                ),
+                format!(
+                    "{place}: 「{text}」は知らない見出しです。{}シリーズの見出し（{names}）のどれかにしてください",
+                    match first {
+                        true => "",
+                        false => "見出しの 2 行目には見出しだけを置き、",
+                    }
+                ),
             ));
         };
         let unused = meanings(text)
@@ -268,11 +287,15 @@ fn read_row(
                 true => header.row,
                 false => row,
             };
-            return Err(format!(
-                "{}: column 「{}」 appears twice (first at {}); expected each heading once",
-                grid.place(row, col),
-                text.trim(),
-                super::grid::cell_name(first_row, first)
+            let (place, text) = (grid.place(row, col), text.trim());
+            let first = super::grid::cell_name(first_row, first);
+            return Err(Message::new(
+                format!(
+                    "{place}: column 「{text}」 appears twice (first at {first}); expected each heading once"
+                ),
+                format!(
+                    "{place}: 見出し「{text}」が 2 回あります（1 回目は {first}）。見出しは 1 回ずつにしてください"
+                ),
             ));
         };
         label = Some(kind).filter(|k| labels_value(*k));

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use toml::{Table, Value};
 
 use super::items::Draft;
+use crate::diagnostic::Message;
 use crate::diff::{align, tree};
+use crate::messages;
 use crate::model::{Edition, Series};
 use crate::text::Tokenizer;
 
@@ -19,14 +21,14 @@ pub fn assign(
     previous: Option<&Edition>,
     series: &Series,
     tokenizer: &Tokenizer,
-) -> Result<usize, String> {
+) -> Result<usize, Message> {
     let mut carried: Vec<Option<String>> = Vec::new();
     let mut taken: HashSet<String> = HashSet::new();
     if let Some(prev) = previous {
         let old = tree::tree(series, prev);
         let new = tree::tree(series, edition);
-        let old_words = align::Words::of(&old, tokenizer)?;
-        let new_words = align::Words::of(&new, tokenizer)?;
+        let old_words = align::Words::of(&old, tokenizer).map_err(messages::tokenizer)?;
+        let new_words = align::Words::of(&new, tokenizer).map_err(messages::tokenizer)?;
         let pairs = align::align(&old, &new, &old_words, &new_words);
         for (n, node) in new.nodes.iter().enumerate() {
             if node.kind != tree::Kind::Item {

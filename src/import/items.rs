@@ -12,6 +12,7 @@ use super::figures::Figure;
 use super::grid::Grid;
 use super::header::Column;
 use super::place::{by_span, deepest_open, open_path, place_field, push_at};
+use crate::diagnostic::Message;
 
 /// An item while the rows are read: its keys, its rows, its children.
 #[derive(Debug, Default)]
@@ -31,7 +32,7 @@ pub struct Built {
     /// Top-level items.
     pub items: Vec<Draft>,
     /// Cells that were read but not imported (notes), each with its place.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 /// Read the rows under the headers into items of `depths` levels; `indicator_heads` are the
@@ -43,7 +44,7 @@ pub fn build(
     blocks: &Blocks,
     depths: usize,
     indicator_heads: &[String],
-) -> Result<Built, String> {
+) -> Result<Built, Message> {
     let columns = &blocks.columns;
     let first = &blocks.heads[0];
     let form = columns.iter().any(|(_, k, _)| *k == Column::Id);
@@ -87,20 +88,25 @@ pub fn build(
         }
         if is_note(grid.text(r, filled[0])) || filled.iter().all(|c| !known.contains(c)) {
             for &c in &filled {
-                warnings.push(format!(
-                    "{}: not imported: 「{}」 is a note outside the table's columns",
-                    grid.place(r, c),
-                    grid.text(r, c).trim()
+                let (place, text) = (grid.place(r, c), grid.text(r, c).trim());
+                warnings.push(Message::new(
+                    format!(
+                        "{place}: not imported: 「{text}」 is a note outside the table's columns"
+                    ),
+                    format!("{place}: 「{text}」は表の列の外にある注記なので、取り込んでいません"),
                 ));
             }
             continue;
         }
         if let Some(&c) = filled.iter().find(|c| !known.contains(c)) {
-            return Err(format!(
-                "{}: cannot place 「{}」: the column has no heading; expected text only under the headings of row {}",
-                grid.place(r, c),
-                grid.text(r, c).trim(),
-                first.row + 1
+            let (place, text, row) = (grid.place(r, c), grid.text(r, c).trim(), first.row + 1);
+            return Err(Message::new(
+                format!(
+                    "{place}: cannot place 「{text}」: the column has no heading; expected text only under the headings of row {row}"
+                ),
+                format!(
+                    "{place}: 「{text}」の列に見出しがないため、どこに入れるか分かりません。{row} 行目の見出しの下にだけ書いてください"
+                ),
             ));
         }
         for &c in &filled {
@@ -112,10 +118,14 @@ pub fn build(
                     .map(|&a: &usize| text[a].get(c).cloned().unwrap_or_default())
                     .find(|t| !t.trim().is_empty())
                     .ok_or_else(|| {
-                        format!(
-                            "{}: 「{}」 repeats the cell above, but there is none; expected text",
-                            grid.place(r, c),
-                            grid.text(r, c).trim()
+                        let (place, text) = (grid.place(r, c), grid.text(r, c).trim());
+                        Message::new(
+                            format!(
+                                "{place}: 「{text}」 repeats the cell above, but there is none; expected text"
+                            ),
+                            format!(
+                                "{place}: 「{text}」は上のセルの繰り返しですが、上に文字がありません。文字を書いてください"
+                            ),
                         )
                     })?;
                 text[r][c] = above;
@@ -152,33 +162,47 @@ pub fn build(
             }
             if let (0, Some((head_row, read))) = (depth, block.as_mut()) {
                 if *read {
-                    return Err(format!(
-                        "{}: a second goal 「{}」 under the header of row {}; expected one goal per header, its number in this column",
-                        grid.place(r, c),
-                        t.trim(),
-                        *head_row + 1
+                    let (place, text, row) = (grid.place(r, c), t.trim(), *head_row + 1);
+                    return Err(Message::new(
+                        format!(
+                            "{place}: a second goal 「{text}」 under the header of row {row}; expected one goal per header, its number in this column"
+                        ),
+                        format!(
+                            "{place}: {row} 行目の見出しの下に 2 つ目の目標「{text}」があります。見出し 1 つに目標は 1 つで、この列にはその番号を書いてください"
+                        ),
                     ));
                 }
                 *read = true;
                 let path = vec![roots.len() - 1];
                 merge_goal_cell(&mut roots[path[0]], heading_keys(t, form, indicator_heads))
                     .map_err(|key| {
-                        format!(
-                            "{}: 「{}」 gives the goal a second {key}; expected only what the header of row {} lacks (the goal's number)",
-                            grid.place(r, c),
-                            t.trim(),
-                            *head_row + 1
+                        let (place, text, row) = (grid.place(r, c), t.trim(), *head_row + 1);
+                        Message::new(
+                            format!(
+                                "{place}: 「{text}」 gives the goal a second {key}; expected only what the header of row {row} lacks (the goal's number)"
+                            ),
+                            format!(
+                                "{place}: 「{text}」は目標の {key} を 2 つ目として与えています。ここには {row} 行目の見出しにないもの（目標の番号）だけを書いてください"
+                            ),
                         )
                     })?;
                 started.push(path);
                 continue;
             }
             let path = open_path(&roots, depth).ok_or_else(|| {
-                format!(
-                    "{}: 「{}」 has no enclosing {}; expected a heading in the column to its left first",
-                    grid.place(r, c),
-                    t.trim(),
-                    if depth > 0 { "item" } else { "goal" }
+                let (place, text) = (grid.place(r, c), t.trim());
+                let (en, ja) = if depth > 0 {
+                    ("item", "項目")
+                } else {
+                    ("goal", "目標")
+                };
+                Message::new(
+                    format!(
+                        "{place}: 「{text}」 has no enclosing {en}; expected a heading in the column to its left first"
+                    ),
+                    format!(
+                        "{place}: 「{text}」を含む{ja}がありません。先に左の列に見出しを書いてください"
+                    ),
                 )
             })?;
             // A cell of the deepest level may list several items, one per ① line.
@@ -201,15 +225,25 @@ pub fn build(
             if blocks.iter().any(|b| b.0.is_some()) {
                 for (heading, actions) in blocks {
                     let Some(heading) = heading else {
-                        return Err(format!(
-                            "{}: the lines before the first ① marker belong to no item; expected each item to start with its number (①, ②, …)",
-                            grid.place(r, c)
+                        let place = grid.place(r, c);
+                        return Err(Message::new(
+                            format!(
+                                "{place}: the lines before the first ① marker belong to no item; expected each item to start with its number (①, ②, …)"
+                            ),
+                            format!(
+                                "{place}: 最初の ① より前の行がどの項目にも属しません。項目はそれぞれ番号（①、②、…）から書き始めてください"
+                            ),
                         ));
                     };
                     let path = open_path(&roots, leaf).ok_or_else(|| {
-                        format!(
-                            "{}: item 「{heading}」 has no enclosing goal; expected a goal in the column to its left",
-                            grid.place(r, c)
+                        let place = grid.place(r, c);
+                        Message::new(
+                            format!(
+                                "{place}: item 「{heading}」 has no enclosing goal; expected a goal in the column to its left"
+                            ),
+                            format!(
+                                "{place}: 項目「{heading}」を含む目標がありません。左の列に目標を書いてください"
+                            ),
                         )
                     })?;
                     let mut draft = Draft {
@@ -253,20 +287,32 @@ pub fn build(
             }
             let target = match grid.merge_at(*r, *c).filter(|m| m.2 > m.0) {
                 Some(m) => by_span(&roots, (m.0, m.2)).ok_or_else(|| {
-                    format!(
-                        "{}: the merged cell {}:{} spans rows of more than one item; expected one cell per goal or item",
-                        grid.place(*r, *c),
+                    let place = grid.place(*r, *c);
+                    let range = format!(
+                        "{}:{}",
                         super::grid::cell_name(m.0, m.1),
                         super::grid::cell_name(m.2, m.3)
+                    );
+                    Message::new(
+                        format!(
+                            "{place}: the merged cell {range} spans rows of more than one item; expected one cell per goal or item"
+                        ),
+                        format!(
+                            "{place}: 結合したセル {range} が 2 つ以上の項目の行にまたがっています。セルの結合を解き、目標や項目ごとに 1 つのセルにしてください"
+                        ),
                     )
                 })?,
                 None => match started.last() {
                     Some(p) => p.clone(),
                     None => deepest_open(&roots).ok_or_else(|| {
-                        format!(
-                            "{}: 「{}」 belongs to no item; expected an item heading on this row or above",
-                            grid.place(*r, *c),
-                            t.trim()
+                        let (place, text) = (grid.place(*r, *c), t.trim());
+                        Message::new(
+                            format!(
+                                "{place}: 「{text}」 belongs to no item; expected an item heading on this row or above"
+                            ),
+                            format!(
+                                "{place}: 「{text}」がどの項目にも属しません。この行かそれより上に項目の見出しを書いてください"
+                            ),
                         )
                     })?,
                 },

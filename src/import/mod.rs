@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
+use crate::diagnostic::{Diagnostic, Lang, Message};
 use crate::layout::CONTENT_DIR;
+use crate::messages;
 use crate::model::{Edition, Series, Stage};
 use crate::next::Next;
 use crate::site;
@@ -57,40 +59,83 @@ pub struct Imported {
     /// Items that got the id of the previous edition's item they continue.
     pub carried: usize,
     /// Cells read but not imported, each naming its place.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
+}
+
+/// Why `kohyo import` wrote nothing. Its `Display` is the English.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The request, the sheet or the site is not right, with what to do.
+    #[error("{}", .0.en)]
+    Refused(Message),
+    /// The edition made from the sheet does not pass `kohyo check`; its problems.
+    #[error("{}\n{}", check_failed().en, render_all(.0, Lang::En))]
+    Check(Vec<Diagnostic>),
+}
+
+impl ImportError {
+    /// What went wrong in English and in Japanese: for [`ImportError::Check`] the lead line,
+    /// which the CLI prints before the problems.
+    pub fn message(&self) -> Message {
+        match self {
+            ImportError::Refused(m) => m.clone(),
+            ImportError::Check(_) => check_failed(),
+        }
+    }
+}
+
+impl From<Message> for ImportError {
+    fn from(message: Message) -> Self {
+        ImportError::Refused(message)
+    }
+}
+
+/// The lead of [`ImportError::Check`].
+fn check_failed() -> Message {
+    Message::new(
+        "the imported edition does not pass `kohyo check`; nothing written:",
+        "取り込んだ版が `kohyo check` を通らないため、何も書き込んでいません。直す箇所は次のとおりです:",
+    )
+}
+
+/// Problems rendered in `lang`, one after another, without colour.
+fn render_all(diags: &[Diagnostic], lang: Lang) -> String {
+    let shown: Vec<String> = diags.iter().map(|d| d.render_in(lang, false)).collect();
+    shown.join("\n")
 }
 
 /// Import `request.file` as an edition of `request.series`.
-pub fn import(request: &Request) -> Result<Imported, String> {
-    let (site, _) = site::load(request.root).map_err(|diags| {
-        format!(
-            "the site has {} problem(s); run `kohyo check` and fix them first",
-            diags.len()
-        )
-    })?;
+pub fn import(request: &Request) -> Result<Imported, ImportError> {
+    let (site, _) =
+        site::load(request.root).map_err(|diags| messages::site_has_problems(diags.len()))?;
     let (_, series) = site
         .series(request.series)
-        .ok_or_else(|| format!("no series `{}` under {CONTENT_DIR}/", request.series))?;
+        .ok_or_else(|| messages::no_series(request.series))?;
     let slug = match (&request.edition, request.slug) {
         (Some(Next::Year(y)), _) => y.to_string(),
         (Some(Next::Version { slug, .. }), _) => slug.clone(),
         (None, Some(slug)) => slug.to_string(),
-        (None, None) => return Err("give --year YEAR, or --version LABEL --slug NAME".into()),
+        (None, None) => return Err(messages::give_year_or_version().into()),
     };
     if !crate::model::is_valid_id(&slug) {
-        return Err(format!(
-            "`{slug}` cannot be a file name: use ASCII letters, digits, - and _ (e.g. --slug v3)"
-        ));
+        return Err(messages::bad_slug(&slug).into());
     }
     let path = Path::new(CONTENT_DIR)
         .join(request.series)
         .join(format!("{slug}.toml"));
     let target = request.root.join(&path);
     if target.exists() && !request.force {
-        return Err(format!(
-            "{} exists already; give --force to replace it",
-            path.display()
-        ));
+        return Err(Message::new(
+            format!(
+                "{} exists already; give --force to replace it",
+                path.display()
+            ),
+            format!(
+                "`{}` はもうあります。置き換えるときは --force を付けてください",
+                path.display()
+            ),
+        )
+        .into());
     }
     let grid = grid::read(request.file, request.sheet)?;
     let text = edition_toml(
@@ -101,19 +146,22 @@ pub fn import(request: &Request) -> Result<Imported, String> {
         &site.user_dictionary,
     )?;
     let previous_text = fs::read(&target).ok();
-    fs::write(&target, text.0.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    fs::write(&target, text.0.as_bytes()).map_err(|e| messages::cannot_write(&path, e))?;
     if let Err(diags) = site::load(request.root) {
         match previous_text {
             Some(bytes) => fs::write(&target, bytes),
             None => fs::remove_file(&target),
         }
-        .map_err(|e| format!("cannot restore {}: {e}", path.display()))?;
-        let shown: Vec<String> = diags.iter().map(|d| d.render(false)).collect();
-        return Err(format!(
-            "the imported edition does not pass `kohyo check`; nothing written:\n{}",
-            shown.join("\n")
-        ));
+        .map_err(|e| {
+            Message::new(
+                format!("cannot restore {}: {e}", path.display()),
+                format!(
+                    "`{}` を元に戻せません。取り込む前の内容に手で戻してください: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        return Err(ImportError::Check(diags));
     }
     Ok(Imported {
         path,
@@ -124,7 +172,7 @@ pub fn import(request: &Request) -> Result<Imported, String> {
 }
 
 /// The edition's TOML, with the number of items, of carried ids, and the warnings.
-type Made = (String, usize, usize, Vec<String>);
+type Made = (String, usize, usize, Vec<Message>);
 
 fn edition_toml(
     grid: &grid::Grid,
@@ -132,16 +180,21 @@ fn edition_toml(
     next: Option<&Next>,
     slug: &str,
     dictionary: &Option<String>,
-) -> Result<Made, String> {
+) -> Result<Made, Message> {
     if grid
         .cells
         .iter()
         .all(|r| r.iter().all(|c| c.trim().is_empty()))
     {
-        return Err(format!(
-            "{}: the sheet is empty; expected a table with a header row such as 「{}」",
-            grid.place(0, 0),
-            series.levels.join("」「")
+        let place = grid.place(0, 0);
+        let levels = series.levels.join("」「");
+        return Err(Message::new(
+            format!(
+                "{place}: the sheet is empty; expected a table with a header row such as 「{levels}」"
+            ),
+            format!(
+                "{place}: シートが空です。「{levels}」のような見出しの行がある表にしてください"
+            ),
         ));
     }
     let mut warnings = Vec::new();
@@ -164,24 +217,35 @@ fn edition_toml(
         figures::attach(&mut drafts, year, &mut warnings);
     }
     if drafts.is_empty() {
-        return Err(format!(
-            "{}: no items under the header; expected a row per goal or item",
-            grid.place(blocks.heads[0].last + 1, blocks.columns[0].0)
+        let place = grid.place(blocks.heads[0].last + 1, blocks.columns[0].0);
+        return Err(Message::new(
+            format!("{place}: no items under the header; expected a row per goal or item"),
+            format!(
+                "{place}: 見出しの下に項目がありません。目標や項目を 1 行に 1 つずつ書いてください"
+            ),
         ));
     }
     let mut table = match &grid.meta {
         Some(meta) => meta.parse::<Table>().map_err(|e| {
-            format!(
-                "{}:{}!A1: expected the edition's keys as TOML written by `kohyo sheet`: {e}",
-                grid.file,
-                grid::META_SHEET
+            let place = format!("{}:{}!A1", grid.file, grid::META_SHEET);
+            Message::new(
+                format!("{place}: expected the edition's keys as TOML written by `kohyo sheet`: {e}"),
+                format!(
+                    "{place}: `kohyo sheet` が書いた版の情報（TOML）が読めません。このセルは書き換えず、もう一度 `kohyo sheet` で様式を作ってください: {e}"
+                ),
             )
         })?,
         None => {
             let next = next.ok_or_else(|| {
-                format!(
-                    "{}: only a form written by `kohyo sheet` carries its edition's dates; give --year YEAR, or --version LABEL --slug NAME",
-                    grid.file
+                Message::new(
+                    format!(
+                        "{}: only a form written by `kohyo sheet` carries its edition's dates; give --year YEAR, or --version LABEL --slug NAME",
+                        grid.file
+                    ),
+                    format!(
+                        "{}: 版の日付を持つのは `kohyo sheet` が書いた様式だけです。--year 年度 か、--version 名前 --slug 名前 を指定してください",
+                        grid.file
+                    ),
                 )
             })?;
             sheet_facts(grid, &blocks, series, next, &mut warnings)
@@ -220,13 +284,18 @@ fn edition_toml(
     }
     let unaligned = render(&table, &drafts, &grid.file)?;
     let edition: Edition = toml::from_str(&unaligned).map_err(|e| {
-        format!(
-            "{}: the imported edition is not valid: {}",
-            grid.file,
-            e.message()
+        let detail = e.message();
+        // The content types' own messages carry both languages.
+        let (en, ja) = match Message::decode(detail) {
+            Some(own) => (own.en, own.ja),
+            None => (detail.to_string(), detail.to_string()),
+        };
+        Message::new(
+            format!("{}: the imported edition is not valid: {en}", grid.file),
+            format!("{}: 取り込んだ版の内容が正しくありません: {ja}", grid.file),
         )
     })?;
-    let tokenizer = Tokenizer::new(dictionary.as_deref())?;
+    let tokenizer = Tokenizer::new(dictionary.as_deref()).map_err(messages::tokenizer)?;
     let carried = ids::assign(&mut drafts, &edition, previous, series, &tokenizer)?;
     let count = count(&drafts);
     let header_comment = format!(
@@ -248,7 +317,7 @@ fn sheet_facts(
     blocks: &blocks::Blocks,
     series: &Series,
     next: &Next,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Message>,
 ) -> Table {
     let mut table = Table::new();
     let mut title = None;
@@ -277,9 +346,10 @@ fn sheet_facts(
             } else if document.is_none() {
                 document = Some(t.to_string());
             } else {
-                warnings.push(format!(
-                    "{}: not imported: 「{t}」 above the header",
-                    grid.place(r, c)
+                let place = grid.place(r, c);
+                warnings.push(Message::new(
+                    format!("{place}: not imported: 「{t}」 above the header"),
+                    format!("{place}: 見出しより上の「{t}」は取り込んでいません"),
                 ));
             }
         }
@@ -362,14 +432,18 @@ fn item_table(d: &Draft) -> Value {
 }
 
 /// The edition as TOML: its keys, then the items.
-fn render(table: &Table, drafts: &[Draft], file: &str) -> Result<String, String> {
+fn render(table: &Table, drafts: &[Draft], file: &str) -> Result<String, Message> {
     let mut t = table.clone();
     t.insert(
         "items".into(),
         Value::Array(drafts.iter().map(item_table).collect()),
     );
-    toml::to_string_pretty(&t)
-        .map_err(|e| format!("{file}: the imported edition cannot be written as TOML: {e}"))
+    toml::to_string_pretty(&t).map_err(|e| {
+        Message::new(
+            format!("{file}: the imported edition cannot be written as TOML: {e}"),
+            format!("{file}: 取り込んだ版を TOML に書き出せません: {e}"),
+        )
+    })
 }
 
 /// Items at every level.

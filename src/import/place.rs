@@ -7,6 +7,7 @@ use super::cells::{lines, marker_blocks, split_number, strings};
 use super::figures::{Figure, is_marked};
 use super::header::Column;
 use super::items::Draft;
+use crate::diagnostic::Message;
 
 /// The path to the item a new item of `depth` goes under (empty for the top).
 pub(super) fn open_path(roots: &[Draft], depth: usize) -> Option<Vec<usize>> {
@@ -103,15 +104,20 @@ pub(super) fn place_field(
     target: &[usize],
     markers: &[&Vec<usize>],
     place: String,
-) -> Result<(), String> {
+) -> Result<(), Message> {
     match kind {
         Column::List(key) => {
             let blocks = marker_blocks(text);
             if markers.len() > 1 {
                 for (heading, mut entries) in blocks {
                     let Some(heading) = heading else {
-                        return Err(format!(
-                            "{place}: lines before the first ① marker belong to no item; expected each item's lines to start with its number"
+                        return Err(Message::new(
+                            format!(
+                                "{place}: lines before the first ① marker belong to no item; expected each item's lines to start with its number"
+                            ),
+                            format!(
+                                "{place}: 最初の ① より前の行がどの項目にも属しません。項目ごとの行はその番号から書き始めてください"
+                            ),
                         ));
                     };
                     let (number, first) = split_number(&heading);
@@ -119,13 +125,18 @@ pub(super) fn place_field(
                         .iter()
                         .find(|p| get(roots, p).keys.get("number").and_then(Value::as_str) == number.as_deref())
                         .ok_or_else(|| {
-                            format!(
-                                "{place}: 「{heading}」: expected a number of an item of this row ({})",
-                                markers
-                                    .iter()
-                                    .filter_map(|p| get(roots, p).keys.get("number").and_then(Value::as_str).map(str::to_string))
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
+                            let numbers = markers
+                                .iter()
+                                .filter_map(|p| get(roots, p).keys.get("number").and_then(Value::as_str).map(str::to_string))
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            Message::new(
+                                format!(
+                                    "{place}: 「{heading}」: expected a number of an item of this row ({numbers})"
+                                ),
+                                format!(
+                                    "{place}: 「{heading}」: この行の項目の番号（{numbers}）のどれかから書き始めてください"
+                                ),
                             )
                         })?;
                     if !first.is_empty() {
@@ -145,9 +156,15 @@ pub(super) fn place_field(
                 let item = get(roots, only);
                 let expected = item.keys.get("number").and_then(Value::as_str);
                 if number.as_deref() != expected {
-                    return Err(format!(
-                        "{place}: 「{heading}」: expected the number of this row's item ({})",
-                        expected.unwrap_or("none")
+                    return Err(Message::new(
+                        format!(
+                            "{place}: 「{heading}」: expected the number of this row's item ({})",
+                            expected.unwrap_or("none")
+                        ),
+                        format!(
+                            "{place}: 「{heading}」: この行の項目の番号（{}）から書き始めてください",
+                            expected.unwrap_or("なし")
+                        ),
                     ));
                 }
                 match first.is_empty() {
@@ -172,8 +189,13 @@ pub(super) fn place_field(
         }
         Column::Extra => {
             let extra: Table = text.trim().parse().map_err(|e| {
-                format!(
-                    "{place}: expected the item's other keys as TOML written by `kohyo sheet`: {e}"
+                Message::new(
+                    format!(
+                        "{place}: expected the item's other keys as TOML written by `kohyo sheet`: {e}"
+                    ),
+                    format!(
+                        "{place}: `kohyo sheet` が書いた項目の情報（TOML）が読めません。この列は書き換えないでください: {e}"
+                    ),
                 )
             })?;
             get(roots, target).keys.extend(extra);
@@ -182,8 +204,11 @@ pub(super) fn place_field(
             let item = get(roots, target);
             let value = text.trim().to_string();
             if item.keys.contains_key(key) {
-                return Err(format!(
-                    "{place}: a second {key} 「{value}」 for the same item; expected one"
+                return Err(Message::new(
+                    format!("{place}: a second {key} 「{value}」 for the same item; expected one"),
+                    format!(
+                        "{place}: 同じ項目に 2 つ目の {key}「{value}」があります。1 つにしてください"
+                    ),
                 ));
             }
             let value = match key {

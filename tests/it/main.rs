@@ -5,6 +5,7 @@ mod accessibility;
 mod bad_input;
 mod catalogue;
 mod cli;
+mod cli_ja;
 mod common;
 mod compare;
 mod crawlers;
