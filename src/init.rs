@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::Path;
 
+use crate::diagnostic::Message;
+
 /// The new site's own README: where things are, how to write content, and the three commands
 /// staff run (`check`, `serve`, `build`), in Japanese.
 const README: &str = include_str!("init/README.md");
@@ -73,10 +75,12 @@ pub fn init(dir: &Path) -> Result<(), String> {
             .next()
             .is_some()
     {
-        return Err(format!(
-            "{} is not empty: choose a new folder so no file is overwritten",
-            dir.display()
-        ));
+        let dir = dir.display();
+        return Err(Message::new(
+            format!("{dir} is not empty: choose a new folder so no file is overwritten"),
+            format!("{dir} は空ではありません。ファイルを上書きしないよう、新しいフォルダーを指定してください"),
+        )
+        .encode());
     }
     for (path, contents) in FILES {
         let path = dir.join(path);

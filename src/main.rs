@@ -248,10 +248,7 @@ fn main() -> ExitCode {
             match built {
                 Ok(s) => {
                     for warning in &s.warnings {
-                        eprintln!(
-                            "{}: {warning}",
-                            label(&warning_label(), Lang::from_env(), false)
-                        );
+                        eprintln!("{}", say(&warning_label(), warning, false));
                     }
                     out!(
                         "built {} pages ({} editions, {} records indexed, {} files) in {} ms into {}",

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use self::http::{EventStream, Response};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::OutputFile;
 use crate::layout::{CONFIG_FILE, CONTENT_DIR};
 use crate::load::{self, Site};
@@ -182,10 +182,14 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
     let mut builder = Rebuilder::new(&root)?;
     builder.rebuild(&shared);
     let listener = TcpListener::bind((options.interface.as_str(), options.port)).map_err(|e| {
-        format!(
-            "cannot listen on {}:{}: {e}",
-            options.interface, options.port
+        let (interface, port) = (&options.interface, options.port);
+        Message::new(
+            format!("cannot listen on {interface}:{port}: {e}"),
+            format!(
+                "{interface}:{port} で待ち受けられません。ほかの `kohyo serve` が動いていれば止めるか、--port で別の番号を指定してください: {e}"
+            ),
         )
+        .encode()
     })?;
     let addr = listener
         .local_addr()
@@ -275,10 +279,14 @@ fn overlay_message(message: String) -> Vec<OverlayError> {
 impl Rebuilder {
     fn new(root: &Path) -> Result<Rebuilder, String> {
         if !root.join(CONFIG_FILE).is_file() {
-            return Err(format!(
-                "{} has no {CONFIG_FILE}: run kohyo serve in a site folder or pass --root",
-                root.display()
-            ));
+            let root = root.display();
+            return Err(Message::new(
+                format!("{root} has no {CONFIG_FILE}: run kohyo serve in a site folder or pass --root"),
+                format!(
+                    "{root} に {CONFIG_FILE} がありません。サイトのフォルダーで `kohyo serve` を実行するか、--root でそのフォルダーを指定してください"
+                ),
+            )
+            .encode());
         }
         Ok(Rebuilder {
             root: root.to_path_buf(),

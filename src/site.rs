@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Message};
 use crate::diff;
 use crate::layout::OutputFile;
 use crate::load::{self, Site};
@@ -56,7 +56,7 @@ pub struct BuildSummary {
     /// Where the site was written.
     pub output: PathBuf,
     /// What the build could make but a reader may miss (the open data's links), for stderr.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 /// Options of `kohyo build`.

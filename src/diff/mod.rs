@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::License;
+use crate::diagnostic::Message;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
 use crate::present::{edition_when, edition_year, stage_key};
@@ -431,10 +432,12 @@ pub fn compare_named(
     to: &str,
 ) -> Result<Comparison, String> {
     let (m, s) = site.series(series).ok_or_else(|| {
-        format!(
-            "no series `{series}`: expected one of {}",
-            site.series_paths().join(", ")
+        let known = site.series_paths().join(", ");
+        Message::new(
+            format!("no series `{series}`: expected one of {known}"),
+            format!("シリーズ `{series}` がありません。次のどれかを指定してください: {known}"),
         )
+        .encode()
     })?;
     // An edition by its file name, or by its fiscal year written any way staff write it
     // (2018, 平成30年度, H30) when that year has one edition.
@@ -453,19 +456,31 @@ pub fn compare_named(
             .unwrap_or_default();
         match by_year.as_slice() {
             [one] => Ok(*one),
-            [] => Err(format!(
-                "series `{series}` has no edition `{name}`: expected one of {}",
-                slugs.join(", ")
-            )),
-            several => Err(format!(
-                "series `{series}` has {} editions of `{name}`: name one of {}",
-                several.len(),
-                several
+            [] => {
+                let known = slugs.join(", ");
+                Err(Message::new(
+                    format!("series `{series}` has no edition `{name}`: expected one of {known}"),
+                    format!(
+                        "シリーズ `{series}` に版 `{name}` がありません。次のどれかを指定してください: {known}"
+                    ),
+                )
+                .encode())
+            }
+            several => {
+                let names = several
                     .iter()
                     .map(|e| e.slug.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+                    .join(", ");
+                let n = several.len();
+                Err(Message::new(
+                    format!("series `{series}` has {n} editions of `{name}`: name one of {names}"),
+                    format!(
+                        "シリーズ `{series}` には `{name}` の版が {n} つあります。ファイル名で指定してください: {names}"
+                    ),
+                )
+                .encode())
+            }
         }
     };
     let mut c = compare(tokenizer, m, s, edition(from)?, edition(to)?)?;

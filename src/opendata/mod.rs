@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::Message;
 use crate::diff::Comparison;
 use crate::layout::{self, DATA_DIR, OutputFile};
 use crate::load::Site;
@@ -363,11 +364,16 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
 /// What a data portal or a downloaded file would miss: with a base URL that is a bare path
 /// (`/`, `/kohyo/`), the links inside the data (`$schema`, page and download URLs, the
 /// catalogue's IRIs) are paths, which no longer say where a downloaded file came from.
-pub fn warnings(config: &crate::config::Config) -> Vec<String> {
-    match config.base_url.starts_with('/') {
-        true => vec![format!(
-            "base_url `{}` is a path, so the links inside the open data (data/, changes.json) are paths too and a downloaded file or a harvested catalogue cannot be traced back to the site: set base_url in kohyo.toml (or --base-url) to the site's full address, e.g. https://www.city.example.lg.jp/kohyo/",
-            config.base_url
+pub fn warnings(config: &crate::config::Config) -> Vec<Message> {
+    let base = &config.base_url;
+    match base.starts_with('/') {
+        true => vec![Message::new(
+            format!(
+                "base_url `{base}` is a path, so the links inside the open data (data/, changes.json) are paths too and a downloaded file or a harvested catalogue cannot be traced back to the site: set base_url in kohyo.toml (or --base-url) to the site's full address, e.g. https://www.city.example.lg.jp/kohyo/"
+            ),
+            format!(
+                "base_url `{base}` がパスなので、オープンデータ（data/、changes.json）の中のリンクもパスになり、ダウンロードしたファイルや収集されたカタログからサイトをたどれません。kohyo.toml の base_url（または --base-url）にサイトの完全なアドレスを書いてください（例 https://www.city.example.lg.jp/kohyo/）"
+            ),
         )],
         false => Vec::new(),
     }

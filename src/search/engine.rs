@@ -18,6 +18,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::diagnostic::Message;
 use crate::layout::SEARCH_DIR;
 use crate::search::index::{FORMAT_VERSION, fnv1a};
 use crate::search::variants::{self, Lookup};
@@ -184,10 +185,16 @@ impl Index {
     pub fn open(output: &Path) -> Result<Index, String> {
         let files = Files::Folder(output.join(SEARCH_DIR));
         let text = files.bytes("meta.json").ok_or_else(|| {
-            format!(
-                "no search index in {}: run `kohyo build` first, or search the preview with --preview",
-                output.display()
+            let output = output.display();
+            Message::new(
+                format!(
+                    "no search index in {output}: run `kohyo build` first, or search the preview with --preview"
+                ),
+                format!(
+                    "{output} に検索索引がありません。先に `kohyo build` を実行するか、--preview で確認中のサイトを検索してください"
+                ),
             )
+            .encode()
         })?;
         Index::with_meta(files, &text)
     }
@@ -198,9 +205,15 @@ impl Index {
         let url = format!("{}/{SEARCH_DIR}/", url.trim_end_matches('/'));
         let files = Files::Preview(url.clone());
         let text = files.bytes("meta.json").ok_or_else(|| {
-            format!(
-                "no search index at {url}meta.json: is `kohyo serve` running there, and the site built without errors?"
+            Message::new(
+                format!(
+                    "no search index at {url}meta.json: is `kohyo serve` running there, and the site built without errors?"
+                ),
+                format!(
+                    "{url}meta.json に検索索引がありません。そこで `kohyo serve` が動いていて、サイトが誤りなく作れているか確かめてください"
+                ),
             )
+            .encode()
         })?;
         Index::with_meta(files, &text)
     }

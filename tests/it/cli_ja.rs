@@ -132,3 +132,57 @@ fn kohyo_new_of_an_unknown_series_names_the_folder_in_japanese() {
         "no series `ueda/no-such-series` under content/",
     );
 }
+
+#[test]
+fn diff_search_init_and_serve_mistakes_and_build_warnings_are_said_in_japanese() {
+    let root = sample_root();
+    says(
+        &[
+            "diff",
+            "ueda/seisaku-kikaku",
+            "2019",
+            "2023",
+            "--root",
+            arg(&root),
+        ],
+        "シリーズ `ueda/seisaku-kikaku` に版 `2019` がありません",
+        "series `ueda/seisaku-kikaku` has no edition `2019`",
+    );
+    let empty = tempfile::tempdir().unwrap();
+    says(
+        &["search", "協働", "--output", arg(empty.path())],
+        &format!("{} に検索索引がありません", empty.path().display()),
+        &format!("no search index in {}", empty.path().display()),
+    );
+    let full = tempfile::tempdir().unwrap();
+    fs::write(full.path().join("notes.txt"), "kept").unwrap();
+    says(
+        &["init", arg(full.path())],
+        &format!("{} は空ではありません", full.path().display()),
+        &format!("{} is not empty", full.path().display()),
+    );
+    says(
+        &["serve", "--port", "0", "--root", arg(empty.path())],
+        &format!("{} に kohyo.toml がありません", empty.path().display()),
+        &format!("{} has no kohyo.toml", empty.path().display()),
+    );
+    // The sample's base_url is a path: the build warns, in both languages under ja.
+    let out = tempfile::tempdir().unwrap();
+    let built = kohyo_in(
+        "ja",
+        &[
+            "build",
+            "--root",
+            arg(&root),
+            "--output",
+            arg(&out.path().join("public")),
+        ],
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let text = stderr(&built);
+    assert!(
+        text.contains("警告: base_url `/` がパスなので")
+            && text.contains("\n  (base_url `/` is a path"),
+        "{text}"
+    );
+}
