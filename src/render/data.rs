@@ -10,7 +10,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::describe::{self, Updated};
-use super::{Renderer, crumb};
+use super::view::{Renderer, crumb};
 use crate::layout::{DATA_DIR, MUNICIPALITY_DATA_PAGE};
 use crate::load::Site;
 use crate::opendata::{DataFile, Export};

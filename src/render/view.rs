@@ -1,0 +1,272 @@
+//! What every page shares: the [`Renderer`] that queues and renders pages (with the memo of
+//! the preview), breadcrumbs and their JSON-LD.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::{PageMemo, feeds, share};
+use crate::config::Config;
+use crate::diff::Comparison;
+use crate::layout::OutputFile;
+use crate::load::Site;
+use crate::opendata;
+use crate::shortcode::Expansions;
+use crate::template::{TemplateError, Templates};
+use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
+
+/// Queues pages with what every page gets and renders them a batch at a time, in parallel.
+pub(super) struct Renderer<'a> {
+    tera: &'a Tera,
+    /// The theme, whose templates place render errors.
+    theme: &'a Theme,
+    config: &'a Config,
+    /// The site's expanded shortcodes, which edition pages' bodies show.
+    pub(super) shortcodes: &'a Expansions,
+    /// The site's base URL.
+    pub(super) base: &'a str,
+    /// Hash of the theme's templates: a changed template renders every page again.
+    theme_hash: u64,
+    /// The previous build's pages, and where this build's go (only pages that still exist
+    /// are kept).
+    memo: Option<(PageMemo, &'a mut PageMemo)>,
+    /// Pages queued by [`Renderer::page`], in site order, rendered a batch at a time so that
+    /// only a batch of contexts is held at once.
+    jobs: Vec<Job>,
+    /// Pages rendered so far, in site order.
+    files: Vec<OutputFile>,
+    /// The site's feed, which every page links.
+    site_feed: Option<feeds::FeedLink>,
+    /// The image every page is shared with.
+    share_image: Option<share::ShareImage>,
+}
+
+/// Pages rendered together, in parallel.
+const BATCH: usize = 256;
+
+/// A page to render: its template, output path and whole context as JSON.
+struct Job {
+    template: &'static str,
+    path: String,
+    context: serde_json::Value,
+}
+
+/// Feeds what serde_json writes into a hasher.
+struct HashWriter<'a>(&'a mut DefaultHasher);
+
+impl io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer of `site`'s pages with `theme`, keeping them in `memo` when the preview
+    /// gives one.
+    pub(super) fn new(
+        tera: &'a Tera,
+        site: &'a Site,
+        shortcodes: &'a Expansions,
+        base: &'a str,
+        theme: &'a Theme,
+        memo: Option<&'a mut PageMemo>,
+    ) -> Renderer<'a> {
+        Renderer {
+            tera,
+            theme,
+            config: &site.config,
+            shortcodes,
+            base,
+            theme_hash: theme.fingerprint(),
+            memo: memo.map(|memo| (std::mem::take(memo), memo)),
+            jobs: Vec::new(),
+            files: Vec::new(),
+            site_feed: feeds::site_feed(site),
+            share_image: share::share_image(theme, base),
+        }
+    }
+
+    /// The feeds a page links: `narrower` (its municipality's or series'), then the site's.
+    pub(super) fn feeds(&self, narrower: Option<feeds::FeedLink>) -> Vec<feeds::FeedLink> {
+        narrower.into_iter().chain(self.site_feed.clone()).collect()
+    }
+
+    /// Queue a page with what every page gets (config, base, breadcrumbs and, for a page
+    /// below the home page, their JSON-LD ending at `here`, its own path, the content security
+    /// policy, the share image, and the site's feed unless `ctx` names the page's `feeds`),
+    /// rendering the queue once it holds a batch; returns its position among the files.
+    pub(super) fn page(
+        &mut self,
+        template: &'static str,
+        path: &str,
+        crumbs: &[Crumb],
+        here: Option<&str>,
+        mut ctx: Context,
+    ) -> Result<usize, TemplateError> {
+        let page_path = path.trim_end_matches("index.html");
+        ctx.insert("config", self.config);
+        ctx.insert("base", self.base);
+        ctx.insert("breadcrumbs", crumbs);
+        if let Some(here) = here {
+            let url = format!("{}{page_path}", self.base);
+            ctx.insert(
+                "breadcrumb_jsonld",
+                &breadcrumb_jsonld(self.base, crumbs, here, &url),
+            );
+        }
+        ctx.insert("page_path", page_path);
+        ctx.insert("content_security_policy", CONTENT_SECURITY_POLICY);
+        ctx.insert("share_image", &self.share_image);
+        if !ctx.contains_key("feeds") {
+            ctx.insert("feeds", &self.feeds(None));
+        }
+        self.jobs.push(Job {
+            template,
+            path: path.to_string(),
+            context: ctx.into_json(),
+        });
+        let position = self.files.len() + self.jobs.len() - 1;
+        if self.jobs.len() == BATCH {
+            self.flush()?;
+        }
+        Ok(position)
+    }
+
+    /// Render the queued pages, in parallel, in queue order, onto `files`; in the preview a
+    /// page whose hash is the memo's is taken from it instead. The error reported is the first
+    /// page's in queue order, so it does not depend on scheduling.
+    fn flush(&mut self) -> Result<(), TemplateError> {
+        let jobs = std::mem::take(&mut self.jobs);
+        let (tera, theme_hash) = (self.tera, self.theme_hash);
+        let templates = self.theme.templates();
+        let Some((old, new)) = &mut self.memo else {
+            let files: Vec<OutputFile> = jobs
+                .into_par_iter()
+                .map(|job| {
+                    Ok(OutputFile {
+                        contents: render(&templates, tera, job.template, &job.path, job.context)?,
+                        path: PathBuf::from(job.path),
+                    })
+                })
+                .collect::<Vec<Result<_, TemplateError>>>()
+                .into_iter()
+                .collect::<Result<_, TemplateError>>()?;
+            self.files.extend(files);
+            return Ok(());
+        };
+        let hashed: Vec<(Job, u64)> = jobs
+            .into_par_iter()
+            .map(|job| {
+                let hash = hash(theme_hash, &job)?;
+                Ok((job, hash))
+            })
+            .collect::<Vec<Result<_, TemplateError>>>()
+            .into_iter()
+            .collect::<Result<_, TemplateError>>()?;
+        let work: Vec<_> = hashed
+            .into_iter()
+            .map(|(job, hash)| {
+                let kept = old.pages.remove(&job.path).filter(|(was, _)| *was == hash);
+                (job, hash, kept.map(|(_, contents)| contents))
+            })
+            .collect();
+        let done: Vec<(String, u64, bool, Vec<u8>)> = work
+            .into_par_iter()
+            .map(|(job, hash, kept)| match kept {
+                Some(contents) => Ok((job.path, hash, false, contents)),
+                None => render(&templates, tera, job.template, &job.path, job.context)
+                    .map(|contents| (job.path, hash, true, contents)),
+            })
+            .collect::<Vec<Result<_, TemplateError>>>()
+            .into_iter()
+            .collect::<Result<_, TemplateError>>()?;
+        for (path, hash, rendered, contents) in done {
+            if rendered {
+                new.rendered.push(path.clone());
+            }
+            new.pages.insert(path.clone(), (hash, contents.clone()));
+            self.files.push(OutputFile {
+                path: PathBuf::from(path),
+                contents,
+            });
+        }
+        Ok(())
+    }
+
+    /// Every page, rendered.
+    pub(super) fn finish(mut self) -> Result<Vec<OutputFile>, TemplateError> {
+        self.flush()?;
+        Ok(self.files)
+    }
+}
+
+/// A page's hash over the theme, the template and the context (equal contexts serialise to
+/// equal bytes: fields and inserts come in a fixed order).
+fn hash(theme_hash: u64, job: &Job) -> Result<u64, String> {
+    let mut hasher = DefaultHasher::new();
+    (theme_hash, job.template).hash(&mut hasher);
+    serde_json::to_writer(HashWriter(&mut hasher), &job.context)
+        .map_err(|e| format!("cannot hash the context of {}: {e}", job.path))?;
+    Ok(hasher.finish())
+}
+
+fn render(
+    templates: &Templates,
+    tera: &Tera,
+    template: &str,
+    path: &str,
+    context: serde_json::Value,
+) -> Result<Vec<u8>, TemplateError> {
+    let ctx = Context::from_value(context)
+        .map_err(|e| format!("cannot make the context of {path}: {e}"))?;
+    Ok(templates.render(tera, template, path, &ctx)?.into_bytes())
+}
+
+/// A link in the breadcrumb trail.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Crumb {
+    /// Link text.
+    pub title: String,
+    /// Target URL.
+    pub url: String,
+}
+
+/// schema.org `BreadcrumbList` JSON-LD: the home page, `crumbs`, then the page itself.
+fn breadcrumb_jsonld(base: &str, crumbs: &[Crumb], here: &str, url: &str) -> String {
+    let home = crumb("ホーム", base);
+    let trail = std::iter::once(&home)
+        .chain(crumbs)
+        .map(|c| (c.title.as_str(), c.url.as_str()))
+        .chain([(here, url)]);
+    let items: Vec<serde_json::Value> = trail
+        .enumerate()
+        .map(|(i, (name, url))| {
+            serde_json::json!({"@type": "ListItem", "position": i + 1, "name": name, "item": url})
+        })
+        .collect();
+    opendata::metadata::script_json(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": items,
+    }))
+}
+
+/// A breadcrumb to `url`, titled `title`.
+pub(super) fn crumb(title: &str, url: &str) -> Crumb {
+    Crumb {
+        title: title.to_string(),
+        url: url.to_string(),
+    }
+}
+
+/// Comparisons by series path, as [`diff::by_series`](crate::diff::by_series) groups them.
+pub(super) type BySeries<'a> = HashMap<&'a str, Vec<&'a Comparison>>;
