@@ -284,41 +284,28 @@ mod tests {
 
     #[test]
     fn time_points_become_iso_dates_only_when_a_day_is_named() {
-        assert_eq!(
-            as_of_date("9月末", Some(2025)).as_deref(),
-            Some("2025-09-30")
-        );
-        assert_eq!(
-            as_of_date("２月末", Some(2023)).as_deref(),
-            Some("2024-02-29")
-        );
-        assert_eq!(
-            as_of_date("3月31日現在", Some(2024)).as_deref(),
-            Some("2025-03-31")
-        );
-        assert_eq!(
-            as_of_date("年度末", Some(2024)).as_deref(),
-            Some("2025-03-31")
-        );
-        assert_eq!(
-            as_of_date("令和7年9月末", None).as_deref(),
-            Some("2025-09-30")
-        );
-        assert_eq!(
-            as_of_date("令和元年5月1日", None).as_deref(),
-            Some("2019-05-01")
-        );
-        assert_eq!(
-            as_of_date("2025年10月1日時点", None).as_deref(),
-            Some("2025-10-01")
-        );
-        for unknown in ["9月", "上半期", "9月末", "2月30日", "13月末", ""] {
-            let year = if unknown == "9月末" {
-                None
-            } else {
-                Some(2025)
-            };
-            assert_eq!(as_of_date(unknown, year), None, "{unknown}");
+        let dated = [
+            ("9月末", Some(2025), "2025-09-30"),
+            ("２月末", Some(2023), "2024-02-29"),
+            ("3月31日現在", Some(2024), "2025-03-31"),
+            ("年度末", Some(2024), "2025-03-31"),
+            ("令和7年9月末", None, "2025-09-30"),
+            ("令和元年5月1日", None, "2019-05-01"),
+            ("2025年10月1日時点", None, "2025-10-01"),
+        ];
+        for (text, year, date) in dated {
+            assert_eq!(as_of_date(text, year).as_deref(), Some(date), "{text}");
+        }
+        let undated = [
+            ("9月", Some(2025)),
+            ("上半期", Some(2025)),
+            ("9月末", None),
+            ("2月30日", Some(2025)),
+            ("13月末", Some(2025)),
+            ("", Some(2025)),
+        ];
+        for (text, year) in undated {
+            assert_eq!(as_of_date(text, year), None, "{text}");
         }
     }
 }
