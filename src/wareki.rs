@@ -108,17 +108,20 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
-/// Parse a fiscal year written by staff: `2025`, `2025年度`, `令和7年度`, `令和元年度`, `R7`,
-/// `平成32年度` (= 2020) or `H31` (= 2019). Full-width digits are accepted.
-pub fn parse_fiscal_year(text: &str) -> Result<i32, Message> {
-    let text: String = text
-        .trim()
-        .chars()
+/// `text` with full-width digits (０–９) as ASCII ones, as staff type years and dates either way.
+fn half_width_digits(text: &str) -> String {
+    text.chars()
         .map(|c| match c {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
             _ => c,
         })
-        .collect();
+        .collect()
+}
+
+/// Parse a fiscal year written by staff: `2025`, `2025年度`, `令和7年度`, `令和元年度`, `R7`,
+/// `平成32年度` (= 2020) or `H31` (= 2019). Full-width digits are accepted.
+pub fn parse_fiscal_year(text: &str) -> Result<i32, Message> {
+    let text = half_width_digits(text.trim());
     let body = text.strip_suffix("年度").unwrap_or(&text);
     if let Ok(year) = body.parse::<i64>() {
         return check_western(year).map_err(|e| {
@@ -175,14 +178,7 @@ fn bad_label(text: &str) -> Message {
 /// (April to March: 1月–3月 are in the next calendar year). `None` when the text names no day
 /// (`上半期`, `9月`) or no year can be known.
 pub fn as_of_date(text: &str, fiscal_year: Option<i32>) -> Option<String> {
-    let text: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let text = half_width_digits(text.trim());
     let text = text
         .strip_suffix("現在")
         .or_else(|| text.strip_suffix("時点"))
