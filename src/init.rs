@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::diagnostic::Message;
+use crate::messages;
 
 /// The new site's own README: where things are, how to write content, and the three commands
 /// staff run (`check`, `serve`, `build`), in Japanese.
@@ -68,27 +69,27 @@ target = { year = 2026, value = 60 }
 ];
 
 /// Write a new site into `dir`, which must not exist or be empty.
-pub fn init(dir: &Path) -> Result<(), String> {
+pub fn init(dir: &Path) -> Result<(), Message> {
     if dir.exists()
         && fs::read_dir(dir)
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .map_err(|e| messages::cannot_read(dir, e))?
             .next()
             .is_some()
     {
         let dir = dir.display();
         return Err(Message::new(
             format!("{dir} is not empty: choose a new folder so no file is overwritten"),
-            format!("{dir} は空ではありません。ファイルを上書きしないよう、新しいフォルダーを指定してください"),
-        )
-        .encode());
+            format!(
+                "{dir} は空ではありません。ファイルを上書きしないよう、新しいフォルダーを指定してください"
+            ),
+        ));
     }
     for (path, contents) in FILES {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent).map_err(|e| messages::cannot_write(parent, e))?;
         }
-        fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        fs::write(&path, contents).map_err(|e| messages::cannot_write(&path, e))?;
     }
     Ok(())
 }

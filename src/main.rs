@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use kohyo::diagnostic::{Diagnostic, Lang, Message, use_color, use_color_stdout};
+use kohyo::diff::DiffError;
 use kohyo::search::engine::{Filters, Index, SearchResult};
 use kohyo::search::eval;
 use kohyo::site::{BuildError, BuildOptions};
@@ -229,12 +230,6 @@ fn main() -> ExitCode {
             base_url,
             timings,
         } => {
-            // The output is checked again by the build, which would report a refusal in
-            // English only: checked here first, so it is said in both languages.
-            let target = output.clone().unwrap_or_else(|| root.join("public"));
-            if let Err(e) = kohyo::output::Target::new(&root, &target) {
-                return fail_with(&e.message(), color);
-            }
             let progress = Progress::new();
             let built = kohyo::site::build(
                 &BuildOptions {
@@ -298,7 +293,7 @@ fn main() -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(message) => fail(BuildError::Other(message), color),
+            Err(message) => fail_with(&message, color),
         },
         Command::Serve {
             root,
@@ -325,7 +320,7 @@ fn main() -> ExitCode {
             });
             match served {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(message) => fail_with(&message, color),
             }
         }
         Command::New {
@@ -455,6 +450,7 @@ fn main() -> ExitCode {
                 Err(diags) => return fail(BuildError::Content(diags), color),
             };
             let compared = Tokenizer::new(site.user_dictionary.as_deref())
+                .map_err(DiffError::from)
                 .and_then(|t| kohyo::diff::compare_named(&site, &t, &series, &from, &to));
             match compared {
                 Ok(c) if json => match kohyo::opendata::changes_json(&site.config.base(), &c) {
@@ -462,13 +458,13 @@ fn main() -> ExitCode {
                         print!("{}", String::from_utf8_lossy(&text));
                         ExitCode::SUCCESS
                     }
-                    Err(message) => fail(BuildError::Other(message), color),
+                    Err(e) => fail_with(&e.message(), color),
                 },
                 Ok(c) => {
                     print!("{}", kohyo::diff::terminal::render(&c, use_color_stdout()));
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(e) => fail_with(&e.message(), color),
             }
         }
         Command::Search {
@@ -502,7 +498,7 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(e) => fail_with(&e.message(), color),
             }
         }
         Command::SearchEval { file, json, site } => {
@@ -525,7 +521,7 @@ fn main() -> ExitCode {
                     print_report(&report, json);
                     ExitCode::SUCCESS
                 }
-                Err(message) => fail(BuildError::Other(message), color),
+                Err(e) => fail_with(&e.message(), color),
             }
         }
     }
@@ -630,14 +626,7 @@ fn print_report(report: &eval::Report, json: bool) {
 fn fail(error: BuildError, color: bool) -> ExitCode {
     match error {
         BuildError::Content(diags) => report(&diags, color),
-        // A text that carries both languages (`Message::encode`), else one only English has.
-        BuildError::Other(message) => match Message::decode(&message) {
-            Some(both) => eprintln!("{}", say(&error_label(), &both, color)),
-            None => eprintln!(
-                "{}: {message}",
-                label(&error_label(), Lang::from_env(), color)
-            ),
-        },
+        other => eprintln!("{}", say(&error_label(), &other.message(), color)),
     }
     ExitCode::FAILURE
 }

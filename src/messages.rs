@@ -66,11 +66,3 @@ pub fn cannot_read(path: &Path, error: impl Display) -> Message {
         ),
     )
 }
-
-/// The Japanese tokenizer could not be made or could not cut a text (its error in English).
-pub fn tokenizer(error: String) -> Message {
-    Message::new(
-        error,
-        "日本語の文章を単語に区切れません。`content/_dictionary.csv`（利用者辞書）があれば、その書き方を確かめてください",
-    )
-}

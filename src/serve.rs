@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use self::http::{EventStream, Response};
 
-use crate::diagnostic::{Diagnostic, Message};
+use crate::diagnostic::{Diagnostic, Lang, Message};
 use crate::layout::OutputFile;
 use crate::layout::{CONFIG_FILE, CONTENT_DIR};
 use crate::load::{self, Site};
@@ -176,7 +176,7 @@ fn note_change(pages: &mut Option<Vec<String>>, path: &str) {
 type Shared = Arc<(Mutex<State>, Condvar)>;
 
 /// Build, serve and watch until interrupted. `ready` receives the URL once listening.
-pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), String> {
+pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Message> {
     let root = options.root.clone();
     let shared: Shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
     let mut builder = Rebuilder::new(&root)?;
@@ -189,15 +189,23 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
                 "{interface}:{port} で待ち受けられません。ほかの `kohyo serve` が動いていれば止めるか、--port で別の番号を指定してください: {e}"
             ),
         )
-        .encode()
     })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("the server has no address: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| {
+        Message::new(
+            format!("the server has no address: {e}"),
+            format!("サーバーのアドレスがわかりません: {e}"),
+        )
+    })?;
     if !addr.ip().is_loopback() {
-        eprintln!(
-            "warning: the preview listens on {addr}, which is not a loopback address: unpublished drafts are visible to every computer that can reach it"
+        let warning = Message::new(
+            format!(
+                "warning: the preview listens on {addr}, which is not a loopback address: unpublished drafts are visible to every computer that can reach it"
+            ),
+            format!(
+                "警告: プレビューはループバックでないアドレス {addr} で待ち受けています。そこに届くどのコンピューターからも、公開前の下書きが見えます"
+            ),
         );
+        eprintln!("{}", warning.in_lang(Lang::from_env()));
     }
     let url = format!("http://{addr}/");
     let (tx, rx) = mpsc::channel();
@@ -210,7 +218,12 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
             let _ = tx.send(());
         }
     })
-    .map_err(|e| format!("cannot watch the site: {e}"))?;
+    .map_err(|e| {
+        Message::new(
+            format!("cannot watch the site: {e}"),
+            format!("サイトのファイルの変更を見張れません: {e}"),
+        )
+    })?;
     for path in [
         root.join(CONTENT_DIR),
         root.join("themes"),
@@ -219,7 +232,12 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce(&str)) -> Result<(), Str
         if path.exists() {
             watcher
                 .watch(&path, RecursiveMode::Recursive)
-                .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+                .map_err(|e| {
+                    Message::new(
+                        format!("cannot watch {}: {e}", path.display()),
+                        format!("`{}` の変更を見張れません: {e}", path.display()),
+                    )
+                })?;
         }
     }
     let watched = Arc::clone(&shared);
@@ -264,29 +282,37 @@ fn overlay(diags: &[Diagnostic]) -> Vec<OverlayError> {
     diags.iter().map(OverlayError::from_diagnostic).collect()
 }
 
-/// A problem that has no place in a file (its Japanese says the build failed and gives the
-/// English reason).
-fn overlay_message(message: String) -> Vec<OverlayError> {
+/// A problem that has no place in a file (its Japanese says the build failed and why).
+fn overlay_message(message: Message) -> Vec<OverlayError> {
     vec![OverlayError {
         location: String::new(),
         line: None,
         caret: None,
-        japanese: format!("サイトを作れませんでした（{message}）"),
-        message,
+        japanese: format!("サイトを作れませんでした（{}）", message.ja),
+        message: message.en,
     }]
 }
 
+/// The preview has no loaded site to build (its last load failed).
+fn not_loaded() -> Vec<OverlayError> {
+    overlay_message(Message::new(
+        "the site is not loaded",
+        "サイトが読み込まれていません",
+    ))
+}
+
 impl Rebuilder {
-    fn new(root: &Path) -> Result<Rebuilder, String> {
+    fn new(root: &Path) -> Result<Rebuilder, Message> {
         if !root.join(CONFIG_FILE).is_file() {
             let root = root.display();
             return Err(Message::new(
-                format!("{root} has no {CONFIG_FILE}: run kohyo serve in a site folder or pass --root"),
+                format!(
+                    "{root} has no {CONFIG_FILE}: run kohyo serve in a site folder or pass --root"
+                ),
                 format!(
                     "{root} に {CONFIG_FILE} がありません。サイトのフォルダーで `kohyo serve` を実行するか、--root でそのフォルダーを指定してください"
                 ),
-            )
-            .encode());
+            ));
         }
         Ok(Rebuilder {
             root: root.to_path_buf(),
@@ -354,13 +380,13 @@ impl Rebuilder {
             self.site = Some((site, sources));
         }
         let Some((site, _)) = &self.site else {
-            return Err(overlay_message("the site is not loaded".into()));
+            return Err(not_loaded());
         };
         self.shortcodes = site::expand(site).map_err(|d| overlay(&d))?;
         let same = matches!(&self.tokenizer, Some((dict, _)) if *dict == site.user_dictionary);
         if !same {
-            let tokenizer =
-                Tokenizer::new(site.user_dictionary.as_deref()).map_err(overlay_message)?;
+            let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())
+                .map_err(|e| overlay_message(e.message()))?;
             self.tokenizer = Some((site.user_dictionary.clone(), tokenizer));
         }
         Ok(quick)
@@ -390,7 +416,7 @@ impl Rebuilder {
     /// The whole site, made with the memo.
     fn build(&mut self) -> Result<Vec<OutputFile>, Vec<OverlayError>> {
         let (Some((site, _)), Some((_, tokenizer))) = (&self.site, &self.tokenizer) else {
-            return Err(overlay_message("the site is not loaded".into()));
+            return Err(not_loaded());
         };
         let files = render_files_with(
             site,
@@ -401,7 +427,7 @@ impl Rebuilder {
         )
         .map_err(|e| match e {
             BuildError::Content(diags) => overlay(&diags),
-            BuildError::Other(message) => overlay_message(message),
+            other => overlay_message(other.message()),
         })?;
         Ok(files.files)
     }

@@ -6,32 +6,61 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::{Diagnostic, Message};
-use crate::diff;
+use crate::diff::{self, DiffError};
 use crate::layout::OutputFile;
 use crate::load::{self, Site};
-use crate::opendata;
-use crate::output;
-use crate::render;
+use crate::opendata::{self, ExportError};
+use crate::output::{self, OutputError};
+use crate::render::{self, RenderError};
 use crate::search;
 use crate::shortcode::{self, Expansions};
-use crate::template::TemplateError;
-use crate::text::Tokenizer;
+use crate::text::{TextError, Tokenizer};
 use crate::theme::Theme;
 
-/// Why a build failed.
-#[derive(Debug)]
+/// Why a build failed: the content's problems, or the stage that failed with its own error.
+#[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The content has problems; nothing was written.
+    /// The content (or the theme's templates) has problems, each at its place; nothing was
+    /// written.
+    #[error("{} problem(s) in the content", .0.len())]
     Content(Vec<Diagnostic>),
-    /// Something else went wrong (theme, file system); nothing was replaced.
-    Other(String),
+    /// The output folder is refused or could not be written; nothing was replaced.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The tokenizer could not be made or could not cut a text.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Two editions could not be compared.
+    #[error(transparent)]
+    Compare(#[from] DiffError),
+    /// A data file could not be made.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// The pages could not be rendered (other than a theme's problem, which is content).
+    #[error(transparent)]
+    Render(RenderError),
 }
 
-impl From<TemplateError> for BuildError {
-    fn from(error: TemplateError) -> Self {
+impl From<RenderError> for BuildError {
+    fn from(error: RenderError) -> Self {
         match error {
-            TemplateError::Theme(d) => BuildError::Content(vec![d]),
-            TemplateError::Other(message) => BuildError::Other(message),
+            RenderError::Theme(d) => BuildError::Content(vec![d]),
+            other => BuildError::Render(other),
+        }
+    }
+}
+
+impl BuildError {
+    /// What went wrong, in English and in Japanese: for [`BuildError::Content`] how many
+    /// problems there are (each is a [`Diagnostic`] with its place).
+    pub fn message(&self) -> Message {
+        match self {
+            BuildError::Content(diags) => crate::messages::site_has_problems(diags.len()),
+            BuildError::Output(e) => e.message(),
+            BuildError::Text(e) => e.message(),
+            BuildError::Compare(e) => e.message(),
+            BuildError::Export(e) => e.message(),
+            BuildError::Render(e) => e.message(),
         }
     }
 }
@@ -74,7 +103,7 @@ pub struct BuildOptions {
 /// runs, so that theme errors are found too.
 pub fn check(root: &Path) -> Result<Site, BuildError> {
     let (site, shortcodes) = load(root).map_err(BuildError::Content)?;
-    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())?;
     render_into(
         &site,
         &shortcodes,
@@ -122,7 +151,7 @@ pub fn render_files(
     shortcodes: &Expansions,
     progress: &dyn Fn(&str),
 ) -> Result<SiteFiles, BuildError> {
-    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())?;
     render_files_with(site, shortcodes, &tokenizer, None, progress)
 }
 
@@ -186,24 +215,23 @@ pub fn render_into(
     shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     mut memo: Option<&mut Memo>,
-    emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
+    emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), BuildError>,
     progress: &dyn Fn(&str),
 ) -> Result<Made, BuildError> {
     // Two files at one path are refused here, so `check` and the preview find it as `build` does.
     let mut claimed = std::collections::HashSet::new();
     let emit = &mut |files: Vec<OutputFile>| {
-        output::claim(&mut claimed, &files).map_err(|e| e.to_string())?;
+        output::claim(&mut claimed, &files)?;
         emit(files)
     };
     let theme =
         Theme::load(&site.root, &site.config.theme).map_err(|d| BuildError::Content(vec![d]))?;
     progress("comparing editions");
     let comparisons =
-        diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))
-            .map_err(BuildError::Other)?;
+        diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))?;
     progress("exporting open data");
-    let mut export = opendata::export(site, &comparisons).map_err(BuildError::Other)?;
-    emit(std::mem::take(&mut export.files)).map_err(BuildError::Other)?;
+    let mut export = opendata::export(site, &comparisons)?;
+    emit(std::mem::take(&mut export.files))?;
     progress("rendering pages");
     let rendered = render::render_site(
         site,
@@ -212,8 +240,7 @@ pub fn render_into(
         &comparisons,
         &export,
         memo.as_mut().map(|m| &mut m.pages),
-    )
-    .map_err(BuildError::from)?;
+    )?;
     let feeds = render::feeds::feed_files(site, &comparisons);
     match memo.as_mut() {
         Some(memo) => memo.comparisons.keep(site, comparisons),
@@ -225,27 +252,24 @@ pub fn render_into(
         &rendered.files,
         tokenizer,
         memo.as_mut().map(|m| &mut m.index),
-    )
-    .map_err(BuildError::Other)?;
+    )?;
     let pages = rendered.files.len();
     let crawlers = render::crawlers::crawler_files(site, &rendered.files);
-    emit(rendered.files).map_err(BuildError::Other)?;
+    emit(rendered.files)?;
     let records = index.records();
-    index
-        .write(
-            &site.config.base(),
-            &search::variants::table(&site.variants),
-            memo.map(|m| &mut m.index),
-            emit,
-        )
-        .map_err(BuildError::Other)?;
+    index.write(
+        &site.config.base(),
+        &search::variants::table(&site.variants),
+        memo.map(|m| &mut m.index),
+        emit,
+    )?;
     let mut rest = crawlers;
     rest.extend(feeds);
-    rest.extend(render::share::card_file(&theme, &site.config.base()).map_err(BuildError::Other)?);
+    rest.extend(render::share::card_file(&theme, &site.config.base())?);
     rest.extend(search::client_files());
     rest.extend(shortcodes.assets().iter().cloned());
     rest.extend(theme.static_files().iter().cloned());
-    emit(rest).map_err(BuildError::Other)?;
+    emit(rest)?;
     Ok(Made {
         pages,
         records,
@@ -266,7 +290,7 @@ pub fn render_series_files(
         Theme::load(&site.root, &site.config.theme).map_err(|d| BuildError::Content(vec![d]))?;
     let mut comparisons = Vec::new();
     for path in series {
-        comparisons.extend(diff::compare_series(site, tokenizer, path).map_err(BuildError::Other)?);
+        comparisons.extend(diff::compare_series(site, tokenizer, path)?);
     }
     render::render_series(site, shortcodes, &theme, &comparisons, series).map_err(BuildError::from)
 }
@@ -286,28 +310,28 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         .clone()
         .unwrap_or_else(|| options.root.join("public"));
     // Before any work: an output that is not kohyo's to replace is refused.
-    let target = output::Target::new(&options.root, &output).map_err(other)?;
+    let target = output::Target::new(&options.root, &output)?;
     progress("loading content");
     let mut site = load::load(&options.root).map_err(BuildError::Content)?;
     if let Some(base_url) = &options.base_url {
         site.config.base_url = base_url.clone();
     }
     let shortcodes = expand(&site).map_err(BuildError::Content)?;
-    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref()).map_err(BuildError::Other)?;
+    let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())?;
     // The whole new tree is made beside the output (unchanged files linked from it) and put in
     // its place in one step at the end.
-    let mut staging = output::Staging::new(target).map_err(other)?;
+    let mut staging = output::Staging::new(target)?;
     let made = render_into(
         &site,
         &shortcodes,
         &tokenizer,
         None,
-        &mut |files| staging.write(&files).map_err(|e| e.to_string()),
+        &mut |files| Ok(staging.write(&files)?),
         progress,
     )?;
     progress("replacing the output");
     let files = staging.written();
-    staging.finish().map_err(other)?;
+    staging.finish()?;
     let ended = Instant::now();
     let starts = starts.into_inner();
     let stages = starts
@@ -329,9 +353,4 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         output,
         warnings: opendata::warnings(&site.config),
     })
-}
-
-/// A failure outside the content, as the CLI prints it.
-fn other(e: output::OutputError) -> BuildError {
-    BuildError::Other(e.to_string())
 }

@@ -18,21 +18,6 @@ thread_local! {
     static RANGE_LEFT: Cell<usize> = const { Cell::new(RANGE_LIMIT) };
 }
 
-/// A failure of the theme (with its place in a template) or of something else.
-#[derive(Debug)]
-pub enum TemplateError {
-    /// A template cannot be parsed or rendered.
-    Theme(Diagnostic),
-    /// Anything else.
-    Other(String),
-}
-
-impl From<String> for TemplateError {
-    fn from(message: String) -> Self {
-        TemplateError::Other(message)
-    }
-}
-
 /// Templates (name, source) and the folder they came from, relative to the site.
 pub struct Templates<'a> {
     /// `themes/<name>/templates`.
@@ -43,10 +28,10 @@ pub struct Templates<'a> {
 
 impl Templates<'_> {
     /// A tera instance with every template, escaping with `escape` and the bounded `range`.
-    pub fn tera(&self, escape: fn(&str) -> String) -> Result<Tera, TemplateError> {
+    pub fn tera(&self, escape: fn(&str) -> String) -> Result<Tera, Diagnostic> {
         let mut tera = Tera::default();
         tera.add_raw_templates(self.sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| TemplateError::Theme(self.diagnose(&e, None)))?;
+            .map_err(|e| self.diagnose(&e, None))?;
         tera.set_escape_fn(escape);
         tera.register_function("range", bounded_range);
         Ok(tera)
@@ -59,13 +44,13 @@ impl Templates<'_> {
         template: &str,
         path: &str,
         context: &Context,
-    ) -> Result<String, TemplateError> {
+    ) -> Result<String, Diagnostic> {
         RANGE_LEFT.with(|left| left.set(RANGE_LIMIT));
         tera.render(template, context).map_err(|e| {
             let mut d = self.diagnose(&e, Some(template));
             d.message = format!("cannot render {path}: {}", d.message);
             d.japanese = format!("{path} を作れません（{}）", d.japanese);
-            TemplateError::Theme(d)
+            d
         })
     }
 
@@ -274,7 +259,7 @@ mod tests {
             dir: Path::new("themes/t/templates"),
             sources: &sources,
         };
-        let Err(TemplateError::Theme(d)) = t.tera(|s| s.to_string()) else {
+        let Err(d) = t.tera(|s| s.to_string()) else {
             panic!("a parse error");
         };
         assert_eq!(d.path, Path::new("themes/t/templates/page.html"));
@@ -293,9 +278,7 @@ mod tests {
             sources: &sources,
         };
         let tera = t.tera(|s| s.to_string()).unwrap();
-        let Err(TemplateError::Theme(d)) =
-            t.render(&tera, "page.html", "x/index.html", &Context::new())
-        else {
+        let Err(d) = t.render(&tera, "page.html", "x/index.html", &Context::new()) else {
             panic!("a render error");
         };
         assert_eq!((d.line, d.column), (2, 15), "{d:?}");

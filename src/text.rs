@@ -11,9 +11,43 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::diagnostic::Message;
+
 /// IPADIC, built by `build.rs` from the sources in `dictionary/` and compiled in.
 mod ipadic {
     lindera_dictionary::embedded_dictionary!("/lindera-ipadic", EmbeddedIPADICLoader);
+}
+
+/// Why the tokenizer could not be made or could not cut a text.
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    /// The compiled-in IPADIC did not load.
+    #[error("cannot load IPADIC: {0}")]
+    Dictionary(String),
+    /// The site's `content/_dictionary.csv` is not a lindera user dictionary.
+    #[error(
+        "content/_dictionary.csv: {0}: expected one `surface,part_of_speech,reading` line per word, e.g. 協働体,名詞,キョウドウタイ"
+    )]
+    UserDictionary(String),
+    /// lindera failed on a text.
+    #[error("tokenizer failed: {0}")]
+    Segment(String),
+}
+
+impl TextError {
+    /// What went wrong, in English (the `Display`) and in Japanese.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            TextError::Dictionary(e) => format!("辞書（IPADIC）を読み込めません: {e}"),
+            TextError::UserDictionary(e) => format!(
+                "`content/_dictionary.csv`（利用者辞書）を読めません: {e}。1 行に 1 語、`表記,品詞,読み` の形で書いてください（例: 協働体,名詞,キョウドウタイ）"
+            ),
+            TextError::Segment(e) => format!(
+                "日本語の文章を単語に区切れません。`content/_dictionary.csv`（利用者辞書）があれば、その書き方を確かめてください: {e}"
+            ),
+        };
+        Message::new(self.to_string(), ja)
+    }
 }
 
 /// Japanese tokenizer: lindera with IPADIC and the site's own words (`content/_dictionary.csv`,
@@ -57,17 +91,13 @@ const CACHE_LIMIT: usize = 1_000_000;
 
 impl Tokenizer {
     /// A tokenizer with the system dictionary and, if given, the site's user dictionary CSV.
-    pub fn new(user_dictionary_csv: Option<&str>) -> Result<Tokenizer, String> {
-        let dictionary = ipadic::load().map_err(|e| format!("cannot load IPADIC: {e}"))?;
+    pub fn new(user_dictionary_csv: Option<&str>) -> Result<Tokenizer, TextError> {
+        let dictionary = ipadic::load().map_err(|e| TextError::Dictionary(e.to_string()))?;
         let user: Option<UserDictionary> = match user_dictionary_csv {
             Some(csv) if !csv.trim().is_empty() => Some(
                 DictionaryBuilder::new((*dictionary.metadata).clone())
                     .build_user_dict_from_reader(csv.as_bytes())
-                    .map_err(|e| {
-                        format!(
-                            "content/_dictionary.csv: {e}: expected one `surface,part_of_speech,reading` line per word, e.g. 協働体,名詞,キョウドウタイ"
-                        )
-                    })?,
+                    .map_err(|e| TextError::UserDictionary(e.to_string()))?,
             ),
             _ => None,
         };
@@ -83,8 +113,8 @@ impl Tokenizer {
         &self,
         text: &str,
         of: fn(&mut Cache) -> &mut HashMap<String, T>,
-        compute: impl FnOnce() -> Result<T, String>,
-    ) -> Result<T, String> {
+        compute: impl FnOnce() -> Result<T, TextError>,
+    ) -> Result<T, TextError> {
         if let Some(hit) = self
             .cache
             .lock()
@@ -103,12 +133,12 @@ impl Tokenizer {
         Ok(value)
     }
 
-    fn segment<'a>(&'a self, text: &'a str) -> Result<Vec<lindera::token::Token<'a>>, String> {
+    fn segment<'a>(&'a self, text: &'a str) -> Result<Vec<lindera::token::Token<'a>>, TextError> {
         let started = Instant::now();
         let tokens = self
             .segmenter
             .segment(text.into())
-            .map_err(|e| format!("tokenizer failed: {e}"));
+            .map_err(|e| TextError::Segment(e.to_string()));
         let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.segmenting.fetch_add(spent, Ordering::Relaxed);
         tokens
@@ -121,11 +151,11 @@ impl Tokenizer {
 
     /// `text` cut into tokens that concatenate back to it: lindera's tokens, with the white
     /// space lindera skips kept as tokens of its own.
-    pub fn tokens(&self, text: &str) -> Result<Vec<String>, String> {
+    pub fn tokens(&self, text: &str) -> Result<Vec<String>, TextError> {
         self.cached(text, |c| &mut c.tokens, || self.cut(text))
     }
 
-    fn cut(&self, text: &str) -> Result<Vec<String>, String> {
+    fn cut(&self, text: &str) -> Result<Vec<String>, TextError> {
         let tokens = self.segment(text)?;
         let mut out = Vec::with_capacity(tokens.len());
         let mut at = 0;
@@ -146,11 +176,11 @@ impl Tokenizer {
 
     /// The normalised terms of `text` (every token but symbols and white space), each with
     /// its readings and whether it is a noun: what the search index keeps of a record.
-    pub fn words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, String> {
+    pub fn words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, TextError> {
         self.cached(text, |c| &mut c.words, || self.search_words(text))
     }
 
-    fn search_words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, String> {
+    fn search_words(&self, text: &str) -> Result<BTreeMap<String, WordInfo>, TextError> {
         let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
         for token in self.segment(text)? {
             let details = details(&token);
@@ -177,7 +207,7 @@ impl Tokenizer {
 
     /// The normalised words that carry meaning: the terms of [`Tokenizer::words`] without
     /// particles and auxiliary verbs (の, を, です), which every sentence shares.
-    pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, String> {
+    pub fn content_words(&self, text: &str) -> Result<BTreeSet<String>, TextError> {
         self.cached(
             text,
             |c| &mut c.content_words,
@@ -185,7 +215,7 @@ impl Tokenizer {
         )
     }
 
-    fn filter_terms(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, String> {
+    fn filter_terms(&self, text: &str, skip: &[&str]) -> Result<BTreeSet<String>, TextError> {
         let tokens = self.segment(text)?;
         let mut terms = BTreeSet::new();
         for token in tokens {

@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Message};
 use crate::layout::OutputFile;
 use crate::present::escape_html;
 use crate::source;
-use crate::template::{self, TemplateError, Templates};
+use crate::template::{self, Templates};
 
 /// The Content-Security-Policy of every page: the default theme's `base.html` prints it in a
 /// meta tag (as `content_security_policy`), the preview sends it as a header.
@@ -148,7 +148,7 @@ impl Theme {
     }
 
     /// A tera instance with the theme's templates; HTML is escaped automatically.
-    pub fn tera(&self) -> Result<Tera, TemplateError> {
+    pub fn tera(&self) -> Result<Tera, Diagnostic> {
         self.templates().tera(escape_html)
     }
 

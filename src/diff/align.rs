@@ -14,7 +14,7 @@ use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 
 use super::tree::{Kind, Tree};
-use crate::text::Tokenizer;
+use crate::text::{TextError, Tokenizer};
 
 /// Least subtree similarity for siblings of paired parents to be paired.
 pub const SIBLING_THRESHOLD: f64 = 0.3;
@@ -51,7 +51,7 @@ pub struct Words {
 
 impl Words {
     /// Tokenise every node of `tree`.
-    pub fn of(tree: &Tree, tokenizer: &Tokenizer) -> Result<Words, String> {
+    pub fn of(tree: &Tree, tokenizer: &Tokenizer) -> Result<Words, TextError> {
         let mut title = Vec::with_capacity(tree.nodes.len());
         let mut subtree = Vec::with_capacity(tree.nodes.len());
         for node in &tree.nodes {

@@ -21,12 +21,78 @@ use crate::diagnostic::Message;
 use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
 use crate::present::{edition_when, edition_year, stage_key};
-use crate::text::Tokenizer;
+use crate::text::{TextError, Tokenizer};
 
 use self::align::Alignment;
 use self::numbers::NumberChange;
 use self::text::Change;
 use self::tree::{Field, Kind, Node, Tree};
+
+/// Why two editions could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// A text could not be cut into words.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// `kohyo diff` named a series the site does not have.
+    #[error("no series `{series}`: expected one of {known}")]
+    UnknownSeries {
+        /// The series as given.
+        series: String,
+        /// The site's series, comma-separated.
+        known: String,
+    },
+    /// `kohyo diff` named an edition the series does not have.
+    #[error("series `{series}` has no edition `{name}`: expected one of {known}")]
+    UnknownEdition {
+        /// The series.
+        series: String,
+        /// The edition as given.
+        name: String,
+        /// The series' editions, comma-separated.
+        known: String,
+    },
+    /// `kohyo diff` named a fiscal year the series has several editions of.
+    #[error("series `{series}` has {count} editions of `{name}`: name one of {names}")]
+    SeveralEditions {
+        /// The series.
+        series: String,
+        /// The year as given.
+        name: String,
+        /// How many editions it has.
+        count: usize,
+        /// Their file names, comma-separated.
+        names: String,
+    },
+}
+
+impl DiffError {
+    /// What went wrong and what to do, in English (the `Display`) and in Japanese.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            DiffError::Text(e) => return e.message(),
+            DiffError::UnknownSeries { series, known } => {
+                format!("シリーズ `{series}` がありません。次のどれかを指定してください: {known}")
+            }
+            DiffError::UnknownEdition {
+                series,
+                name,
+                known,
+            } => format!(
+                "シリーズ `{series}` に版 `{name}` がありません。次のどれかを指定してください: {known}"
+            ),
+            DiffError::SeveralEditions {
+                series,
+                name,
+                count,
+                names,
+            } => format!(
+                "シリーズ `{series}` には `{name}` の版が {count} つあります。ファイル名で指定してください: {names}"
+            ),
+        };
+        Message::new(self.to_string(), ja)
+    }
+}
 
 /// Version of the JSON layout of a comparison.
 pub const FORMAT: &str = "kohyo-compare/2";
@@ -344,7 +410,7 @@ pub fn compare_site(
     site: &Site,
     tokenizer: &Tokenizer,
     mut memo: Option<&mut CompareMemo>,
-) -> Result<Vec<Comparison>, String> {
+) -> Result<Vec<Comparison>, DiffError> {
     let mut taken = match memo.as_deref_mut() {
         Some(m) => pair_keys(site).iter().map(|k| m.kept.remove(k)).collect(),
         None => Vec::new(),
@@ -365,7 +431,7 @@ pub fn compare_site(
     let per_series = series
         .into_par_iter()
         .map(|(m, s, done)| compare_pairs(site, tokenizer, m, s, done))
-        .collect::<Result<Vec<(Vec<Comparison>, usize)>, String>>()?;
+        .collect::<Result<Vec<(Vec<Comparison>, usize)>, DiffError>>()?;
     if let Some(m) = memo {
         m.kept.clear();
         m.compared = per_series.iter().map(|(_, n)| n).sum();
@@ -379,10 +445,13 @@ pub fn compare_series(
     site: &Site,
     tokenizer: &Tokenizer,
     series: &str,
-) -> Result<Vec<Comparison>, String> {
+) -> Result<Vec<Comparison>, DiffError> {
     let (m, s) = site
         .series(series)
-        .ok_or_else(|| format!("no series `{series}`"))?;
+        .ok_or_else(|| DiffError::UnknownSeries {
+            series: series.to_string(),
+            known: site.series_paths().join(", "),
+        })?;
     let done = (1..s.editions.len()).map(|_| None).collect();
     Ok(compare_pairs(site, tokenizer, m, s, done)?.0)
 }
@@ -395,7 +464,7 @@ fn compare_pairs(
     m: &Municipality,
     s: &Series,
     done: Vec<Option<Comparison>>,
-) -> Result<(Vec<Comparison>, usize), String> {
+) -> Result<(Vec<Comparison>, usize), DiffError> {
     if done.iter().all(Option::is_some) {
         return Ok((done.into_iter().flatten().collect(), 0));
     }
@@ -418,7 +487,7 @@ fn compare_pairs(
                 Ok(c)
             }
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, DiffError>>()?;
     Ok((comparisons, compared))
 }
 
@@ -430,19 +499,16 @@ pub fn compare_named(
     series: &str,
     from: &str,
     to: &str,
-) -> Result<Comparison, String> {
-    let (m, s) = site.series(series).ok_or_else(|| {
-        let known = site.series_paths().join(", ");
-        Message::new(
-            format!("no series `{series}`: expected one of {known}"),
-            format!("シリーズ `{series}` がありません。次のどれかを指定してください: {known}"),
-        )
-        .encode()
-    })?;
+) -> Result<Comparison, DiffError> {
+    let (m, s) = site
+        .series(series)
+        .ok_or_else(|| DiffError::UnknownSeries {
+            series: series.to_string(),
+            known: site.series_paths().join(", "),
+        })?;
     // An edition by its file name, or by its fiscal year written any way staff write it
     // (2018, 平成30年度, H30) when that year has one edition.
     let edition = |name: &str| {
-        let slugs: Vec<&str> = s.editions.iter().map(|e| e.slug.as_str()).collect();
         if let Some(e) = s.editions.iter().find(|e| e.slug == name) {
             return Ok(e);
         }
@@ -454,33 +520,25 @@ pub fn compare_named(
                     .collect()
             })
             .unwrap_or_default();
+        let slugs = |editions: &mut dyn Iterator<Item = &Edition>| {
+            editions
+                .map(|e| e.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match by_year.as_slice() {
             [one] => Ok(*one),
-            [] => {
-                let known = slugs.join(", ");
-                Err(Message::new(
-                    format!("series `{series}` has no edition `{name}`: expected one of {known}"),
-                    format!(
-                        "シリーズ `{series}` に版 `{name}` がありません。次のどれかを指定してください: {known}"
-                    ),
-                )
-                .encode())
-            }
-            several => {
-                let names = several
-                    .iter()
-                    .map(|e| e.slug.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let n = several.len();
-                Err(Message::new(
-                    format!("series `{series}` has {n} editions of `{name}`: name one of {names}"),
-                    format!(
-                        "シリーズ `{series}` には `{name}` の版が {n} つあります。ファイル名で指定してください: {names}"
-                    ),
-                )
-                .encode())
-            }
+            [] => Err(DiffError::UnknownEdition {
+                series: series.to_string(),
+                name: name.to_string(),
+                known: slugs(&mut s.editions.iter()),
+            }),
+            several => Err(DiffError::SeveralEditions {
+                series: series.to_string(),
+                name: name.to_string(),
+                count: several.len(),
+                names: slugs(&mut several.iter().copied()),
+            }),
         }
     };
     let mut c = compare(tokenizer, m, s, edition(from)?, edition(to)?)?;
@@ -495,7 +553,7 @@ pub fn compare(
     s: &Series,
     old: &Edition,
     new: &Edition,
-) -> Result<Comparison, String> {
+) -> Result<Comparison, DiffError> {
     let old = Prepared::new(tokenizer, s, old)?;
     let new = Prepared::new(tokenizer, s, new)?;
     compare_prepared(tokenizer, m, s, &old, &new)
@@ -509,7 +567,7 @@ struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
-    fn new(tokenizer: &Tokenizer, s: &Series, edition: &'a Edition) -> Result<Self, String> {
+    fn new(tokenizer: &Tokenizer, s: &Series, edition: &'a Edition) -> Result<Self, DiffError> {
         let tree = tree::tree(s, edition);
         let words = align::Words::of(&tree, tokenizer)?;
         Ok(Prepared {
@@ -526,7 +584,7 @@ fn compare_prepared(
     s: &Series,
     old: &Prepared,
     new: &Prepared,
-) -> Result<Comparison, String> {
+) -> Result<Comparison, DiffError> {
     let (old_tree, new_tree) = (&old.tree, &new.tree);
     let alignment = align::align(old_tree, new_tree, &old.words, &new.words);
     let (old, new) = (old.edition, new.edition);
@@ -673,7 +731,7 @@ impl Merger<'_> {
         &self,
         old_children: &[usize],
         new_children: &[usize],
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, DiffError> {
         // Where each paired old child landed among the new children.
         let slot: HashMap<usize, usize> = new_children
             .iter()
@@ -687,23 +745,23 @@ impl Merger<'_> {
             match (self.a.old_to_new[o], slot.get(&o)) {
                 (Some(_), Some(&j)) => after = after.max(j + 1),
                 (Some(_), None) => {}
-                (None, _) => removed[after].push(self.entry(Some(o), None)?),
+                (None, _) => removed[after].push(self.entry(&self.old.nodes[o], Some(o), None)?),
             }
         }
         let mut list = Vec::with_capacity(new_children.len() + removed.len());
         let mut removed = removed.into_iter();
         list.extend(removed.next().unwrap_or_default());
         for (&n, gone) in new_children.iter().zip(removed) {
-            list.push(self.entry(self.a.new_to_old[n], Some(n))?);
+            list.push(self.entry(&self.new.nodes[n], self.a.new_to_old[n], Some(n))?);
             list.extend(gone);
         }
         Ok(list)
     }
 
-    fn entry(&self, o: Option<usize>, n: Option<usize>) -> Result<Entry, String> {
+    /// The entry of `node`: the new edition's node where it has one, else the old one's.
+    fn entry(&self, node: &Node, o: Option<usize>, n: Option<usize>) -> Result<Entry, DiffError> {
         let old = o.map(|i| &self.old.nodes[i]);
         let new = n.map(|i| &self.new.nodes[i]);
-        let node = new.or(old).ok_or("an entry needs a node")?;
         let mut changes = Vec::new();
         let mut numbers = Vec::new();
         if let (Some(a), Some(b)) = (old, new) {

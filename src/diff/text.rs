@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::text::Tokenizer;
+use crate::text::{TextError, Tokenizer};
 
 /// One run of a text diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,7 +25,7 @@ pub enum Change {
 }
 
 /// Diff two texts token by token.
-pub fn diff(tokenizer: &Tokenizer, old: &str, new: &str) -> Result<Vec<Change>, String> {
+pub fn diff(tokenizer: &Tokenizer, old: &str, new: &str) -> Result<Vec<Change>, TextError> {
     Ok(diff_tokens(
         &tokenizer.tokens(old)?,
         &tokenizer.tokens(new)?,

@@ -8,7 +8,6 @@ use toml::{Table, Value};
 use super::items::Draft;
 use crate::diagnostic::Message;
 use crate::diff::{align, tree};
-use crate::messages;
 use crate::model::{Edition, Series};
 use crate::text::Tokenizer;
 
@@ -27,8 +26,8 @@ pub fn assign(
     if let Some(prev) = previous {
         let old = tree::tree(series, prev);
         let new = tree::tree(series, edition);
-        let old_words = align::Words::of(&old, tokenizer).map_err(messages::tokenizer)?;
-        let new_words = align::Words::of(&new, tokenizer).map_err(messages::tokenizer)?;
+        let old_words = align::Words::of(&old, tokenizer).map_err(|e| e.message())?;
+        let new_words = align::Words::of(&new, tokenizer).map_err(|e| e.message())?;
         let pairs = align::align(&old, &new, &old_words, &new_words);
         for (n, node) in new.nodes.iter().enumerate() {
             if node.kind != tree::Kind::Item {

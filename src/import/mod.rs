@@ -295,7 +295,7 @@ fn edition_toml(
             format!("{}: 取り込んだ版の内容が正しくありません: {ja}", grid.file),
         )
     })?;
-    let tokenizer = Tokenizer::new(dictionary.as_deref()).map_err(messages::tokenizer)?;
+    let tokenizer = Tokenizer::new(dictionary.as_deref()).map_err(|e| e.message())?;
     let carried = ids::assign(&mut drafts, &edition, previous, series, &tokenizer)?;
     let count = count(&drafts);
     let header_comment = format!(

@@ -8,21 +8,21 @@ use serde_json::{Value, json};
 
 use serde::Serialize;
 
-use super::DataFile;
 use super::records::EditionRecord;
 use super::tables::Table;
+use super::{DataFile, ExportError};
 use crate::config::Config;
 use crate::layout::DATA_DIR;
 use crate::load::Site;
 
-fn pretty(value: &Value) -> Result<Vec<u8>, String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+fn pretty(value: &Value) -> Result<Vec<u8>, ExportError> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     Ok(text.into_bytes())
 }
 
 /// `datapackage.json`: every CSV table as a tabular resource with its Table Schema.
-pub fn datapackage(config: &Config, tables: &[Table]) -> Result<Vec<u8>, String> {
+pub fn datapackage(config: &Config, tables: &[Table]) -> Result<Vec<u8>, ExportError> {
     let resources: Vec<Value> = tables
         .iter()
         .map(|t| {
@@ -331,7 +331,7 @@ pub fn catalog(
     site: &Site,
     editions: &[EditionRecord],
     listing: &[DataFile],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ExportError> {
     let config = &site.config;
     let base = config.base();
     let data = format!("{base}{DATA_DIR}/");
@@ -567,19 +567,18 @@ pub fn catalog(
         "dct:issued": issued,
         "dct:modified": modified,
     });
-    let Value::Object(mut head) = catalog else {
-        return Err("the catalogue's head is not an object".into());
-    };
-    head.retain(|_, v| !v.is_null());
+    let mut head = catalog;
+    if let Value::Object(fields) = &mut head {
+        fields.retain(|_, v| !v.is_null());
+    }
     #[derive(Serialize)]
     struct Catalog<'a> {
         #[serde(flatten)]
-        head: serde_json::Map<String, Value>,
+        head: Value,
         #[serde(rename = "dcat:dataset")]
         datasets: Vec<Dataset<'a>>,
     }
-    let mut bytes =
-        serde_json::to_vec_pretty(&Catalog { head, datasets }).map_err(|e| e.to_string())?;
+    let mut bytes = serde_json::to_vec_pretty(&Catalog { head, datasets })?;
     bytes.push(b'\n');
     Ok(bytes)
 }

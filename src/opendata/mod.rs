@@ -26,6 +26,28 @@ use crate::model::{Municipality, Series};
 use self::records::{Collection, EditionRecord, FORMAT_VERSION};
 use self::tables::Table;
 
+/// Why a data file could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A JSON file could not be serialised.
+    #[error("cannot write the open data as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A CSV table could not be written.
+    #[error("cannot write the open data as CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+impl ExportError {
+    /// What went wrong, in English (the `Display`) and in Japanese.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            ExportError::Json(e) => format!("オープンデータの JSON を書き出せません: {e}"),
+            ExportError::Csv(e) => format!("オープンデータの CSV を書き出せません: {e}"),
+        };
+        Message::new(self.to_string(), ja)
+    }
+}
+
 /// The JSON Schema of the export's JSON files (draft 2020-12).
 pub const SCHEMA: &str = include_str!("kohyo-data.schema.json");
 /// Where the schema is published, under `data/`.
@@ -163,33 +185,32 @@ struct ChangesDocument<'a> {
 
 /// A compare page's `changes.json`: the comparison with the address of its schema first, as
 /// the site publishes it and `kohyo diff --json` prints it. `base` is the site's base URL.
-pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, String> {
+pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, ExportError> {
     let schema = format!("{base}{COMPARE_SCHEMA_FILE}");
     let doc = ChangesDocument {
         schema: &schema,
         comparison,
     };
-    let mut text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| format!("{}changes.json: {e}", comparison.path()))?;
+    let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     Ok(text.into_bytes())
 }
 
 /// Produce every data file of the site.
-pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String> {
+pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, ExportError> {
     let base = site.config.base();
     let schema_url = format!("{base}{SCHEMA_FILE}");
     let editions = records::editions(site);
     let mut tables = tables::tables(&editions, comparisons);
     tables.extend(history::tables(site, comparisons));
-    let json = |editions: Vec<&EditionRecord>| -> Result<Vec<u8>, String> {
+    let json = |editions: Vec<&EditionRecord>| -> Result<Vec<u8>, ExportError> {
         let collection = Collection {
             schema: schema_url.clone(),
             format_version: FORMAT_VERSION,
             license: &site.config.license,
             editions,
         };
-        let mut text = serde_json::to_string_pretty(&collection).map_err(|e| e.to_string())?;
+        let mut text = serde_json::to_string_pretty(&collection)?;
         text.push('\n');
         Ok(text.into_bytes())
     };
@@ -211,7 +232,7 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
     // The site-wide files and each series' files are made in parallel, then listed in a
     // fixed order; the catalogue, which gives every file's size and checksum, comes last.
     let (site_wide, per_series) = rayon::join(
-        || -> Result<Vec<(DataFile, OutputFile)>, String> {
+        || -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
             let (whole, tables_csv) = rayon::join(
                 || json(editions.iter().collect()),
                 || {
@@ -268,68 +289,70 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, String>
         || {
             series
                 .par_iter()
-                .map(|(m, s)| -> Result<Vec<(DataFile, OutputFile)>, String> {
-                    let id = format!("{}/{}", m.slug, s.slug);
-                    let label = match s.title.contains(&m.name) {
-                        true => s.title.clone(),
-                        false => format!("{} {}", m.name, s.title),
-                    };
-                    let own = editions_of
-                        .get(id.as_str())
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
-                    let mut out = Vec::new();
-                    for (path, (table, what, groups)) in
-                        series_csv_paths(&id).into_iter().zip(&per_edition)
-                    {
-                        let rows = own
-                            .iter()
-                            .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
-                            .copied();
-                        out.push(listed(
-                            path,
-                            format!("{label}の{what}（CSV、すべての版）"),
-                            "CSV",
-                            &id,
-                            Some(DATAPACKAGE),
-                            tables::write_csv(table.columns, rows)?,
-                        ));
-                    }
-                    for e in own {
-                        out.push(listed(
-                            edition_json_path(&e.id),
-                            format!("{label} {}（JSON）", e.when),
-                            "JSON",
-                            &id,
-                            Some(SCHEMA_FILE),
-                            json(vec![e])?,
-                        ));
-                    }
-                    for c in compares_of.get(id.as_str()).into_iter().flatten() {
-                        let dir = c.path();
-                        let text = changes_json(&base, c)?;
-                        let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
-                        let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
-                        out.push(listed(
-                            format!("{dir}changes.json"),
-                            format!("{what}（JSON）"),
-                            "JSON",
-                            &id,
-                            Some(COMPARE_SCHEMA_FILE),
-                            text,
-                        ));
-                        out.push(listed(
-                            format!("{dir}changes.csv"),
-                            format!("{what}の変更（CSV）"),
-                            "CSV",
-                            &id,
-                            Some(DATAPACKAGE),
-                            tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
-                        ));
-                    }
-                    Ok(out)
-                })
-                .collect::<Result<Vec<_>, String>>()
+                .map(
+                    |(m, s)| -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
+                        let id = format!("{}/{}", m.slug, s.slug);
+                        let label = match s.title.contains(&m.name) {
+                            true => s.title.clone(),
+                            false => format!("{} {}", m.name, s.title),
+                        };
+                        let own = editions_of
+                            .get(id.as_str())
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[]);
+                        let mut out = Vec::new();
+                        for (path, (table, what, groups)) in
+                            series_csv_paths(&id).into_iter().zip(&per_edition)
+                        {
+                            let rows = own
+                                .iter()
+                                .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
+                                .copied();
+                            out.push(listed(
+                                path,
+                                format!("{label}の{what}（CSV、すべての版）"),
+                                "CSV",
+                                &id,
+                                Some(DATAPACKAGE),
+                                tables::write_csv(table.columns, rows)?,
+                            ));
+                        }
+                        for e in own {
+                            out.push(listed(
+                                edition_json_path(&e.id),
+                                format!("{label} {}（JSON）", e.when),
+                                "JSON",
+                                &id,
+                                Some(SCHEMA_FILE),
+                                json(vec![e])?,
+                            ));
+                        }
+                        for c in compares_of.get(id.as_str()).into_iter().flatten() {
+                            let dir = c.path();
+                            let text = changes_json(&base, c)?;
+                            let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
+                            let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
+                            out.push(listed(
+                                format!("{dir}changes.json"),
+                                format!("{what}（JSON）"),
+                                "JSON",
+                                &id,
+                                Some(COMPARE_SCHEMA_FILE),
+                                text,
+                            ));
+                            out.push(listed(
+                                format!("{dir}changes.csv"),
+                                format!("{what}の変更（CSV）"),
+                                "CSV",
+                                &id,
+                                Some(DATAPACKAGE),
+                                tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
+                            ));
+                        }
+                        Ok(out)
+                    },
+                )
+                .collect::<Result<Vec<_>, ExportError>>()
         },
     );
     let (mut listing, mut files): (Vec<DataFile>, Vec<OutputFile>) = site_wide?

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::ExportError;
 use super::records::{EditionRecord, ItemRecord};
 use crate::diff::{Comparison, Side, Status};
 use crate::markdown;
@@ -69,7 +70,7 @@ pub struct Table {
 
 impl Table {
     /// The table as CSV bytes.
-    pub fn csv(&self) -> Result<Vec<u8>, String> {
+    pub fn csv(&self) -> Result<Vec<u8>, ExportError> {
         write_csv(self.columns, self.rows.iter())
     }
 
@@ -89,22 +90,19 @@ impl Table {
 pub fn write_csv<'a>(
     columns: &[Column],
     rows: impl Iterator<Item = &'a Vec<String>>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
-    let error = |e: csv::Error| format!("cannot write CSV: {e}");
-    w.write_record(columns.iter().map(|c| c.name))
-        .map_err(error)?;
+    w.write_record(columns.iter().map(|c| c.name))?;
     for row in rows {
         w.write_record(row.iter().zip(columns).map(|(cell, c)| match c.kind {
             Type::String => spreadsheet_safe(cell),
             _ => cell.clone(),
-        }))
-        .map_err(error)?;
+        }))?;
     }
     w.into_inner()
-        .map_err(|e| format!("cannot write CSV: {}", e.error()))
+        .map_err(|e| ExportError::Csv(e.into_error().into()))
 }
 
 /// Text that starts like a formula gets a leading `'` so that spreadsheets show it instead of

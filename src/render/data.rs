@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tera::Context;
 
+use super::RenderError;
 use super::describe::{self, Updated};
 use super::view::{Renderer, crumb};
 use crate::layout::{DATA_DIR, MUNICIPALITY_DATA_PAGE};
 use crate::load::Site;
 use crate::opendata::{DataFile, Export};
-use crate::template::TemplateError;
 
 /// A municipality's files, as its data page lists them and the site's data page sums them.
 #[derive(Debug, Serialize)]
@@ -57,7 +57,7 @@ pub(super) fn data_pages(
     base: &str,
     export: &Export,
     site_updated: &Option<Updated>,
-) -> Result<(), TemplateError> {
+) -> Result<(), RenderError> {
     let mut by_series: HashMap<&str, Vec<&DataFile>> = HashMap::new();
     for f in &export.listing {
         by_series.entry(f.series.as_str()).or_default().push(f);

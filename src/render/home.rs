@@ -2,17 +2,17 @@
 
 use tera::Context;
 
+use super::RenderError;
 use super::describe::Updated;
 use super::municipality::MunicipalityView;
 use super::view::Renderer;
-use crate::template::TemplateError;
 
 /// Queue the home page, listing `municipalities`; `site_updated` is the site's last update.
 pub(super) fn home_page(
     renderer: &mut Renderer,
     municipalities: &[MunicipalityView],
     site_updated: &Option<Updated>,
-) -> Result<(), TemplateError> {
+) -> Result<(), RenderError> {
     // The home page lists municipalities by 全国地方公共団体コード: by prefecture, then in
     // the order the national list gives (folders are sorted by their romaji names).
     let mut by_code: Vec<&MunicipalityView> = municipalities.iter().collect();

@@ -29,16 +29,65 @@ mod view;
 // The history page shows an edition's fields as its items do (`history::HistoryEdition`).
 pub use items::FieldView;
 
+use crate::diagnostic::{Diagnostic, Message};
 use crate::diff::{self, Comparison};
 use crate::layout::OutputFile;
 use crate::load::Site;
 use crate::opendata::Export;
 use crate::shortcode::Expansions;
-use crate::template::TemplateError;
 use crate::theme::Theme;
 use municipality::{MunicipalityView, municipality_view};
 use series::{series_pages, series_view};
 use view::Renderer;
+
+/// Why the pages could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template of the theme cannot be parsed or rendered, at its place in the template.
+    #[error("{}", .0.message)]
+    Theme(Diagnostic),
+    /// A page's context could not be handed to the templates.
+    #[error("cannot make the context of {path}: {detail}")]
+    Context {
+        /// The page.
+        path: String,
+        /// What serde or tera said.
+        detail: String,
+    },
+    /// The preview asked for a series the site does not have.
+    #[error("no series `{0}`")]
+    UnknownSeries(String),
+    /// The share card image could not be encoded.
+    #[error("cannot make {}: {}", crate::layout::SHARE_IMAGE, .0)]
+    ShareImage(#[from] png::EncodingError),
+}
+
+impl From<Diagnostic> for RenderError {
+    fn from(d: Diagnostic) -> Self {
+        RenderError::Theme(d)
+    }
+}
+
+impl RenderError {
+    /// What went wrong, in English (the `Display`) and in Japanese; a theme's problem is a
+    /// [`Diagnostic`] of its own, which callers show with its place.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            RenderError::Theme(d) => d.japanese.clone(),
+            RenderError::Context { path, detail } => {
+                format!("{path} のテンプレートに渡す値を作れません: {detail}")
+            }
+            RenderError::UnknownSeries(path) => format!("シリーズ `{path}` がありません"),
+            RenderError::ShareImage(e) => {
+                format!(
+                    "共有用の画像 {} を作れません: {e}",
+                    crate::layout::SHARE_IMAGE
+                )
+            }
+        };
+        Message::new(self.to_string(), ja)
+    }
+}
 
 /// An edition page as the search index takes it: its rendered page and what results show
 /// and filter by.
@@ -93,7 +142,7 @@ pub fn render_site(
     comparisons: &[Comparison],
     export: &Export,
     memo: Option<&mut PageMemo>,
-) -> Result<Rendered, TemplateError> {
+) -> Result<Rendered, RenderError> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
@@ -132,7 +181,7 @@ pub fn render_series(
     theme: &Theme,
     comparisons: &[Comparison],
     series: &[String],
-) -> Result<Vec<OutputFile>, TemplateError> {
+) -> Result<Vec<OutputFile>, RenderError> {
     let tera = theme.tera()?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
@@ -140,7 +189,7 @@ pub fn render_series(
     for path in series {
         let (m, s) = site
             .series(path)
-            .ok_or_else(|| format!("no series `{path}`"))?;
+            .ok_or_else(|| RenderError::UnknownSeries(path.clone()))?;
         let sv = series_view(m, s, &base, &by_series);
         series_pages(&mut renderer, m, s, &sv, &by_series)?;
     }

@@ -3,19 +3,19 @@
 use serde::Serialize;
 use tera::Context;
 
+use super::RenderError;
 use super::series::{SeriesView, series_view};
 use super::view::{BySeries, Renderer};
 use super::{describe, feeds};
 use crate::model::Municipality;
 use crate::opendata;
-use crate::template::TemplateError;
 
 /// Queue the page of `m`, whose view is `mv`.
 pub(super) fn municipality_page(
     renderer: &mut Renderer,
     m: &Municipality,
     mv: &MunicipalityView,
-) -> Result<(), TemplateError> {
+) -> Result<(), RenderError> {
     let base = renderer.base;
     let mut ctx = Context::new();
     ctx.insert("municipality", mv);

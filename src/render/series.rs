@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tera::Context;
 
+use super::RenderError;
 use super::edition::{EditionSummary, edition_page, edition_summary};
 use super::view::{BySeries, Renderer, crumb};
 use super::{PageInput, compare, describe, feeds, glance, history};
@@ -14,7 +15,6 @@ use crate::markdown;
 use crate::model::{Edition, Municipality, Series, SeriesKind};
 use crate::opendata;
 use crate::present::{edition_when, edition_year};
-use crate::template::TemplateError;
 
 /// Queue a series' own pages: the series page, its editions' and its comparisons'; returns the
 /// edition pages as search input.
@@ -24,7 +24,7 @@ pub(super) fn series_pages(
     s: &Series,
     sv: &SeriesView,
     by_series: &BySeries,
-) -> Result<Vec<PageInput>, TemplateError> {
+) -> Result<Vec<PageInput>, RenderError> {
     let base = renderer.base;
     let municipality_url = format!("{base}{}/", m.slug);
     let crumbs = vec![crumb(&m.name, &municipality_url)];

@@ -12,6 +12,8 @@ use crate::layout::OutputFile;
 use crate::layout::SHARE_IMAGE;
 use crate::theme::Theme;
 
+use super::RenderError;
+
 /// Width of the card made at build time.
 const WIDTH: u32 = 1200;
 /// Height of the card made at build time.
@@ -46,11 +48,11 @@ pub fn share_image(theme: &Theme, base: &str) -> Option<ShareImage> {
 
 /// The card to write under the base `base`: none when the base is a path (no page names
 /// it) or the theme brings its own image.
-pub fn card_file(theme: &Theme, base: &str) -> Result<Option<OutputFile>, String> {
+pub fn card_file(theme: &Theme, base: &str) -> Result<Option<OutputFile>, RenderError> {
     if crate::safe_url::after_http_scheme(base).is_none() || theme_has_image(theme) {
         return Ok(None);
     }
-    let contents = card_png().map_err(|e| format!("making {SHARE_IMAGE}: {e}"))?;
+    let contents = card_png()?;
     Ok(Some(OutputFile {
         path: PathBuf::from(SHARE_IMAGE),
         contents,

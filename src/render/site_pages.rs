@@ -3,11 +3,11 @@
 
 use tera::Context;
 
+use super::RenderError;
 use super::describe::{self, Updated};
 use super::view::Renderer;
 use crate::layout::{ACCESSIBILITY_DIR, NOT_FOUND_PAGE, SEARCH_DIR};
 use crate::load::Site;
-use crate::template::TemplateError;
 
 /// Queue the search page, the accessibility statement and the 404 page; `site_updated` is the
 /// site's last update, which the search page shows.
@@ -15,7 +15,7 @@ pub(super) fn site_pages(
     renderer: &mut Renderer,
     site: &Site,
     site_updated: &Option<Updated>,
-) -> Result<(), TemplateError> {
+) -> Result<(), RenderError> {
     let mut ctx = Context::new();
     ctx.insert(
         "description",

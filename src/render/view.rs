@@ -17,7 +17,9 @@ use crate::layout::OutputFile;
 use crate::load::Site;
 use crate::opendata;
 use crate::shortcode::Expansions;
-use crate::template::{TemplateError, Templates};
+use crate::template::Templates;
+
+use super::RenderError;
 use crate::theme::{CONTENT_SECURITY_POLICY, Theme};
 
 /// Queues pages with what every page gets and renders them a batch at a time, in parallel.
@@ -111,7 +113,7 @@ impl<'a> Renderer<'a> {
         crumbs: &[Crumb],
         here: Option<&str>,
         mut ctx: Context,
-    ) -> Result<usize, TemplateError> {
+    ) -> Result<usize, RenderError> {
         let page_path = path.trim_end_matches("index.html");
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
@@ -144,7 +146,7 @@ impl<'a> Renderer<'a> {
     /// Render the queued pages, in parallel, in queue order, onto `files`; in the preview a
     /// page whose hash is the memo's is taken from it instead. The error reported is the first
     /// page's in queue order, so it does not depend on scheduling.
-    fn flush(&mut self) -> Result<(), TemplateError> {
+    fn flush(&mut self) -> Result<(), RenderError> {
         let jobs = std::mem::take(&mut self.jobs);
         let (tera, theme_hash) = (self.tera, self.theme_hash);
         let templates = self.theme.templates();
@@ -157,9 +159,9 @@ impl<'a> Renderer<'a> {
                         path: PathBuf::from(job.path),
                     })
                 })
-                .collect::<Vec<Result<_, TemplateError>>>()
+                .collect::<Vec<Result<_, RenderError>>>()
                 .into_iter()
-                .collect::<Result<_, TemplateError>>()?;
+                .collect::<Result<_, RenderError>>()?;
             self.files.extend(files);
             return Ok(());
         };
@@ -169,9 +171,9 @@ impl<'a> Renderer<'a> {
                 let hash = hash(theme_hash, &job)?;
                 Ok((job, hash))
             })
-            .collect::<Vec<Result<_, TemplateError>>>()
+            .collect::<Vec<Result<_, RenderError>>>()
             .into_iter()
-            .collect::<Result<_, TemplateError>>()?;
+            .collect::<Result<_, RenderError>>()?;
         let work: Vec<_> = hashed
             .into_iter()
             .map(|(job, hash)| {
@@ -186,9 +188,9 @@ impl<'a> Renderer<'a> {
                 None => render(&templates, tera, job.template, &job.path, job.context)
                     .map(|contents| (job.path, hash, true, contents)),
             })
-            .collect::<Vec<Result<_, TemplateError>>>()
+            .collect::<Vec<Result<_, RenderError>>>()
             .into_iter()
-            .collect::<Result<_, TemplateError>>()?;
+            .collect::<Result<_, RenderError>>()?;
         for (path, hash, rendered, contents) in done {
             if rendered {
                 new.rendered.push(path.clone());
@@ -203,7 +205,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Every page, rendered.
-    pub(super) fn finish(mut self) -> Result<Vec<OutputFile>, TemplateError> {
+    pub(super) fn finish(mut self) -> Result<Vec<OutputFile>, RenderError> {
         self.flush()?;
         Ok(self.files)
     }
@@ -211,11 +213,15 @@ impl<'a> Renderer<'a> {
 
 /// A page's hash over the theme, the template and the context (equal contexts serialise to
 /// equal bytes: fields and inserts come in a fixed order).
-fn hash(theme_hash: u64, job: &Job) -> Result<u64, String> {
+fn hash(theme_hash: u64, job: &Job) -> Result<u64, RenderError> {
     let mut hasher = DefaultHasher::new();
     (theme_hash, job.template).hash(&mut hasher);
-    serde_json::to_writer(HashWriter(&mut hasher), &job.context)
-        .map_err(|e| format!("cannot hash the context of {}: {e}", job.path))?;
+    serde_json::to_writer(HashWriter(&mut hasher), &job.context).map_err(|e| {
+        RenderError::Context {
+            path: job.path.clone(),
+            detail: e.to_string(),
+        }
+    })?;
     Ok(hasher.finish())
 }
 
@@ -225,9 +231,11 @@ fn render(
     template: &str,
     path: &str,
     context: serde_json::Value,
-) -> Result<Vec<u8>, TemplateError> {
-    let ctx = Context::from_value(context)
-        .map_err(|e| format!("cannot make the context of {path}: {e}"))?;
+) -> Result<Vec<u8>, RenderError> {
+    let ctx = Context::from_value(context).map_err(|e| RenderError::Context {
+        path: path.to_string(),
+        detail: e.to_string(),
+    })?;
     Ok(templates.render(tera, template, path, &ctx)?.into_bytes())
 }
 

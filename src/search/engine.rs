@@ -170,6 +170,55 @@ impl Files {
 /// Largest index file read from a preview.
 const PREVIEW_FILE_LIMIT: u64 = 64 << 20;
 
+/// Why an index could not be opened or a measurement made.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The output holds no index.
+    #[error(
+        "no search index in {0}: run `kohyo build` first, or search the preview with --preview"
+    )]
+    NoIndex(String),
+    /// No preview answers at the address.
+    #[error(
+        "no search index at {0}meta.json: is `kohyo serve` running there, and the site built without errors?"
+    )]
+    NoPreview(String),
+    /// `meta.json` is not an index's.
+    #[error("unreadable search index: {0}")]
+    Unreadable(#[from] serde_json::Error),
+    /// The index was written by another version of kohyo.
+    #[error("search index format {0} is not {FORMAT_VERSION}: rebuild with `kohyo build`")]
+    Format(u64),
+    /// A page or an index file could not be read (by `kohyo search-eval`).
+    #[error("cannot read {path}: {detail}")]
+    Read {
+        /// The file or page.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
+}
+
+impl SearchError {
+    /// What went wrong and what to do, in English (the `Display`) and in Japanese.
+    pub fn message(&self) -> Message {
+        let ja = match self {
+            SearchError::NoIndex(output) => format!(
+                "{output} に検索索引がありません。先に `kohyo build` を実行するか、--preview で確認中のサイトを検索してください"
+            ),
+            SearchError::NoPreview(url) => format!(
+                "{url}meta.json に検索索引がありません。そこで `kohyo serve` が動いていて、サイトが誤りなく作れているか確かめてください"
+            ),
+            SearchError::Unreadable(e) => format!("検索索引を読めません: {e}"),
+            SearchError::Format(version) => format!(
+                "検索索引の形式 {version} は {FORMAT_VERSION} ではありません。`kohyo build` で作り直してください"
+            ),
+            SearchError::Read { path, detail } => format!("`{path}` を読み込めません: {detail}"),
+        };
+        Message::new(self.to_string(), ja)
+    }
+}
+
 /// A built index, in a build's output or in a running preview.
 pub struct Index {
     files: Files,
@@ -182,54 +231,33 @@ pub struct Index {
 
 impl Index {
     /// Open the index written under `<output>/search`.
-    pub fn open(output: &Path) -> Result<Index, String> {
+    pub fn open(output: &Path) -> Result<Index, SearchError> {
         let files = Files::Folder(output.join(SEARCH_DIR));
-        let text = files.bytes("meta.json").ok_or_else(|| {
-            let output = output.display();
-            Message::new(
-                format!(
-                    "no search index in {output}: run `kohyo build` first, or search the preview with --preview"
-                ),
-                format!(
-                    "{output} に検索索引がありません。先に `kohyo build` を実行するか、--preview で確認中のサイトを検索してください"
-                ),
-            )
-            .encode()
-        })?;
+        let text = files
+            .bytes("meta.json")
+            .ok_or_else(|| SearchError::NoIndex(output.display().to_string()))?;
         Index::with_meta(files, &text)
     }
 
     /// Open the index of the preview `kohyo serve` runs at `url` (`http://127.0.0.1:1111/`),
     /// as it stands after the last save.
-    pub fn open_preview(url: &str) -> Result<Index, String> {
+    pub fn open_preview(url: &str) -> Result<Index, SearchError> {
         let url = format!("{}/{SEARCH_DIR}/", url.trim_end_matches('/'));
         let files = Files::Preview(url.clone());
-        let text = files.bytes("meta.json").ok_or_else(|| {
-            Message::new(
-                format!(
-                    "no search index at {url}meta.json: is `kohyo serve` running there, and the site built without errors?"
-                ),
-                format!(
-                    "{url}meta.json に検索索引がありません。そこで `kohyo serve` が動いていて、サイトが誤りなく作れているか確かめてください"
-                ),
-            )
-            .encode()
-        })?;
+        let text = files
+            .bytes("meta.json")
+            .ok_or(SearchError::NoPreview(url))?;
         Index::with_meta(files, &text)
     }
 
     /// An index whose `meta.json` reads `text`, its other files from `files`.
-    fn with_meta(files: Files, text: &[u8]) -> Result<Index, String> {
-        let value: Value =
-            serde_json::from_slice(text).map_err(|e| format!("unreadable search index: {e}"))?;
+    fn with_meta(files: Files, text: &[u8]) -> Result<Index, SearchError> {
+        let value: Value = serde_json::from_slice(text)?;
         let version = value.get("version").and_then(Value::as_u64).unwrap_or(0);
         if version != u64::from(FORMAT_VERSION) {
-            return Err(format!(
-                "search index format {version} is not {FORMAT_VERSION}: rebuild with `kohyo build`"
-            ));
+            return Err(SearchError::Format(version));
         }
-        let meta: Meta =
-            serde_json::from_value(value).map_err(|e| format!("unreadable search index: {e}"))?;
+        let meta: Meta = serde_json::from_value(value)?;
         Ok(Index {
             files,
             lookup: Lookup::new(&meta.variants),

@@ -17,7 +17,7 @@ use flate2::write::GzEncoder;
 use serde::Serialize;
 
 use crate::layout::SEARCH_DIR;
-use crate::search::engine::{Filters, Index, query_words};
+use crate::search::engine::{Filters, Index, SearchError, query_words};
 use crate::search::extract;
 use crate::text::normalize;
 
@@ -98,13 +98,16 @@ pub fn read_truth(text: &str) -> Vec<(String, Vec<String>)> {
 
 /// Evaluate `queries` (each with the words it must also find) over the site built into
 /// `output`.
-pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Report, String> {
+pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Report, SearchError> {
     let index = Index::open(output)?;
     let urls = index.page_urls();
     let mut pages = Vec::new();
     for url in &urls {
-        let html = fs::read_to_string(page_file(output, &index, url)?)
-            .map_err(|e| format!("cannot read the page {url}: {e}"))?;
+        let html =
+            fs::read_to_string(page_file(output, &index, url)?).map_err(|e| SearchError::Read {
+                path: url.clone(),
+                detail: e.to_string(),
+            })?;
         pages.push((url.clone(), normalize(&extract::main_text(&html))));
     }
     let mut reports = Vec::new();
@@ -201,20 +204,26 @@ pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Repo
 }
 
 /// The HTML file of a page URL: the URL's path after the site's base, plus `index.html`.
-fn page_file(output: &Path, index: &Index, url: &str) -> Result<PathBuf, String> {
+fn page_file(output: &Path, index: &Index, url: &str) -> Result<PathBuf, SearchError> {
     let base = index.base_path();
     let rel = url
         .strip_prefix(base.as_str())
-        .ok_or_else(|| format!("page {url} is not under the site's base {base}"))?;
+        .ok_or_else(|| SearchError::Read {
+            path: url.to_string(),
+            detail: format!("the page is not under the site's base {base}"),
+        })?;
     Ok(output.join(rel).join("index.html"))
 }
 
 /// Every file of the index (not the client).
-fn index_files(output: &Path) -> Result<Vec<PathBuf>, String> {
+fn index_files(output: &Path) -> Result<Vec<PathBuf>, SearchError> {
     let dir = output.join("search");
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let entry = entry.map_err(|e| SearchError::Read {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
         let index_file = entry
             .path()
             .extension()
@@ -248,10 +257,14 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone;
 /// a file gzip-compressed already (the index's packs) counts as it is, as a server sends it.
-pub fn gzip_total(files: &[PathBuf]) -> Result<u64, String> {
+pub fn gzip_total(files: &[PathBuf]) -> Result<u64, SearchError> {
     let mut total = 0;
     for path in files {
-        let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let read = |e: std::io::Error| SearchError::Read {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        let bytes = fs::read(path).map_err(read)?;
         if bytes.starts_with(&GZIP_MAGIC) {
             total += bytes.len() as u64;
             continue;
@@ -261,7 +274,7 @@ pub fn gzip_total(files: &[PathBuf]) -> Result<u64, String> {
             .write_all(&bytes)
             .and_then(|()| encoder.finish())
             .map(|gz| total += gz.len() as u64)
-            .map_err(|e| format!("cannot compress {}: {e}", path.display()))?;
+            .map_err(read)?;
     }
     Ok(total)
 }

@@ -69,7 +69,7 @@ use serde_json::json;
 use crate::layout::OutputFile;
 use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
-use crate::text::{self, WordInfo};
+use crate::text::{self, TextError, WordInfo};
 
 /// Index format version, checked by both engines.
 pub const FORMAT_VERSION: u32 = 5;
@@ -323,7 +323,7 @@ struct PageIndex {
     words: BTreeMap<String, WordInfo>,
 }
 
-fn index_page(html: &str, hash: u64, tokenizer: &text::Tokenizer) -> Result<PageIndex, String> {
+fn index_page(html: &str, hash: u64, tokenizer: &text::Tokenizer) -> Result<PageIndex, TextError> {
     let records = extract::records(html);
     let mut postings = Postings::default();
     let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
@@ -398,7 +398,7 @@ pub fn collect(
     files: &[OutputFile],
     tokenizer: &text::Tokenizer,
     mut memo: Option<&mut IndexMemo>,
-) -> Result<Collected, String> {
+) -> Result<Collected, TextError> {
     let mut old = memo
         .as_mut()
         .map(|m| std::mem::take(*m))
@@ -448,7 +448,7 @@ pub fn collect(
                         None => index_page(&html(page), hash, tokenizer)
                             .map(|index| (page, true, index)),
                     })
-                    .collect::<Result<Vec<(&PageInput, bool, PageIndex)>, String>>()
+                    .collect::<Result<Vec<(&PageInput, bool, PageIndex)>, TextError>>()
             },
         );
         drop(pending);
@@ -516,13 +516,13 @@ impl Collected {
     /// every page URL starts with; `variants` the table of spelling variants
     /// ([`crate::search::variants::table`]), of which `meta.json` keeps the groups with a
     /// spelling the site may hold.
-    pub fn write(
+    pub fn write<E>(
         self,
         base: &str,
         variants: &[Vec<String>],
         memo: Option<&mut IndexMemo>,
-        emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), String>,
-    ) -> Result<(), String> {
+        emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let Collected {
             postings,
             indexed,

@@ -149,3 +149,83 @@ fn imports_are_read_in_groups_too() {
     let code = "use crate::diff::{self, Comparison};\nuse crate::{load::{self, Site}, model};\n// crate::render in a comment\nlet x = crate::present::NOT_STATED;";
     assert_eq!(used_modules(code), ["diff", "load", "model", "present"]);
 }
+
+/// Each stage's failure reaches the caller as its own kind of error, with what went wrong in
+/// both languages: a refused output, two files at one path, a broken template, an unknown
+/// edition for `kohyo diff`, a missing search index.
+#[test]
+fn each_stage_fails_with_an_error_of_its_own() {
+    use kohyo::diff::DiffError;
+    use kohyo::output::OutputError;
+    use kohyo::search::engine::{Index, SearchError};
+    use kohyo::site::{BuildError, BuildOptions, build};
+
+    let site = crate::common::copy_site(&crate::common::sample_root());
+    let root = site.path().to_path_buf();
+    let options = |output: &Path| BuildOptions {
+        root: root.clone(),
+        output: Some(output.to_path_buf()),
+        base_url: None,
+    };
+    let quiet = |_: &str| {};
+
+    let foreign = tempfile::tempdir().unwrap();
+    fs::write(foreign.path().join("notes.txt"), "kept").unwrap();
+    match build(&options(foreign.path()), &quiet) {
+        Err(BuildError::Output(OutputError::NotOurs { .. })) => {}
+        other => panic!("a folder kohyo did not make: {other:?}"),
+    }
+    assert_eq!(
+        fs::read_to_string(foreign.path().join("notes.txt")).unwrap(),
+        "kept"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    let clash = root.join("themes/default/static/search/index.html");
+    fs::create_dir_all(clash.parent().unwrap()).unwrap();
+    fs::write(&clash, "<p>theme</p>").unwrap();
+    match build(&options(&output), &quiet) {
+        Err(BuildError::Output(OutputError::Duplicate { path })) => {
+            assert_eq!(path, "search/index.html")
+        }
+        other => panic!("two files at one path: {other:?}"),
+    }
+    fs::remove_file(&clash).unwrap();
+
+    let template = root.join("themes/default/templates/edition.html");
+    let good = fs::read_to_string(&template).unwrap();
+    fs::write(&template, format!("{good}\n{{% if %}}")).unwrap();
+    match build(&options(&output), &quiet) {
+        Err(BuildError::Content(diags)) => {
+            assert!(
+                diags.iter().any(|d| d.path.ends_with("edition.html")),
+                "{diags:?}"
+            )
+        }
+        other => panic!("a broken template: {other:?}"),
+    }
+    assert!(!output.exists(), "a failed build wrote its output");
+    fs::write(&template, good).unwrap();
+
+    build(&options(&output), &quiet).expect("the sample builds");
+    let (loaded, _) = kohyo::site::load(&root).unwrap();
+    let tokenizer = kohyo::text::Tokenizer::new(loaded.user_dictionary.as_deref()).unwrap();
+    let series = loaded.series_paths()[0].clone();
+    match kohyo::diff::compare_named(&loaded, &tokenizer, &series, "1999", "2000") {
+        Err(e @ DiffError::UnknownEdition { .. }) => {
+            assert!(
+                e.message().ja.contains("がありません"),
+                "{}",
+                e.message().ja
+            )
+        }
+        other => panic!("an unknown edition: {:?}", other.map(|_| ())),
+    }
+
+    match Index::open(foreign.path()) {
+        Err(e @ SearchError::NoIndex(_)) => assert!(e.message().en.contains("kohyo build")),
+        other => panic!("no index: {:?}", other.err()),
+    }
+    assert!(Index::open(&output).is_ok());
+}
