@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod glance;
 pub mod history;
 mod home;
+pub mod indicator_history;
 mod indicators;
 mod items;
 mod municipality;
