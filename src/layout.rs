@@ -44,6 +44,8 @@ pub const FEED: &str = "atom.xml";
 pub const SHARE_IMAGE: &str = "og-image.png";
 /// The file in every output folder that says which site it is the output of.
 pub const OUTPUT_MARKER: &str = ".kohyo-output";
+/// The build cache's folder, in the site root (`crate::cache`).
+pub const CACHE_DIR: &str = ".kohyo-cache";
 /// The folder below a series that holds its compare pages.
 pub const COMPARE_DIR: &str = "compare";
 /// The folder below a series that holds its goals' history pages.

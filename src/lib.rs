@@ -6,6 +6,7 @@
 //! [`theme`]; [`output`] writes them atomically; [`site`] orchestrates. Each stage uses only
 //! the stages before it (ARCHITECTURE.md lists the order). See ARCHITECTURE.md for the map.
 
+pub mod cache;
 pub mod config;
 pub mod diagnostic;
 pub mod diff;

@@ -33,6 +33,9 @@ enum Command {
         /// Also print how long each stage took and the time spent cutting Japanese text.
         #[arg(long)]
         timings: bool,
+        /// Neither read nor write the build cache (ROOT/.kohyo-cache): make everything again.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Validate the content and report every problem; writes nothing.
     Check {
@@ -229,6 +232,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             timings,
+            no_cache,
         } => {
             let progress = Progress::new();
             let built = kohyo::site::build(
@@ -236,6 +240,7 @@ fn main() -> ExitCode {
                     root,
                     output,
                     base_url,
+                    cache: !no_cache,
                 },
                 &|stage| progress.stage(stage),
             );
@@ -257,6 +262,15 @@ fn main() -> ExitCode {
                     if timings {
                         for (stage, took) in &s.stages {
                             out!("  {stage:<22} {:>7} ms", took.as_millis());
+                        }
+                        if let Some(r) = &s.redone {
+                            out!(
+                                "  cache: rendered {} of {} pages, indexed {} of {} edition pages",
+                                r.rendered,
+                                s.pages,
+                                r.indexed,
+                                s.editions
+                            );
                         }
                         out!(
                             "  {:<22} {:>7} ms ({:.0}% of the build, summed over threads)",

@@ -170,6 +170,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// The output folder, absolute, symbolic links resolved.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Check that `output` may receive a build of the site at `root`: see the module comment.
     pub fn new(root: &Path, output: &Path) -> Result<Target, OutputError> {
         let shown = output.display().to_string();
@@ -182,6 +187,7 @@ impl Target {
             root.join(crate::layout::CONTENT_DIR),
             root.join("themes"),
             root.join(crate::layout::CONFIG_FILE),
+            root.join(crate::layout::CACHE_DIR),
         ];
         let refuse = |relation, sources: &Path| OutputError::Sources {
             output: shown.clone(),

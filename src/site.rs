@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::cache::Cache;
 use crate::diagnostic::{Diagnostic, Message};
 use crate::diff::{self, DiffError};
 use crate::layout::OutputFile;
@@ -86,6 +87,17 @@ pub struct BuildSummary {
     pub output: PathBuf,
     /// What the build could make but a reader may miss (the open data's links), for stderr.
     pub warnings: Vec<Message>,
+    /// With the build cache, how much had to be made again.
+    pub redone: Option<Redone>,
+}
+
+/// What a build with the cache made again rather than took from it.
+#[derive(Debug)]
+pub struct Redone {
+    /// Pages rendered (of [`BuildSummary::pages`]).
+    pub rendered: usize,
+    /// Edition pages indexed (of [`BuildSummary::editions`]).
+    pub indexed: usize,
 }
 
 /// Options of `kohyo build`.
@@ -97,6 +109,17 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Overrides `base_url` of `kohyo.toml`.
     pub base_url: Option<String>,
+    /// Whether to read and write the build cache (`<root>/.kohyo-cache`, [`crate::cache`]).
+    pub cache: bool,
+}
+
+/// What the build cache spares a build: the rendered pages (kept by hash, read back from the
+/// previous output) and each edition page's index.
+pub struct BuildCache<'c> {
+    /// Rendered pages.
+    pub pages: render::PageMemo,
+    /// Indexed edition pages.
+    pub index: search::index::PageStore<'c>,
 }
 
 /// Load and validate the site and render it in memory without writing: what `kohyo check`
@@ -108,6 +131,7 @@ pub fn check(root: &Path) -> Result<Site, BuildError> {
         &site,
         &shortcodes,
         &tokenizer,
+        None,
         None,
         &mut |_| Ok(()),
         &|_| {},
@@ -183,6 +207,7 @@ pub fn render_files_with(
         shortcodes,
         tokenizer,
         memo,
+        None,
         &mut |batch| {
             files.extend(batch);
             Ok(())
@@ -203,6 +228,8 @@ pub struct Made {
     pub pages: usize,
     /// Records in the search index.
     pub records: usize,
+    /// Edition pages indexed rather than taken from the preview's memo or the build cache.
+    pub indexed: usize,
     /// Time the tokenizer has spent inside lindera.
     pub segmenting: Duration,
 }
@@ -215,6 +242,7 @@ pub fn render_into(
     shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     mut memo: Option<&mut Memo>,
+    mut cache: Option<&mut BuildCache>,
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), BuildError>,
     progress: &dyn Fn(&str),
 ) -> Result<Made, BuildError> {
@@ -239,7 +267,11 @@ pub fn render_into(
         &theme,
         &comparisons,
         &export,
-        memo.as_mut().map(|m| &mut m.pages),
+        match (memo.as_mut(), cache.as_mut()) {
+            (Some(m), _) => Some(&mut m.pages),
+            (None, Some(c)) => Some(&mut c.pages),
+            (None, None) => None,
+        },
     )?;
     let feeds = render::feeds::feed_files(site, &comparisons);
     match memo.as_mut() {
@@ -252,11 +284,13 @@ pub fn render_into(
         &rendered.files,
         tokenizer,
         memo.as_mut().map(|m| &mut m.index),
+        cache.map(|c| &mut c.index),
     )?;
     let pages = rendered.files.len();
     let crawlers = render::crawlers::crawler_files(site, &rendered.files);
     emit(rendered.files)?;
     let records = index.records();
+    let indexed = index.indexed();
     index.write(
         &site.config.base(),
         &search::variants::table(&site.variants),
@@ -273,6 +307,7 @@ pub fn render_into(
     Ok(Made {
         pages,
         records,
+        indexed,
         segmenting: tokenizer.segmenting_time(),
     })
 }
@@ -318,6 +353,11 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
     }
     let shortcodes = expand(&site).map_err(BuildError::Content)?;
     let tokenizer = Tokenizer::new(site.user_dictionary.as_deref())?;
+    let cache = options.cache.then(|| Cache::new(&options.root));
+    let mut cached = cache.as_ref().map(|cache| {
+        progress("reading the cache");
+        open_cache(cache, &site, target.path())
+    });
     // The whole new tree is made beside the output (unchanged files linked from it) and put in
     // its place in one step at the end.
     let mut staging = output::Staging::new(target)?;
@@ -326,12 +366,32 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         &shortcodes,
         &tokenizer,
         None,
+        cached.as_mut(),
         &mut |files| Ok(staging.write(&files)?),
         progress,
     )?;
     progress("replacing the output");
     let files = staging.written();
     staging.finish()?;
+    let redone = cached.map(|cached| {
+        progress("writing the cache");
+        let redone = Redone {
+            rendered: cached.pages.rendered().len(),
+            indexed: made.indexed,
+        };
+        // Written once the new output stands, from which the pages it names are read back.
+        if let Some(cache) = &cache {
+            cache.write(
+                PAGES,
+                load::text_hash(&output_key(&output)),
+                &cached.pages.stored(),
+            );
+        }
+        if let Some(index) = cached.index.new {
+            index.finish();
+        }
+        redone
+    });
     let ended = Instant::now();
     let starts = starts.into_inner();
     let stages = starts
@@ -352,5 +412,38 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         segmenting: made.segmenting,
         output,
         warnings: opendata::warnings(&site.config),
+        redone,
     })
+}
+
+/// The build cache's part holding the rendered pages' hashes.
+const PAGES: &str = "pages";
+/// The build cache's part holding each edition page's index.
+const INDEX: &str = "index";
+
+/// What the pages part depends on: the output folder, from which kept pages are read back.
+fn output_key(output: &Path) -> String {
+    std::fs::canonicalize(output)
+        .unwrap_or_else(|_| output.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The build cache as this build starts from it: the previous build's pages (kept by hash,
+/// read back from `output`) and edition pages' index where the cache holds them intact, and
+/// a new index part to write.
+fn open_cache<'c>(cache: &'c Cache, site: &Site, output: &Path) -> BuildCache<'c> {
+    let pages_key = load::text_hash(&output_key(output));
+    // The index is cut by the site's dictionary.
+    let index_key = load::text_hash(&format!("{:?}", site.user_dictionary));
+    BuildCache {
+        pages: render::PageMemo::from_stored(
+            cache.read(PAGES, pages_key).unwrap_or_default(),
+            output.to_path_buf(),
+        ),
+        index: search::index::PageStore {
+            old: cache.entries(INDEX, index_key),
+            new: cache.entry_writer(INDEX, index_key),
+        },
+    }
 }

@@ -76,7 +76,7 @@ impl Cache {
 }
 
 /// What search keeps of a word of the text besides its spelling.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WordInfo {
     /// Its readings in hiragana (from IPADIC or the site dictionary's reading column), for
     /// content words whose reading has two kana or more.

@@ -7,6 +7,8 @@
 //! `opendata::metadata::script_json` are marked safe in the templates.
 
 use std::collections::HashMap;
+use std::hash::Hasher;
+use std::path::PathBuf;
 
 pub mod compare;
 pub mod crawlers;
@@ -121,16 +123,92 @@ pub struct Rendered {
 
 /// Pages rendered by an earlier build, kept by output path with a hash of the theme's
 /// templates and the page's context: a page whose context did not change is not rendered again.
+/// The preview keeps each page's bytes; the build cache keeps only their length and hash and
+/// reads the page back from the previous output ([`PageMemo::from_stored`]).
 #[derive(Default)]
 pub struct PageMemo {
-    pages: HashMap<String, (u64, Vec<u8>)>,
+    pages: HashMap<String, (u64, Kept)>,
     rendered: Vec<String>,
+    /// Where the pages kept by their hash are read from: the previous build's output.
+    output: Option<PathBuf>,
+}
+
+/// A page as the memo keeps it.
+enum Kept {
+    /// Its bytes (the preview).
+    Bytes(Vec<u8>),
+    /// Its length and [`content_hash`] (the build cache), the bytes being in the output.
+    Stored(u64, u64),
+}
+
+/// What the build cache keeps of the pages: by output path, the context hash, the page's
+/// length and its [`content_hash`].
+pub type StoredPages = HashMap<String, (u64, u64, u64)>;
+
+/// A hash of a page's bytes, to check a page read back from the output.
+fn content_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 impl PageMemo {
     /// Output paths of the pages the last build had to render, in build order.
     pub fn rendered(&self) -> &[String] {
         &self.rendered
+    }
+
+    /// A memo of pages kept by hash, whose bytes are read back from `output` (the previous
+    /// build's output folder) when they are reused; a page the output no longer holds as it
+    /// was written is rendered again. Pages rendered with it are kept the same way.
+    pub fn from_stored(stored: StoredPages, output: PathBuf) -> PageMemo {
+        PageMemo {
+            pages: stored
+                .into_iter()
+                .map(|(path, (hash, len, content))| (path, (hash, Kept::Stored(len, content))))
+                .collect(),
+            rendered: Vec::new(),
+            output: Some(output),
+        }
+    }
+
+    /// What the build cache keeps of this memo.
+    pub fn stored(&self) -> StoredPages {
+        self.pages
+            .iter()
+            .map(|(path, (hash, kept))| {
+                let (len, content) = match kept {
+                    Kept::Bytes(bytes) => (bytes.len() as u64, content_hash(bytes)),
+                    Kept::Stored(len, content) => (*len, *content),
+                };
+                (path.clone(), (*hash, len, content))
+            })
+            .collect()
+    }
+
+    /// The bytes of a kept page, `None` when they are no longer to be had.
+    fn bytes(&self, path: &str, kept: Kept) -> Option<Vec<u8>> {
+        match kept {
+            Kept::Bytes(bytes) => Some(bytes),
+            Kept::Stored(len, content) => {
+                let file = self.output.as_ref()?.join(path);
+                let meta = std::fs::symlink_metadata(&file).ok()?;
+                if !meta.is_file() || meta.len() != len {
+                    return None;
+                }
+                std::fs::read(&file)
+                    .ok()
+                    .filter(|bytes| content_hash(bytes) == content)
+            }
+        }
+    }
+
+    /// The memo's form of a page just made.
+    fn keep(&self, contents: &[u8]) -> Kept {
+        match self.output {
+            Some(_) => Kept::Stored(contents.len() as u64, content_hash(contents)),
+            None => Kept::Bytes(contents.to_vec()),
+        }
     }
 }
 

@@ -89,7 +89,11 @@ impl<'a> Renderer<'a> {
             shortcodes,
             base,
             theme_hash: theme.fingerprint(),
-            memo: memo.map(|memo| (std::mem::take(memo), memo)),
+            memo: memo.map(|memo| {
+                let old = std::mem::take(memo);
+                memo.output = old.output.clone();
+                (old, memo)
+            }),
             jobs: Vec::new(),
             files: Vec::new(),
             site_feed: feeds::site_feed(site),
@@ -178,16 +182,19 @@ impl<'a> Renderer<'a> {
             .into_iter()
             .map(|(job, hash)| {
                 let kept = old.pages.remove(&job.path).filter(|(was, _)| *was == hash);
-                (job, hash, kept.map(|(_, contents)| contents))
+                (job, hash, kept.map(|(_, kept)| kept))
             })
             .collect();
+        let old = &*old;
         let done: Vec<(String, u64, bool, Vec<u8>)> = work
             .into_par_iter()
-            .map(|(job, hash, kept)| match kept {
-                Some(contents) => Ok((job.path, hash, false, contents)),
-                None => render(&templates, tera, job.template, &job.path, job.context)
-                    .map(|contents| (job.path, hash, true, contents)),
-            })
+            .map(
+                |(job, hash, kept)| match kept.and_then(|kept| old.bytes(&job.path, kept)) {
+                    Some(contents) => Ok((job.path, hash, false, contents)),
+                    None => render(&templates, tera, job.template, &job.path, job.context)
+                        .map(|contents| (job.path, hash, true, contents)),
+                },
+            )
             .collect::<Vec<Result<_, RenderError>>>()
             .into_iter()
             .collect::<Result<_, RenderError>>()?;
@@ -195,7 +202,7 @@ impl<'a> Renderer<'a> {
             if rendered {
                 new.rendered.push(path.clone());
             }
-            new.pages.insert(path.clone(), (hash, contents.clone()));
+            new.pages.insert(path.clone(), (hash, new.keep(&contents)));
             self.files.push(OutputFile {
                 path: PathBuf::from(path),
                 contents,

@@ -8,7 +8,7 @@
 //! links beside headings), scripts and styles is not searchable text.
 
 /// The text of one record as a reader sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordText {
     /// Anchor on the page (`id` of the element), empty for the page record.
     pub anchor: String,

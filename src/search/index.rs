@@ -63,9 +63,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::cache::{EntryReader, EntryWriter};
 use crate::layout::OutputFile;
 use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
@@ -131,7 +132,7 @@ fn shard_count(total: usize, per_shard: usize) -> usize {
 }
 
 /// One key's postings, already in the shard encoding: per record `[record delta, …]`.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct List {
     /// Record of the last entry, for the next delta.
     last: usize,
@@ -173,7 +174,7 @@ fn append_lists<K: Clone + Eq + Hash>(
 /// Postings gathered record by record, each key's list encoded as its records arrive, so a
 /// key costs one allocation however many records hold it. Keys are characters and small
 /// character arrays until the shards are written.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Postings {
     bigrams: FxHashMap<[char; 2], List>,
     trigrams: FxHashMap<[char; 3], List>,
@@ -313,7 +314,9 @@ impl Postings {
     }
 }
 
-/// One page indexed on its own, records counted from 0: what the memo keeps.
+/// One page indexed on its own, records counted from 0: what the memo and the build cache
+/// keep.
+#[derive(Serialize, Deserialize)]
 struct PageIndex {
     /// Hash of the page's HTML.
     hash: u64,
@@ -370,6 +373,16 @@ impl IndexMemo {
     }
 }
 
+/// The build cache's part of the index: each edition page's index by URL, as the previous
+/// build left it (`old`, an entry taken when the page's HTML has its hash) and as this build
+/// writes it (`new`, every page's, in page order).
+pub struct PageStore<'c> {
+    /// The previous build's pages, if the cache holds them.
+    pub old: Option<EntryReader<'c>>,
+    /// This build's pages, if the cache can be written.
+    pub new: Option<EntryWriter<'c>>,
+}
+
 /// Encoded lists keyed by their string form, sorted.
 fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<String, Vec<u32>> {
     map.into_iter().map(|(k, v)| (key(k), v.encoded)).collect()
@@ -391,14 +404,20 @@ pub struct Collected {
     words: BTreeMap<String, WordInfo>,
 }
 
-/// Index every edition page (each on its own, or taken from `memo` when its HTML is
-/// unchanged) and append the pages' postings in page order.
+/// Index every edition page (each on its own, or taken from the preview's `memo` or the build
+/// cache's `store` when its HTML is unchanged) and append the pages' postings in page order;
+/// every page's index goes into the `store`'s new part as it is appended.
 pub fn collect(
     pages: &[PageInput],
     files: &[OutputFile],
     tokenizer: &text::Tokenizer,
     mut memo: Option<&mut IndexMemo>,
+    store: Option<&mut PageStore>,
 ) -> Result<Collected, TextError> {
+    let (cached, mut storing) = match store {
+        Some(store) => (store.old.as_ref(), store.new.as_mut()),
+        None => (None, None),
+    };
     let mut old = memo
         .as_mut()
         .map(|m| std::mem::take(*m))
@@ -410,7 +429,7 @@ pub fn collect(
         .iter()
         .map(|page| {
             let mut hasher = DefaultHasher::new();
-            if memo.is_some() {
+            if memo.is_some() || cached.is_some() || storing.is_some() {
                 html(page).hash(&mut hasher);
             }
             let hash = hasher.finish();
@@ -438,15 +457,30 @@ pub fn collect(
             .zip(&page_entries[appended..])
             .map(|(index, entry)| (&index.postings, entry.first))
             .collect();
+        let stored = &page_entries[appended..];
         let ((), done) = rayon::join(
-            || postings.append(&pending),
+            || {
+                postings.append(&pending);
+                if let Some(writer) = storing.as_deref_mut() {
+                    for (index, entry) in indexed[appended..].iter().zip(stored) {
+                        writer.add(&entry.url, index);
+                    }
+                }
+            },
             || {
                 batch
                     .into_par_iter()
-                    .map(|(page, hash, kept)| match kept {
-                        Some(kept) => Ok((page, false, kept)),
-                        None => index_page(&html(page), hash, tokenizer)
-                            .map(|index| (page, true, index)),
+                    .map(|(page, hash, kept)| {
+                        let kept = kept.or_else(|| {
+                            cached?
+                                .get::<PageIndex>(&page.url)
+                                .filter(|kept| kept.hash == hash)
+                        });
+                        match kept {
+                            Some(kept) => Ok((page, false, kept)),
+                            None => index_page(&html(page), hash, tokenizer)
+                                .map(|index| (page, true, index)),
+                        }
                     })
                     .collect::<Result<Vec<(&PageInput, bool, PageIndex)>, TextError>>()
             },
@@ -509,6 +543,11 @@ impl Collected {
     /// How many records the index holds.
     pub fn records(&self) -> usize {
         self.records
+    }
+
+    /// How many edition pages were indexed rather than taken from a memo or the cache.
+    pub fn indexed(&self) -> usize {
+        self.fresh.len()
     }
 
     /// Make every file of the index, handing each group to `emit` as it is made, and keep the

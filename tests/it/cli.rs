@@ -139,11 +139,11 @@ fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
     let after: Vec<u64> = unchanged.iter().map(|p| inode(p)).collect();
     assert_eq!(before, after);
     assert_ne!(edited, inode("ueda/seisaku-kikaku/2023/index.html"));
-    // Nothing is left beside the output.
+    // No staging folder is left beside the output (the build cache is).
     let beside: Vec<_> = fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".kohyo"))
+        .filter(|n| n.starts_with(".kohyo-build"))
         .collect();
     assert!(beside.is_empty(), "{beside:?}");
 }

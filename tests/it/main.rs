@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod bad_input;
+mod cache;
 mod catalogue;
 mod cli;
 mod cli_ja;

@@ -166,6 +166,7 @@ fn each_stage_fails_with_an_error_of_its_own() {
         root: root.clone(),
         output: Some(output.to_path_buf()),
         base_url: None,
+        cache: false,
     };
     let quiet = |_: &str| {};
 
