@@ -266,7 +266,7 @@ pub struct EntryReader<'c> {
 
 impl EntryReader<'_> {
     /// The entry `name`, if the part holds it intact (a damaged entry is reported).
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<(T, Entry)> {
         let &(offset, length, checksum) = self.table.get(name)?;
         let mut bytes = vec![0; length as usize];
         let result = self
@@ -274,7 +274,24 @@ impl EntryReader<'_> {
             .read_exact_at(&mut bytes, offset)
             .map_err(Problem::from)
             .and_then(|()| decode(&bytes, checksum));
-        self.cache.kept(&self.path, result)
+        let value = self.cache.kept(&self.path, result)?;
+        Some((value, Entry { bytes, checksum }))
+    }
+}
+
+/// A value encoded for an entries file: made once (in parallel, by whoever made the value) and
+/// written as it is, or taken from the previous file unchanged.
+pub struct Entry {
+    bytes: Vec<u8>,
+    checksum: u32,
+}
+
+impl Entry {
+    /// `value` encoded, `None` if it cannot be (the cache then lacks it: a miss next time).
+    pub fn encode<T: Serialize>(value: &T) -> Option<Entry> {
+        let bytes = postcard::to_stdvec(value).ok()?;
+        let checksum = crc32fast::hash(&bytes);
+        Some(Entry { bytes, checksum })
     }
 }
 
@@ -291,19 +308,16 @@ pub struct EntryWriter<'c> {
 
 impl EntryWriter<'_> {
     /// Add the entry `name`.
-    pub fn add<T: Serialize>(&mut self, name: &str, value: &T) {
+    pub fn add(&mut self, name: &str, entry: &Entry) {
         if self.failed.is_some() {
             return;
         }
-        let written = postcard::to_stdvec(value)
+        let written = u32::try_from(entry.bytes.len())
             .map_err(io::Error::other)
-            .and_then(|bytes| {
-                let length = u32::try_from(bytes.len()).map_err(io::Error::other)?;
-                self.file.writer.write_all(&bytes)?;
-                self.table.push((
-                    name.to_string(),
-                    (self.offset, length, crc32fast::hash(&bytes)),
-                ));
+            .and_then(|length| {
+                self.file.writer.write_all(&entry.bytes)?;
+                self.table
+                    .push((name.to_string(), (self.offset, length, entry.checksum)));
                 self.offset += u64::from(length);
                 Ok(())
             });
@@ -461,13 +475,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::with_version(dir.path(), "1");
         let mut writer = cache.entry_writer("entries", 3).unwrap();
-        writer.add("a", &vec![1u32, 2, 3]);
-        writer.add("b", &"二".to_string());
+        writer.add("a", &Entry::encode(&vec![1u32, 2, 3]).unwrap());
+        writer.add("b", &Entry::encode(&"二".to_string()).unwrap());
         writer.finish();
         let reader = cache.entries("entries", 3).unwrap();
-        assert_eq!(reader.get::<String>("b"), Some("二".to_string()));
-        assert_eq!(reader.get::<Vec<u32>>("a"), Some(vec![1, 2, 3]));
-        assert_eq!(reader.get::<Vec<u32>>("c"), None);
+        let value = |name| reader.get::<Vec<u32>>(name).map(|(v, _)| v);
+        assert_eq!(
+            reader.get::<String>("b").map(|(v, _)| v),
+            Some("二".to_string())
+        );
+        assert_eq!(value("a"), Some(vec![1, 2, 3]));
+        assert_eq!(value("c"), None);
+        // An entry read back is written again as it was.
+        let (_, entry) = reader.get::<Vec<u32>>("a").unwrap();
+        let mut again = cache.entry_writer("again", 3).unwrap();
+        again.add("a", &entry);
+        again.finish();
+        let again = cache.entries("again", 3).unwrap();
+        assert_eq!(
+            again.get::<Vec<u32>>("a").map(|(v, _)| v),
+            Some(vec![1, 2, 3])
+        );
         assert!(cache.entries("entries", 4).is_none(), "another key");
         assert!(!cache.warned.load(Ordering::Relaxed));
 
@@ -477,7 +505,7 @@ mod tests {
         bytes[header] ^= 1;
         fs::write(&path, &bytes).unwrap();
         let reader = cache.entries("entries", 3).unwrap();
-        assert_eq!(reader.get::<Vec<u32>>("a"), None, "damaged");
+        assert!(reader.get::<Vec<u32>>("a").is_none(), "damaged");
         assert!(cache.warned.load(Ordering::Relaxed), "reported");
 
         let cut = Cache::with_version(dir.path(), "1");

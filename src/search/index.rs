@@ -66,7 +66,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cache::{EntryReader, EntryWriter};
+use crate::cache::{Entry, EntryReader, EntryWriter};
 use crate::layout::OutputFile;
 use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
@@ -457,32 +457,31 @@ pub fn collect(
             .zip(&page_entries[appended..])
             .map(|(index, entry)| (&index.postings, entry.first))
             .collect();
-        let stored = &page_entries[appended..];
+        let store = storing.is_some();
         let ((), done) = rayon::join(
-            || {
-                postings.append(&pending);
-                if let Some(writer) = storing.as_deref_mut() {
-                    for (index, entry) in indexed[appended..].iter().zip(stored) {
-                        writer.add(&entry.url, index);
-                    }
-                }
-            },
+            || postings.append(&pending),
             || {
                 batch
                     .into_par_iter()
                     .map(|(page, hash, kept)| {
-                        let kept = kept.or_else(|| {
+                        // The build cache's entry is taken as it was, or made here, in parallel.
+                        let from_cache = || {
                             cached?
                                 .get::<PageIndex>(&page.url)
-                                .filter(|kept| kept.hash == hash)
-                        });
-                        match kept {
-                            Some(kept) => Ok((page, false, kept)),
-                            None => index_page(&html(page), hash, tokenizer)
-                                .map(|index| (page, true, index)),
-                        }
+                                .filter(|(kept, _)| kept.hash == hash)
+                        };
+                        let (kept, entry) = match kept {
+                            Some(kept) => (Some(kept), None),
+                            None => from_cache().map_or((None, None), |(k, e)| (Some(k), Some(e))),
+                        };
+                        let (is_fresh, index) = match kept {
+                            Some(kept) => (false, kept),
+                            None => (true, index_page(&html(page), hash, tokenizer)?),
+                        };
+                        let entry = entry.or_else(|| store.then(|| Entry::encode(&index))?);
+                        Ok((page, is_fresh, index, entry))
                     })
-                    .collect::<Result<Vec<(&PageInput, bool, PageIndex)>, TextError>>()
+                    .collect::<Result<Vec<_>, TextError>>()
             },
         );
         drop(pending);
@@ -496,9 +495,12 @@ pub fn collect(
         if done.is_empty() {
             break;
         }
-        for (page, is_fresh, index) in done {
+        for (page, is_fresh, index, entry) in done {
             if is_fresh {
                 fresh.push(page.url.clone());
+            }
+            if let (Some(writer), Some(entry)) = (storing.as_deref_mut(), entry) {
+                writer.add(&page.url, &entry);
             }
             let m = municipalities.index(&page.municipality);
             let d = page
