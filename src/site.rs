@@ -369,7 +369,13 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         cached.as_mut(),
         &mut |files| Ok(staging.write(&files)?),
         progress,
-    )?;
+    )
+    .inspect_err(|_| {
+        // A failed build leaves the site as it found it: a cache folder it made and has
+        // written nothing into (the unfinished part is removed with its temporary file) goes.
+        drop(cached.take());
+        let _ = std::fs::remove_dir(options.root.join(crate::layout::CACHE_DIR));
+    })?;
     progress("replacing the output");
     let files = staging.written();
     staging.finish()?;

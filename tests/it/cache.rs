@@ -314,3 +314,23 @@ fn the_cache_folder_is_never_an_output() {
     );
     assert!(!inside.exists(), "nothing was written");
 }
+
+#[test]
+fn a_failed_build_leaves_no_cache_folder_behind() {
+    let site = copy_site(&sample_root());
+    let root = site.path();
+    let template = root.join("themes/default/templates/edition.html");
+    let mut text = fs::read_to_string(&template).unwrap();
+    text.push_str("{% if %}");
+    fs::write(&template, text).unwrap();
+    let out = kohyo(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--output",
+        root.join("public").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(!root.join(".kohyo-cache").exists(), "{}", stderr(&out));
+    assert!(!root.join("public").exists());
+}
