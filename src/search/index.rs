@@ -72,7 +72,7 @@ use crate::search::extract::{self, RecordText};
 use crate::text::{self, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
@@ -543,7 +543,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, |l| list_bytes(l), BYTES_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -552,11 +552,21 @@ impl Collected {
         let u = shards("u", sorted(postings.unigrams, String::from))?;
         let t = shards("t", sorted(postings.terms, |k| k))?;
         let reading_bytes = |words: &Vec<String>| words.iter().map(|w| w.len() + 3).sum();
-        let (files, y) = shard_files("y", &readings, reading_bytes, BYTES_PER_WORD_SHARD);
+        let readings_json = Encoding {
+            size: reading_bytes,
+            encode: json_bytes,
+            suffix: "json.gz",
+        };
+        let (files, y) = shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD);
         emit(files)?;
-        let suggestion_bytes =
-            |words: &Vec<Suggestion>| words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum();
-        let (files, s) = shard_files("s", &suggestions, suggestion_bytes, BYTES_PER_WORD_SHARD);
+        let suggestions_json = Encoding {
+            size: |words: &Vec<Suggestion>| {
+                words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum()
+            },
+            encode: json_bytes,
+            suffix: "json.gz",
+        };
+        let (files, s) = shard_files("s", &suggestions, suggestions_json, BYTES_PER_WORD_SHARD);
         emit(files)?;
         let chunks: Vec<(usize, &RecordText)> = indexed
             .iter()
@@ -711,16 +721,32 @@ fn word_lists(
     (readings, suggestions)
 }
 
-/// `lists` as shard packs `dir/N.json.gz`, made in parallel, and the shard count, which grows
-/// with the lists' compressed size, about `per_shard` bytes in each. The compressed size is
-/// estimated from `size` (each list's JSON bytes, about) and the ratio that one key in
-/// [`PROBE`] compresses at, so shards are as large on repetitive text as on varied prose.
-fn shard_files<T: Serialize + Sync>(
+/// How the shards of one kind of list are written: the bytes a list takes, about, before
+/// compression; a shard's bytes before compression; the file name's ending.
+struct Encoding<T> {
+    size: fn(&T) -> usize,
+    encode: fn(&BTreeMap<&str, &T>) -> Vec<u8>,
+    suffix: &'static str,
+}
+
+/// Postings shards: binary ([`postings_bytes`]), `N.bin.gz`.
+const BINARY: Encoding<Vec<u32>> = Encoding {
+    size: |list| varint_bytes(list) + 4,
+    encode: postings_bytes,
+    suffix: "bin.gz",
+};
+
+/// `lists` as shard packs `dir/N.<suffix>`, made in parallel, and the shard count, which
+/// grows with the lists' compressed size, about `per_shard` bytes in each. The compressed size
+/// is estimated from the encoding's `size` and the ratio that one key in [`PROBE`] compresses
+/// at, so shards are as large on repetitive text as on varied prose.
+fn shard_files<T: Sync>(
     dir: &str,
     lists: &BTreeMap<String, T>,
-    size: fn(&T) -> usize,
+    encoding: Encoding<T>,
     per_shard: usize,
 ) -> (Vec<OutputFile>, usize) {
+    let size = encoding.size;
     let total: usize = lists.values().map(size).sum();
     let probe: BTreeMap<&str, &T> = lists
         .iter()
@@ -728,7 +754,9 @@ fn shard_files<T: Serialize + Sync>(
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
-    let compressed = pack_file(String::new(), &probe).contents.len();
+    let compressed = gzip_file(String::new(), (encoding.encode)(&probe))
+        .contents
+        .len();
     // Too small a probe compresses badly; the estimate then errs on the side of more shards.
     let total = if probe_size >= per_shard {
         (total as u128 * compressed as u128 / probe_size as u128) as usize
@@ -743,17 +771,51 @@ fn shard_files<T: Serialize + Sync>(
     let files = shards
         .par_iter()
         .enumerate()
-        .map(|(i, shard)| pack_file(format!("{dir}/{i}.json.gz"), shard))
+        .map(|(i, shard)| {
+            let path = format!("{dir}/{i}.{}", encoding.suffix);
+            gzip_file(path, (encoding.encode)(shard))
+        })
         .collect();
     (files, count)
 }
 
-/// About how many bytes a list of numbers takes in JSON: each number's digits and a comma.
-fn list_bytes(list: &[u32]) -> usize {
+/// Bytes of `list` as LEB128 varints.
+fn varint_bytes(list: &[u32]) -> usize {
     list.iter()
-        .map(|n| n.checked_ilog10().map_or(2, |d| d as usize + 2))
-        .sum::<usize>()
-        + 8
+        .map(|n| (n.checked_ilog2().unwrap_or(0) / 7 + 1) as usize)
+        .sum()
+}
+
+/// Append `n` as a LEB128 varint: seven bits a byte, low bits first, the high bit set on every
+/// byte but the last.
+fn push_varint(out: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        out.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A postings shard before compression: per key, in key order, the length of its UTF-8 bytes,
+/// the bytes, the length of its list and the list's numbers, every number a varint
+/// ([`push_varint`]). A key's first byte never is 0x8b (UTF-8 continues with it), so the
+/// bytes never start as gzip does.
+fn postings_bytes(shard: &BTreeMap<&str, &Vec<u32>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, list) in shard {
+        push_varint(&mut out, key.len() as u32);
+        out.extend_from_slice(key.as_bytes());
+        push_varint(&mut out, list.len() as u32);
+        for n in *list {
+            push_varint(&mut out, *n);
+        }
+    }
+    out
+}
+
+/// A shard's JSON.
+fn json_bytes<T: Serialize>(shard: &BTreeMap<&str, &T>) -> Vec<u8> {
+    serde_json::to_vec(shard).unwrap_or_default()
 }
 
 /// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
@@ -776,13 +838,17 @@ fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
 /// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
 /// documentation).
 fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
-    let json = serde_json::to_vec(value).unwrap_or_default();
-    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::default());
+    gzip_file(path, serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A file of the index: `bytes` gzip-compressed.
+fn gzip_file(path: String, bytes: Vec<u8>) -> OutputFile {
+    let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
     let contents = gz
-        .write_all(&json)
+        .write_all(&bytes)
         .and_then(|()| gz.finish())
-        .unwrap_or(json);
+        .unwrap_or(bytes);
     OutputFile {
         path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
         contents,
@@ -793,5 +859,31 @@ fn json_file(path: String, value: &impl Serialize) -> OutputFile {
     OutputFile {
         path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
         contents: serde_json::to_vec(value).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::engine::decode_postings;
+
+    #[test]
+    fn postings_shards_read_back_as_written() {
+        let (a, b) = (vec![0, 5, 127, 128, 16_383, 16_384, u32::MAX], vec![]);
+        let shard = BTreeMap::from([("協働", &a), ("x", &b)]);
+        let bytes = postings_bytes(&shard);
+        assert_eq!(varint_bytes(&a), 1 + 1 + 1 + 2 + 2 + 3 + 5);
+        let value = decode_postings(&bytes).unwrap();
+        assert_eq!(value, json!({ "協働": a, "x": b }));
+        // Cut anywhere, the bytes never read as the whole shard.
+        for end in 1..bytes.len() {
+            let cut = decode_postings(&bytes[..end]);
+            assert!(cut.is_none_or(|v| v != value), "{end}");
+        }
+        // A number past 32 bits is damaged.
+        assert_eq!(
+            decode_postings(&[1, b'x', 1, 0xff, 0xff, 0xff, 0xff, 0x1f]),
+            None
+        );
     }
 }
