@@ -535,6 +535,14 @@ export class Index {
       for (const [s] of await this.spellings(word)) if (!words.includes(s)) words.push(s);
     }
     let [snip, highlights] = snippet(text(3), words);
+    // A long body goes on in pieces, read in turn until one holds a match.
+    const pieces = Array.isArray(row[5]) && row[5].every(Number.isSafeInteger)
+      && row[5].length >= 2 && row[5][0] >= 0 && row[5][1] >= 0 ? row[5] : [0, 0];
+    for (let n = pieces[0]; n < pieces[0] + pieces[1] && highlights.length === 0; n++) {
+      const piece = await this.file(pack('c', n));
+      if (typeof piece !== 'string') break;
+      [snip, highlights] = snippet(piece, words);
+    }
     if (highlights.length === 0) [snip, highlights] = snippet(title, words);
     const number = (i) => (Number.isInteger(page[i]) ? page[i] : 0);
     return {

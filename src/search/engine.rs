@@ -591,6 +591,16 @@ impl Index {
             }
         }
         let (mut snippet, mut highlights) = snippet(&text(3), &words);
+        // A long body goes on in pieces, read in turn until one holds a match.
+        let (first, count) = body_pieces(row);
+        for n in first..first.saturating_add(count) {
+            if !highlights.is_empty() {
+                break;
+            }
+            let piece = self.file(&pack("c", n));
+            let Some(piece) = piece.as_str() else { break };
+            (snippet, highlights) = self::snippet(piece, &words);
+        }
         if highlights.is_empty() {
             (snippet, highlights) = self::snippet(&title, &words);
         }
@@ -726,6 +736,21 @@ fn row_and_page(chunk: &Value, at: usize) -> (&Value, &Value) {
         .and_then(|pages| pages.iter().find(|p| p.get(0) == row.get(0)))
         .unwrap_or(&Value::Null);
     (row, page)
+}
+
+/// The first and the number of the pieces a row's body goes on in (`c/N.json.gz`), none for a
+/// body its chunk holds whole.
+fn body_pieces(row: &Value) -> (usize, usize) {
+    let number = |i: usize| {
+        row.get(5)
+            .and_then(|p| p.get(i))
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    match (number(0), number(1)) {
+        (Some(first), Some(count)) => (first, count),
+        _ => (0, 0),
+    }
 }
 
 /// Split a query into normalised words, dropping empty and repeated ones.

@@ -83,6 +83,12 @@ pub const CHUNK: usize = 2;
 const MAX_CHUNK: usize = 16;
 /// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
 const CHUNK_BYTES: usize = 2048;
+/// Characters of a record's body its chunk holds; a longer body goes on in pieces `c/N.json.gz`
+/// of as many characters, each with [`OVERLAP`] characters of its neighbours on either side.
+pub const PIECE: usize = 4096;
+/// Characters a body piece shares with the pieces before and after it: enough for a snippet's
+/// context around a match at a piece's edge.
+const OVERLAP: usize = 100;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
 /// Compressed bytes aimed for per postings shard; the shard count grows with the site.
@@ -573,40 +579,70 @@ impl Collected {
             .enumerate()
             .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
             .collect();
-        let chunk = chunk_size(&chunks);
-        let mut files: Vec<OutputFile> = chunks
-            .par_chunks(chunk)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let mut pages: Vec<usize> = chunk.iter().map(|(page, _)| *page).collect();
-                pages.dedup();
-                let pages: Vec<_> = pages
-                    .into_iter()
-                    .map(|page| {
-                        let p = &page_entries[page];
-                        (
-                            page,
-                            &p.url,
-                            &p.title,
-                            &p.when,
-                            p.municipality,
-                            p.department,
-                            p.first,
-                            p.records,
-                        )
-                    })
-                    .collect();
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
-                    .collect();
-                pack_file(
-                    format!("r/{i}.json.gz"),
-                    &json!({ "pages": pages, "rows": rows }),
-                )
+        // Each body in pieces; the pieces after the first numbered across the site in
+        // record order.
+        let bodies: Vec<Vec<String>> = chunks.par_iter().map(|(_, r)| pieces(&r.body)).collect();
+        let mut next = 0;
+        let rest: Vec<usize> = bodies
+            .iter()
+            .map(|b| {
+                next += b.len() - 1;
+                next - (b.len() - 1)
             })
             .collect();
-        drop(chunks);
+        let chunk = chunk_size(&chunks, &bodies);
+        let mut files: Vec<OutputFile> = bodies
+            .par_iter()
+            .zip(&rest)
+            .flat_map(|(body, first)| {
+                body.par_iter()
+                    .skip(1)
+                    .enumerate()
+                    .map(move |(k, piece)| pack_file(format!("c/{}.json.gz", first + k), piece))
+            })
+            .collect();
+        let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
+            .iter()
+            .zip(&bodies)
+            .zip(&rest)
+            .map(|(((page, r), body), first)| (*page, *r, body, *first))
+            .collect();
+        files.par_extend(in_pieces.par_chunks(chunk).enumerate().map(|(i, chunk)| {
+            let mut pages: Vec<usize> = chunk.iter().map(|(page, ..)| *page).collect();
+            pages.dedup();
+            let pages: Vec<_> = pages
+                .into_iter()
+                .map(|page| {
+                    let p = &page_entries[page];
+                    (
+                        page,
+                        &p.url,
+                        &p.title,
+                        &p.when,
+                        p.municipality,
+                        p.department,
+                        p.first,
+                        p.records,
+                    )
+                })
+                .collect();
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(page, r, body, first)| {
+                    let mut row = json!([page, r.anchor, r.title, body[0], r.ancestor_title]);
+                    if let (Some(row), n @ 1..) = (row.as_array_mut(), body.len() - 1) {
+                        row.push(json!([first, n]));
+                    }
+                    row
+                })
+                .collect();
+            pack_file(
+                format!("r/{i}.json.gz"),
+                &json!({ "pages": pages, "rows": rows }),
+            )
+        }));
+        drop(in_pieces);
+        drop((bodies, chunks));
         let group = page_group(page_entries.len());
         files.extend(page_entries.chunks(group).enumerate().map(|(i, pages)| {
             let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
@@ -818,14 +854,32 @@ fn json_bytes<T: Serialize>(shard: &BTreeMap<&str, &T>) -> Vec<u8> {
     serde_json::to_vec(shard).unwrap_or_default()
 }
 
+/// A body in pieces of [`PIECE`] characters, each with [`OVERLAP`] characters of its
+/// neighbours on either side: one piece, the body itself, when it is no longer than that.
+fn pieces(body: &str) -> Vec<String> {
+    let chars: Vec<char> = body.chars().collect();
+    if chars.len() <= PIECE + OVERLAP {
+        return vec![body.to_string()];
+    }
+    (0..chars.len().div_ceil(PIECE))
+        .map(|k| {
+            let start = (k * PIECE).saturating_sub(OVERLAP);
+            let end = ((k + 1) * PIECE + OVERLAP).min(chars.len());
+            chars[start..end].iter().collect()
+        })
+        .collect()
+}
+
 /// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
-/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`]. Sites of short
-/// records get fewer, larger chunks; long prose gets chunks of two, so the ten results of a first
-/// query read ten small chunks, not ten of four long sections each.
-fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
+/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`] (a long body counts
+/// by its first piece, what the chunk holds of it). Sites of short records get fewer, larger
+/// chunks; long prose gets chunks of two, so the ten results of a first query read ten small
+/// chunks, not ten of four long sections each.
+fn chunk_size(records: &[(usize, &RecordText)], bodies: &[Vec<String>]) -> usize {
     let bytes: usize = records
         .iter()
-        .map(|(_, r)| r.title.len() + r.body.len() + r.anchor.len() + 16)
+        .zip(bodies)
+        .map(|((_, r), body)| r.title.len() + body[0].len() + r.anchor.len() + 16)
         .sum();
     let mean = bytes / records.len().max(1);
     let mut chunk = CHUNK;
