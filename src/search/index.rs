@@ -1,37 +1,47 @@
 //! Building the search index from rendered edition pages.
 //!
 //! The format is internal to kohyo (both engines are built from this crate and check
-//! [`FORMAT_VERSION`]); it may change in any release. Format 5, files under `search/`:
+//! [`FORMAT_VERSION`]); it may change in any release. Format 6, files under `search/`:
 //! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
 //!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
 //!   filter values, the first record of each page group (pages in groups of [`page_group`])
 //!   and the variant table (below);
-//! - every other file is a *pack*: JSON compressed with gzip, named `N.json.gz`, which the
-//!   clients inflate themselves (`DecompressionStream` in the browser, flate2 in Rust), so a
-//!   static host serves it as it is and the bytes on disk are the bytes sent. A server that
-//!   adds `Content-Encoding: gzip` to `.gz` files is harmless: a client that receives JSON
-//!   parses it as it is;
-//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
-//!   year, read only by queries of several words (a page may hold them in different records)
-//!   and by filtered queries;
-//! - `u/N.json.gz`: single characters and `b/N.json.gz`: character bigrams, each key's list
+//! - every other file is a *pack*, compressed with gzip, which the clients inflate themselves
+//!   (`DecompressionStream` in the browser, flate2 in Rust), so a static host serves it as it
+//!   is and the bytes on disk are the bytes sent. A server that adds `Content-Encoding: gzip`
+//!   to `.gz` files is harmless: a client that receives the inflated bytes reads them as they
+//!   are (neither JSON nor a postings shard starts as gzip does). The postings shards
+//!   (`b`, `g`, `u`, `t`) are binary, `N.bin.gz`; every other pack is JSON, `N.json.gz`;
+//! - a postings shard, inflated, is per key in key order: the length of the key's UTF-8 bytes,
+//!   the bytes, the length of its list and the list's numbers, every number a LEB128 varint
+//!   ([`postings_bytes`]). The lists:
+//!   `u/N.bin.gz`: single characters and `b/N.bin.gz`: character bigrams, each key's list
 //!   `[record delta, counts, …]` (no positions), where `counts` is one number `n × 4 + t` for `n`
 //!   occurrences of which `t < 3` are in the title, else `n × 4 + 3` then `t`
-//!   ([`push_counts`]); `g/N.json.gz`: positional trigrams, `[record delta, counts, position
+//!   ([`push_counts`]); `g/N.bin.gz`: positional trigrams, `[record delta, counts, position
 //!   deltas…]` per record;
-//!   `t/N.json.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
-//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes of
-//!   JSON before compression. A word of one or two characters is its unigram or bigram list,
+//!   `t/N.bin.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
+//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes
+//!   compressed. A word of one or two characters is its unigram or bigram list,
 //!   exactly; a longer word reads the trigrams that cover it (offsets 0, 3, 6, … and the last)
 //!   and checks their positions, whose lists are short because trigrams are selective. Only
 //!   trigrams carry positions: bigram positions were half the index on long prose, and the one
 //!   check that used them (words standing together, the phrase bonus) is the trigram match of
 //!   the words joined;
-//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body, ancestor title (for
-//!   snippets), and the URL, title, 和暦 label, municipality, department, first record and
-//!   record count of the pages they belong to (so results are grouped by edition page with no
-//!   other file read); `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
-//!   are short, so a chunk holds about [`CHUNK_BYTES`] of text;
+//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
+//!   year, read only by queries of several words (a page may hold them in different records)
+//!   and by filtered queries;
+//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body (its first [`PIECE`]
+//!   characters and [`OVERLAP`] more), ancestor title (for snippets) and, for a longer body,
+//!   `[first, count]` of the pieces it goes on in; and the URL, title, 和暦 label,
+//!   municipality, department, first record and record count of the pages they belong to (so
+//!   results are grouped by edition page with no other file read); `chunk` is a power of two
+//!   from [`CHUNK`] to [`MAX_CHUNK`], larger where records are short, so a chunk holds about
+//!   [`CHUNK_BYTES`] of text;
+//! - `c/N.json.gz`: a piece of a long body, a JSON string: characters `k × PIECE` to
+//!   `(k + 1) × PIECE` of it with [`OVERLAP`] more on either side, numbered across the site in
+//!   record order. A snippet comes from the first piece (the chunk's first) that holds a match,
+//!   so a result deep in a long section reads the pieces up to its match, not the section;
 //! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
 //!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
 //! - `s/N.json.gz`: suggestions: a character → `[word, reading, records]` of the nouns that
@@ -49,9 +59,10 @@
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
 //! shows: nothing that grows with the number of pages.
 //!
-//! Format 4 differed in: two counts per entry (`n title, n body`); format 3 also in plain JSON
-//! files (`N.json`), bigrams with positions, shards of 1,500 numbers and chunks of four records
-//! whatever their size.
+//! Format 5 differed in: postings shards of JSON (`N.json.gz`, numbers in decimal digits) and
+//! whole bodies in the record chunks; format 4 also in two counts per entry (`n title, n body`);
+//! format 3 also in plain JSON files (`N.json`), bigrams with positions, shards of 1,500 numbers
+//! and chunks of four records whatever their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
