@@ -593,12 +593,12 @@ impl Collected {
         // Each body in pieces; the pieces after the first numbered across the site in
         // record order.
         let bodies: Vec<Vec<String>> = chunks.par_iter().map(|(_, r)| pieces(&r.body)).collect();
-        let mut next = 0;
         let rest: Vec<usize> = bodies
             .iter()
-            .map(|b| {
-                next += b.len() - 1;
-                next - (b.len() - 1)
+            .scan(0, |next, body| {
+                let first = *next;
+                *next += body.len() - 1;
+                Some(first)
             })
             .collect();
         let chunk = chunk_size(&chunks, &bodies);
