@@ -4,7 +4,7 @@
 // Each query word is also searched under its spelling variants (the table in meta.json) and,
 // written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
 
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -230,18 +230,61 @@ function ascending(map) {
   return [...map.keys()].sort((a, b) => a - b);
 }
 
-// The path of file `n` of an index folder (`b`, `g`, `r`…): gzip-compressed JSON.
+// The path of file `n` of an index folder of JSON (`r`, `p`, `y`, `s`): gzip-compressed.
 const pack = (kind, n) => `${kind}/${n}.json.gz`;
+// How the name of a postings shard (`b`, `g`, `u`, `t`) ends: gzip-compressed binary.
+const POSTINGS = '.bin.gz';
 
-/** The JSON of an index file's bytes, inflated first when they are gzip-compressed (the packs;
- * a server that sent them with `Content-Encoding: gzip` has inflated them already). */
+// An index file's bytes, inflated when they are gzip-compressed (the packs; a server that sent
+// them with `Content-Encoding: gzip` has inflated them already).
+async function inflate(bytes) {
+  const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (data[0] !== 0x1f || data[1] !== 0x8b) return data;
+  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The JSON of an index file's bytes, inflated first when they are gzip-compressed. */
 export async function parseFile(bytes) {
-  let data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (data[0] === 0x1f && data[1] === 0x8b) {
-    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('gzip'));
-    data = new Uint8Array(await new Response(stream).arrayBuffer());
+  return JSON.parse(new TextDecoder().decode(await inflate(bytes)));
+}
+
+// A varint of `data` at `pos.at`, as `varint` in Rust: seven bits a byte, low bits first; an
+// error at the end or past 32 bits.
+function varint(data, pos) {
+  let n = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (pos.at >= data.length) throw new Error('damaged postings');
+    const b = data[pos.at];
+    pos.at += 1;
+    n += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      if (n > 0xffffffff) throw new Error('damaged postings');
+      return n;
+    }
   }
-  return JSON.parse(new TextDecoder().decode(data));
+  throw new Error('damaged postings');
+}
+
+/** A postings shard's bytes (see `index::postings_bytes` in Rust) as a Map key → numbers,
+ * inflated first when they are gzip-compressed; an error when they are damaged. */
+export async function parsePostings(bytes) {
+  const data = await inflate(bytes);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const out = new Map();
+  const pos = { at: 0 };
+  while (pos.at < data.length) {
+    const len = varint(data, pos);
+    if (len > data.length - pos.at) throw new Error('damaged postings');
+    const key = utf8.decode(data.subarray(pos.at, pos.at + len));
+    pos.at += len;
+    const n = varint(data, pos);
+    if (n > data.length - pos.at) throw new Error('damaged postings');
+    const list = new Array(n);
+    for (let i = 0; i < n; i++) list[i] = varint(data, pos);
+    out.set(key, list);
+  }
+  return out;
 }
 
 /** A built index, read through `load(path)`, which resolves to the bytes of a file (an
@@ -255,7 +298,7 @@ export class Index {
     this.lookup = lookup(meta.variants ?? []);
   }
 
-  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.json.gz`). */
+  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.bin.gz`). */
   static async open(load) {
     const meta = await parseFile(await load('meta.json'));
     if (meta.version !== FORMAT_VERSION) {
@@ -266,14 +309,15 @@ export class Index {
 
   file(path) {
     if (!this.files.has(path)) {
-      this.files.set(path, Promise.resolve(this.load(path)).then(parseFile).catch(() => null));
+      const parse = path.endsWith(POSTINGS) ? parsePostings : parseFile;
+      this.files.set(path, Promise.resolve(this.load(path)).then(parse).catch(() => null));
     }
     return this.files.get(path);
   }
 
   async postings(kind, count, key) {
-    const shard = await this.file(pack(kind, fnv1a(key) % count));
-    return (shard && shard[key]) || [];
+    const shard = await this.file(`${kind}/${fnv1a(key) % count}${POSTINGS}`);
+    return (shard && shard.get(key)) || [];
   }
 
   async word(word) {
@@ -491,6 +535,14 @@ export class Index {
       for (const [s] of await this.spellings(word)) if (!words.includes(s)) words.push(s);
     }
     let [snip, highlights] = snippet(text(3), words);
+    // A long body goes on in pieces, read in turn until one holds a match.
+    const pieces = Array.isArray(row[5]) && row[5].every(Number.isSafeInteger)
+      && row[5].length >= 2 && row[5][0] >= 0 && row[5][1] >= 0 ? row[5] : [0, 0];
+    for (let n = pieces[0]; n < pieces[0] + pieces[1] && highlights.length === 0; n++) {
+      const piece = await this.file(pack('c', n));
+      if (typeof piece !== 'string') break;
+      [snip, highlights] = snippet(piece, words);
+    }
     if (highlights.length === 0) [snip, highlights] = snippet(title, words);
     const number = (i) => (Number.isInteger(page[i]) ? page[i] : 0);
     return {

@@ -284,13 +284,20 @@ impl Index {
     fn read(&self, path: &str) -> Value {
         self.files
             .bytes(path)
-            .and_then(|bytes| serde_json::from_slice(&inflate(bytes)?).ok())
+            .and_then(|bytes| {
+                let bytes = inflate(bytes)?;
+                if path.ends_with(POSTINGS) {
+                    decode_postings(&bytes)
+                } else {
+                    serde_json::from_slice(&bytes).ok()
+                }
+            })
             .unwrap_or(Value::Null)
     }
 
     fn postings(&self, kind: &str, count: usize, key: &str) -> Vec<u64> {
         let shard = fnv1a(key) as usize % count;
-        self.file(&pack(kind, shard))
+        self.file(&format!("{kind}/{shard}{POSTINGS}"))
             .get(key)
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_u64).collect())
@@ -612,6 +619,16 @@ impl Index {
             }
         }
         let (mut snippet, mut highlights) = snippet(&text(3), &words);
+        // A long body goes on in pieces, read in turn until one holds a match.
+        let (first, count) = body_pieces(row);
+        for n in first..first.saturating_add(count) {
+            if !highlights.is_empty() {
+                break;
+            }
+            let piece = self.file(&pack("c", n));
+            let Some(piece) = piece.as_str() else { break };
+            (snippet, highlights) = self::snippet(piece, &words);
+        }
         if highlights.is_empty() {
             (snippet, highlights) = self::snippet(&title, &words);
         }
@@ -749,6 +766,21 @@ fn row_and_page(chunk: &Value, at: usize) -> (&Value, &Value) {
     (row, page)
 }
 
+/// The first and the number of the pieces a row's body goes on in (`c/N.json.gz`), none for a
+/// body its chunk holds whole.
+fn body_pieces(row: &Value) -> (usize, usize) {
+    let number = |i: usize| {
+        row.get(5)
+            .and_then(|p| p.get(i))
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    match (number(0), number(1)) {
+        (Some(first), Some(count)) => (first, count),
+        _ => (0, 0),
+    }
+}
+
 /// Split a query into normalised words, dropping empty and repeated ones.
 pub fn query_words(query: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
@@ -823,9 +855,49 @@ fn is_phrase(words: &[Vec<char>]) -> bool {
     words.len() >= 2 && words.iter().all(|w| w.len() >= 2)
 }
 
-/// The path of file `n` of an index folder (`b`, `g`, `r`…): gzip-compressed JSON.
+/// The path of file `n` of an index folder of JSON (`r`, `p`, `y`, `s`): gzip-compressed.
 fn pack(kind: &str, n: usize) -> String {
     format!("{kind}/{n}.json.gz")
+}
+
+/// How the name of a postings shard (`b`, `g`, `u`, `t`) ends: gzip-compressed binary.
+const POSTINGS: &str = ".bin.gz";
+
+/// A varint of `bytes` at `*at` (see `index::push_varint`), `*at` moved past it; `None` at
+/// the end or past 32 bits.
+fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut n = 0u64;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        n |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return (n <= u64::from(u32::MAX)).then_some(n);
+        }
+    }
+    None
+}
+
+/// A postings shard's inflated bytes (see `index::postings_bytes`) as the JSON object of its
+/// lists, key → numbers; `None` when they are damaged.
+pub(crate) fn decode_postings(bytes: &[u8]) -> Option<Value> {
+    let mut out = serde_json::Map::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = varint(bytes, &mut at)? as usize;
+        let key = std::str::from_utf8(bytes.get(at..at.checked_add(len)?)?).ok()?;
+        at += len;
+        let n = varint(bytes, &mut at)? as usize;
+        // Each number takes a byte at least: a longer list is damaged.
+        if n > bytes.len() - at {
+            return None;
+        }
+        let list = (0..n)
+            .map(|_| varint(bytes, &mut at).map(Value::from))
+            .collect::<Option<Vec<Value>>>()?;
+        out.insert(key.to_string(), Value::Array(list));
+    }
+    Some(Value::Object(out))
 }
 
 /// Most bytes an index file may inflate to: far above what a build writes, so a damaged or

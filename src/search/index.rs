@@ -1,37 +1,47 @@
 //! Building the search index from rendered edition pages.
 //!
 //! The format is internal to kohyo (both engines are built from this crate and check
-//! [`FORMAT_VERSION`]); it may change in any release. Format 5, files under `search/`:
+//! [`FORMAT_VERSION`]); it may change in any release. Format 6, files under `search/`:
 //! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
 //!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
 //!   filter values, the first record of each page group (pages in groups of [`page_group`])
 //!   and the variant table (below);
-//! - every other file is a *pack*: JSON compressed with gzip, named `N.json.gz`, which the
-//!   clients inflate themselves (`DecompressionStream` in the browser, flate2 in Rust), so a
-//!   static host serves it as it is and the bytes on disk are the bytes sent. A server that
-//!   adds `Content-Encoding: gzip` to `.gz` files is harmless: a client that receives JSON
-//!   parses it as it is;
-//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
-//!   year, read only by queries of several words (a page may hold them in different records)
-//!   and by filtered queries;
-//! - `u/N.json.gz`: single characters and `b/N.json.gz`: character bigrams, each key's list
+//! - every other file is a *pack*, compressed with gzip, which the clients inflate themselves
+//!   (`DecompressionStream` in the browser, flate2 in Rust), so a static host serves it as it
+//!   is and the bytes on disk are the bytes sent. A server that adds `Content-Encoding: gzip`
+//!   to `.gz` files is harmless: a client that receives the inflated bytes reads them as they
+//!   are (neither JSON nor a postings shard starts as gzip does). The postings shards
+//!   (`b`, `g`, `u`, `t`) are binary, `N.bin.gz`; every other pack is JSON, `N.json.gz`;
+//! - a postings shard, inflated, is per key in key order: the length of the key's UTF-8 bytes,
+//!   the bytes, the length of its list and the list's numbers, every number a LEB128 varint
+//!   ([`postings_bytes`]). The lists:
+//!   `u/N.bin.gz`: single characters and `b/N.bin.gz`: character bigrams, each key's list
 //!   `[record delta, counts, …]` (no positions), where `counts` is one number `n × 4 + t` for `n`
 //!   occurrences of which `t < 3` are in the title, else `n × 4 + 3` then `t`
-//!   ([`push_counts`]); `g/N.json.gz`: positional trigrams, `[record delta, counts, position
+//!   ([`push_counts`]); `g/N.bin.gz`: positional trigrams, `[record delta, counts, position
 //!   deltas…]` per record;
-//!   `t/N.json.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
-//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes of
-//!   JSON before compression. A word of one or two characters is its unigram or bigram list,
+//!   `t/N.bin.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
+//!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes
+//!   compressed. A word of one or two characters is its unigram or bigram list,
 //!   exactly; a longer word reads the trigrams that cover it (offsets 0, 3, 6, … and the last)
 //!   and checks their positions, whose lists are short because trigrams are selective. Only
 //!   trigrams carry positions: bigram positions were half the index on long prose, and the one
 //!   check that used them (words standing together, the phrase bonus) is the trigram match of
 //!   the words joined;
-//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body, ancestor title (for
-//!   snippets), and the URL, title, 和暦 label, municipality, department, first record and
-//!   record count of the pages they belong to (so results are grouped by edition page with no
-//!   other file read); `chunk` is a power of two from [`CHUNK`] to [`MAX_CHUNK`], larger where records
-//!   are short, so a chunk holds about [`CHUNK_BYTES`] of text;
+//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
+//!   year, read only by queries of several words (a page may hold them in different records)
+//!   and by filtered queries;
+//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body (its first [`PIECE`]
+//!   characters and [`OVERLAP`] more), ancestor title (for snippets) and, for a longer body,
+//!   `[first, count]` of the pieces it goes on in; and the URL, title, 和暦 label,
+//!   municipality, department, first record and record count of the pages they belong to (so
+//!   results are grouped by edition page with no other file read); `chunk` is a power of two
+//!   from [`CHUNK`] to [`MAX_CHUNK`], larger where records are short, so a chunk holds about
+//!   [`CHUNK_BYTES`] of text;
+//! - `c/N.json.gz`: a piece of a long body, a JSON string: characters `k × PIECE` to
+//!   `(k + 1) × PIECE` of it with [`OVERLAP`] more on either side, numbered across the site in
+//!   record order. A snippet comes from the first piece (the chunk's first) that holds a match,
+//!   so a result deep in a long section reads the pieces up to its match, not the section;
 //! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
 //!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
 //! - `s/N.json.gz`: suggestions: a character → `[word, reading, records]` of the nouns that
@@ -49,9 +59,10 @@
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
 //! shows: nothing that grows with the number of pages.
 //!
-//! Format 4 differed in: two counts per entry (`n title, n body`); format 3 also in plain JSON
-//! files (`N.json`), bigrams with positions, shards of 1,500 numbers and chunks of four records
-//! whatever their size.
+//! Format 5 differed in: postings shards of JSON (`N.json.gz`, numbers in decimal digits) and
+//! whole bodies in the record chunks; format 4 also in two counts per entry (`n title, n body`);
+//! format 3 also in plain JSON files (`N.json`), bigrams with positions, shards of 1,500 numbers
+//! and chunks of four records whatever their size.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -73,7 +84,7 @@ use crate::search::extract::{self, RecordText};
 use crate::text::{self, TextError, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
@@ -84,6 +95,12 @@ pub const CHUNK: usize = 2;
 const MAX_CHUNK: usize = 16;
 /// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
 const CHUNK_BYTES: usize = 2048;
+/// Characters of a record's body its chunk holds; a longer body goes on in pieces `c/N.json.gz`
+/// of as many characters, each with [`OVERLAP`] characters of its neighbours on either side.
+pub const PIECE: usize = 4096;
+/// Characters a body piece shares with the pieces before and after it: enough for a snippet's
+/// context around a match at a piece's edge.
+const OVERLAP: usize = 100;
 /// Pages indexed together, in parallel.
 const INDEX_BATCH: usize = 128;
 /// Compressed bytes aimed for per postings shard; the shard count grows with the site.
@@ -584,7 +601,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, |l| list_bytes(l), BYTES_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -593,51 +610,91 @@ impl Collected {
         let u = shards("u", sorted(postings.unigrams, String::from))?;
         let t = shards("t", sorted(postings.terms, |k| k))?;
         let reading_bytes = |words: &Vec<String>| words.iter().map(|w| w.len() + 3).sum();
-        let (files, y) = shard_files("y", &readings, reading_bytes, BYTES_PER_WORD_SHARD);
+        let readings_json = Encoding {
+            size: reading_bytes,
+            encode: json_bytes,
+            suffix: "json.gz",
+        };
+        let (files, y) = shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD);
         emit(files)?;
-        let suggestion_bytes =
-            |words: &Vec<Suggestion>| words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum();
-        let (files, s) = shard_files("s", &suggestions, suggestion_bytes, BYTES_PER_WORD_SHARD);
+        let suggestions_json = Encoding {
+            size: |words: &Vec<Suggestion>| {
+                words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum()
+            },
+            encode: json_bytes,
+            suffix: "json.gz",
+        };
+        let (files, s) = shard_files("s", &suggestions, suggestions_json, BYTES_PER_WORD_SHARD);
         emit(files)?;
         let chunks: Vec<(usize, &RecordText)> = indexed
             .iter()
             .enumerate()
             .flat_map(|(page, index)| index.records.iter().map(move |r| (page, r)))
             .collect();
-        let chunk = chunk_size(&chunks);
-        let mut files: Vec<OutputFile> = chunks
-            .par_chunks(chunk)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let mut pages: Vec<usize> = chunk.iter().map(|(page, _)| *page).collect();
-                pages.dedup();
-                let pages: Vec<_> = pages
-                    .into_iter()
-                    .map(|page| {
-                        let p = &page_entries[page];
-                        (
-                            page,
-                            &p.url,
-                            &p.title,
-                            &p.when,
-                            p.municipality,
-                            p.department,
-                            p.first,
-                            p.records,
-                        )
-                    })
-                    .collect();
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|(page, r)| (page, &r.anchor, &r.title, &r.body, &r.ancestor_title))
-                    .collect();
-                pack_file(
-                    format!("r/{i}.json.gz"),
-                    &json!({ "pages": pages, "rows": rows }),
-                )
+        // Each body in pieces; the pieces after the first numbered across the site in
+        // record order.
+        let bodies: Vec<Vec<String>> = chunks.par_iter().map(|(_, r)| pieces(&r.body)).collect();
+        let rest: Vec<usize> = bodies
+            .iter()
+            .scan(0, |next, body| {
+                let first = *next;
+                *next += body.len() - 1;
+                Some(first)
             })
             .collect();
-        drop(chunks);
+        let chunk = chunk_size(&chunks, &bodies);
+        let mut files: Vec<OutputFile> = bodies
+            .par_iter()
+            .zip(&rest)
+            .flat_map(|(body, first)| {
+                body.par_iter()
+                    .skip(1)
+                    .enumerate()
+                    .map(move |(k, piece)| pack_file(format!("c/{}.json.gz", first + k), piece))
+            })
+            .collect();
+        let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
+            .iter()
+            .zip(&bodies)
+            .zip(&rest)
+            .map(|(((page, r), body), first)| (*page, *r, body, *first))
+            .collect();
+        files.par_extend(in_pieces.par_chunks(chunk).enumerate().map(|(i, chunk)| {
+            let mut pages: Vec<usize> = chunk.iter().map(|(page, ..)| *page).collect();
+            pages.dedup();
+            let pages: Vec<_> = pages
+                .into_iter()
+                .map(|page| {
+                    let p = &page_entries[page];
+                    (
+                        page,
+                        &p.url,
+                        &p.title,
+                        &p.when,
+                        p.municipality,
+                        p.department,
+                        p.first,
+                        p.records,
+                    )
+                })
+                .collect();
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(page, r, body, first)| {
+                    let mut row = json!([page, r.anchor, r.title, body[0], r.ancestor_title]);
+                    if let (Some(row), n @ 1..) = (row.as_array_mut(), body.len() - 1) {
+                        row.push(json!([first, n]));
+                    }
+                    row
+                })
+                .collect();
+            pack_file(
+                format!("r/{i}.json.gz"),
+                &json!({ "pages": pages, "rows": rows }),
+            )
+        }));
+        drop(in_pieces);
+        drop((bodies, chunks));
         let group = page_group(page_entries.len());
         files.extend(page_entries.chunks(group).enumerate().map(|(i, pages)| {
             let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
@@ -752,16 +809,32 @@ fn word_lists(
     (readings, suggestions)
 }
 
-/// `lists` as shard packs `dir/N.json.gz`, made in parallel, and the shard count, which grows
-/// with the lists' compressed size, about `per_shard` bytes in each. The compressed size is
-/// estimated from `size` (each list's JSON bytes, about) and the ratio that one key in
-/// [`PROBE`] compresses at, so shards are as large on repetitive text as on varied prose.
-fn shard_files<T: Serialize + Sync>(
+/// How the shards of one kind of list are written: the bytes a list takes, about, before
+/// compression; a shard's bytes before compression; the file name's ending.
+struct Encoding<T> {
+    size: fn(&T) -> usize,
+    encode: fn(&BTreeMap<&str, &T>) -> Vec<u8>,
+    suffix: &'static str,
+}
+
+/// Postings shards: binary ([`postings_bytes`]), `N.bin.gz`.
+const BINARY: Encoding<Vec<u32>> = Encoding {
+    size: |list| varint_bytes(list) + 4,
+    encode: postings_bytes,
+    suffix: "bin.gz",
+};
+
+/// `lists` as shard packs `dir/N.<suffix>`, made in parallel, and the shard count, which
+/// grows with the lists' compressed size, about `per_shard` bytes in each. The compressed size
+/// is estimated from the encoding's `size` and the ratio that one key in [`PROBE`] compresses
+/// at, so shards are as large on repetitive text as on varied prose.
+fn shard_files<T: Sync>(
     dir: &str,
     lists: &BTreeMap<String, T>,
-    size: fn(&T) -> usize,
+    encoding: Encoding<T>,
     per_shard: usize,
 ) -> (Vec<OutputFile>, usize) {
+    let size = encoding.size;
     let total: usize = lists.values().map(size).sum();
     let probe: BTreeMap<&str, &T> = lists
         .iter()
@@ -769,7 +842,9 @@ fn shard_files<T: Serialize + Sync>(
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
-    let compressed = pack_file(String::new(), &probe).contents.len();
+    let compressed = gzip_file(String::new(), (encoding.encode)(&probe))
+        .contents
+        .len();
     // Too small a probe compresses badly; the estimate then errs on the side of more shards.
     let total = if probe_size >= per_shard {
         (total as u128 * compressed as u128 / probe_size as u128) as usize
@@ -784,27 +859,79 @@ fn shard_files<T: Serialize + Sync>(
     let files = shards
         .par_iter()
         .enumerate()
-        .map(|(i, shard)| pack_file(format!("{dir}/{i}.json.gz"), shard))
+        .map(|(i, shard)| {
+            let path = format!("{dir}/{i}.{}", encoding.suffix);
+            gzip_file(path, (encoding.encode)(shard))
+        })
         .collect();
     (files, count)
 }
 
-/// About how many bytes a list of numbers takes in JSON: each number's digits and a comma.
-fn list_bytes(list: &[u32]) -> usize {
+/// Bytes of `list` as LEB128 varints.
+fn varint_bytes(list: &[u32]) -> usize {
     list.iter()
-        .map(|n| n.checked_ilog10().map_or(2, |d| d as usize + 2))
-        .sum::<usize>()
-        + 8
+        .map(|n| (n.checked_ilog2().unwrap_or(0) / 7 + 1) as usize)
+        .sum()
+}
+
+/// Append `n` as a LEB128 varint: seven bits a byte, low bits first, the high bit set on every
+/// byte but the last.
+fn push_varint(out: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        out.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A postings shard before compression: per key, in key order, the length of its UTF-8 bytes,
+/// the bytes, the length of its list and the list's numbers, every number a varint
+/// ([`push_varint`]). A key's first byte never is 0x8b (UTF-8 continues with it), so the
+/// bytes never start as gzip does.
+fn postings_bytes(shard: &BTreeMap<&str, &Vec<u32>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, list) in shard {
+        push_varint(&mut out, key.len() as u32);
+        out.extend_from_slice(key.as_bytes());
+        push_varint(&mut out, list.len() as u32);
+        for n in *list {
+            push_varint(&mut out, *n);
+        }
+    }
+    out
+}
+
+/// A shard's JSON.
+fn json_bytes<T: Serialize>(shard: &BTreeMap<&str, &T>) -> Vec<u8> {
+    serde_json::to_vec(shard).unwrap_or_default()
+}
+
+/// A body in pieces of [`PIECE`] characters, each with [`OVERLAP`] characters of its
+/// neighbours on either side: one piece, the body itself, when it is no longer than that.
+fn pieces(body: &str) -> Vec<String> {
+    let chars: Vec<char> = body.chars().collect();
+    if chars.len() <= PIECE + OVERLAP {
+        return vec![body.to_string()];
+    }
+    (0..chars.len().div_ceil(PIECE))
+        .map(|k| {
+            let start = (k * PIECE).saturating_sub(OVERLAP);
+            let end = ((k + 1) * PIECE + OVERLAP).min(chars.len());
+            chars[start..end].iter().collect()
+        })
+        .collect()
 }
 
 /// Records per snippet chunk: a power of two from [`CHUNK`] up to [`MAX_CHUNK`], as many as
-/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`]. Sites of short
-/// records get fewer, larger chunks; long prose gets chunks of two, so the ten results of a first
-/// query read ten small chunks, not ten of four long sections each.
-fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
+/// keep a chunk of records of the site's mean size within [`CHUNK_BYTES`] (a long body counts
+/// by its first piece, what the chunk holds of it). Sites of short records get fewer, larger
+/// chunks; long prose gets chunks of two, so the ten results of a first query read ten small
+/// chunks, not ten of four long sections each.
+fn chunk_size(records: &[(usize, &RecordText)], bodies: &[Vec<String>]) -> usize {
     let bytes: usize = records
         .iter()
-        .map(|(_, r)| r.title.len() + r.body.len() + r.anchor.len() + 16)
+        .zip(bodies)
+        .map(|((_, r), body)| r.title.len() + body[0].len() + r.anchor.len() + 16)
         .sum();
     let mean = bytes / records.len().max(1);
     let mut chunk = CHUNK;
@@ -817,13 +944,17 @@ fn chunk_size(records: &[(usize, &RecordText)]) -> usize {
 /// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
 /// documentation).
 fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
-    let json = serde_json::to_vec(value).unwrap_or_default();
-    let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::default());
+    gzip_file(path, serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A file of the index: `bytes` gzip-compressed.
+fn gzip_file(path: String, bytes: Vec<u8>) -> OutputFile {
+    let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
     let contents = gz
-        .write_all(&json)
+        .write_all(&bytes)
         .and_then(|()| gz.finish())
-        .unwrap_or(json);
+        .unwrap_or(bytes);
     OutputFile {
         path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
         contents,
@@ -834,5 +965,31 @@ fn json_file(path: String, value: &impl Serialize) -> OutputFile {
     OutputFile {
         path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
         contents: serde_json::to_vec(value).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::engine::decode_postings;
+
+    #[test]
+    fn postings_shards_read_back_as_written() {
+        let (a, b) = (vec![0, 5, 127, 128, 16_383, 16_384, u32::MAX], vec![]);
+        let shard = BTreeMap::from([("協働", &a), ("x", &b)]);
+        let bytes = postings_bytes(&shard);
+        assert_eq!(varint_bytes(&a), 1 + 1 + 1 + 2 + 2 + 3 + 5);
+        let value = decode_postings(&bytes).unwrap();
+        assert_eq!(value, json!({ "協働": a, "x": b }));
+        // Cut anywhere, the bytes never read as the whole shard.
+        for end in 1..bytes.len() {
+            let cut = decode_postings(&bytes[..end]);
+            assert!(cut.is_none_or(|v| v != value), "{end}");
+        }
+        // A number past 32 bits is damaged.
+        assert_eq!(
+            decode_postings(&[1, b'x', 1, 0xff, 0xff, 0xff, 0xff, 0x1f]),
+            None
+        );
     }
 }

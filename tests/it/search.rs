@@ -659,11 +659,11 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
 }
 
 #[test]
-fn index_files_are_gzip_packs_of_json_and_meta_says_format_5() {
+fn index_files_are_gzip_packs_and_meta_says_format_6() {
     let search = built_sample().join("search");
     let meta: Value =
         serde_json::from_str(&std::fs::read_to_string(search.join("meta.json")).unwrap()).unwrap();
-    assert_eq!(meta["version"], 5);
+    assert_eq!(meta["version"], 6);
     let mut packs = 0;
     for entry in walkdir::WalkDir::new(&search) {
         let entry = entry.unwrap();
@@ -673,19 +673,29 @@ fn index_files_are_gzip_packs_of_json_and_meta_says_format_5() {
         if !entry.file_type().is_file() || entry.depth() == 1 {
             continue;
         }
-        assert!(name.ends_with(".json.gz"), "{}", entry.path().display());
         let bytes = std::fs::read(entry.path()).unwrap();
-        let mut json = Vec::new();
+        let mut inflated = Vec::new();
         std::io::Read::read_to_end(
             &mut flate2::read::GzDecoder::new(bytes.as_slice()),
-            &mut json,
+            &mut inflated,
         )
         .unwrap();
-        assert!(serde_json::from_slice::<Value>(&json).unwrap().is_object());
+        // Postings are binary, everything else JSON.
+        let dir = entry.path().parent().unwrap().file_name().unwrap();
+        if ["b", "g", "u", "t"].iter().any(|d| dir == *d) {
+            assert!(name.ends_with(".bin.gz"), "{}", entry.path().display());
+            assert!(serde_json::from_slice::<Value>(&inflated).is_err());
+        } else {
+            assert!(name.ends_with(".json.gz"), "{}", entry.path().display());
+            assert!(serde_json::from_slice::<Value>(&inflated).is_ok());
+        }
         packs += 1;
     }
     // Every kind of file is there, and packing keeps them few on the sample.
-    for dir in ["b", "g", "u", "t", "y", "s", "r", "p"] {
+    for dir in ["b", "g", "u", "t"] {
+        assert!(search.join(dir).join("0.bin.gz").is_file(), "{dir}");
+    }
+    for dir in ["y", "s", "r", "p"] {
         assert!(search.join(dir).join("0.json.gz").is_file(), "{dir}");
     }
     assert!(packs < 400, "{packs} packs");
@@ -782,4 +792,76 @@ fn snippets_come_from_the_records_own_text_never_page_chrome() {
     // 協働's best result shows the word where the record says it.
     let best = &index.query("協働", &Filters::default(), 1)[0];
     assert!(marks(best).iter().any(|m| m == "協働"), "{best:?}");
+}
+
+#[test]
+fn long_bodies_go_on_in_pieces_and_snippets_come_from_the_piece_with_the_match() {
+    // A section of some 13,000 characters, words placed early, deep, at a piece's edge
+    // (4,096 characters a piece) and at the end.
+    let filler = "本市では協働のまちづくりを進めます。";
+    let mut body = String::new();
+    let place = |at: usize, word: &str, body: &mut String| {
+        while body.chars().count() < at {
+            body.push_str(filler);
+        }
+        body.push_str(word);
+    };
+    place(200, "序盤の目印語", &mut body);
+    place(6000, "深層の目印語", &mut body);
+    place(8190, "境目の目印語", &mut body);
+    place(13000, "末尾の目印語", &mut body);
+    let site = crate::common::copy_site(&sample_root());
+    let root = site.path();
+    append(
+        root,
+        "content/ichinoseki/kyodo-suishin/dai3ji.toml",
+        &format!(
+            "\n[[sections]]\nid = \"long\"\nnumber = \"付録\"\ntitle = \"長い付録の見出し語\"\nbody = '''\n{body}\n'''\n"
+        ),
+    );
+    let built = kohyo(&["build", "--root", root.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", crate::common::stderr(&built));
+    let out = root.join("public");
+    assert!(out.join("search/c/0.json.gz").is_file());
+    let index = Index::open(&out).unwrap();
+    let queries = [
+        "序盤の目印語",
+        "深層の目印語",
+        "境目の目印語",
+        "末尾の目印語",
+        "目印語",
+        "長い付録の見出し語",
+        "付録 末尾",
+        "協働",
+    ];
+    for word in &queries[..4] {
+        let results = index.query(word, &Filters::default(), 10);
+        assert_eq!(results.len(), 1, "{word}");
+        assert_eq!(marks(&results[0]), vec![word.to_string()], "{word}");
+        assert!(results[0].url.ends_with("#long"), "{word} {:?}", results[0]);
+    }
+    // Only the title holds it: every piece is read, then the snippet is the title's.
+    let titled = index
+        .query(queries[5], &Filters::default(), 1)
+        .pop()
+        .unwrap();
+    assert_eq!(marks(&titled), vec![queries[5].to_string()]);
+    // The browser's engine reads the same pieces and shows the same.
+    let input: Vec<String> = queries
+        .iter()
+        .map(|q| serde_json::json!({ "query": q, "filters": {} }).to_string())
+        .collect();
+    let lines = node(
+        &[
+            "tests/js/conformance.mjs",
+            out.canonicalize().unwrap().to_str().unwrap(),
+        ],
+        &input.join("\n"),
+    );
+    assert_eq!(lines.lines().count(), queries.len());
+    for (line, query) in lines.lines().zip(queries) {
+        let js: Value = serde_json::from_str(line).unwrap();
+        let shown = serde_json::to_value(index.query(query, &Filters::default(), 10)).unwrap();
+        assert_eq!(js["shown"], shown, "{query}");
+    }
 }
