@@ -10,12 +10,8 @@
 #   bash bench/cache.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/time ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing Debian's time"
-  $sudo apt-get install -y -qq time
-fi
+source bench/lib.sh
+need_time
 size="${1:-10000}"
 cargo build --release --quiet --bin kohyo --example corpus
 work=$(mktemp -d)

@@ -9,12 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000}
-if [ ! -x /usr/bin/time ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing Debian's time"
-  $sudo apt-get install -y -qq time
-fi
+source bench/lib.sh
+need_time
 cargo build --release --quiet --bin kohyo --example import_sheet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

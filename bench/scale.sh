@@ -8,12 +8,8 @@
 #   bash bench/scale.sh [N ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/time ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing Debian's time"
-  $sudo apt-get install -y -qq time
-fi
+source bench/lib.sh
+need_time
 cargo build --release --quiet --bin kohyo --example corpus
 work=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "sites kept in $work" || trap 'rm -rf "$work"' EXIT

@@ -439,6 +439,17 @@ pub fn compare_site(
     Ok(per_series.into_iter().flat_map(|(c, _)| c).collect())
 }
 
+/// The municipality and series `municipality/series` names, else what the site has.
+fn series_named<'s>(
+    site: &'s Site,
+    series: &str,
+) -> Result<(&'s Municipality, &'s Series), DiffError> {
+    site.series(series).ok_or_else(|| DiffError::UnknownSeries {
+        series: series.to_string(),
+        known: site.series_paths().join(", "),
+    })
+}
+
 /// Compare every pair of consecutive editions of one series (`municipality/series`), as
 /// [`compare_site`] does; the preview's quick rebuild uses it for the series just saved.
 pub fn compare_series(
@@ -446,12 +457,7 @@ pub fn compare_series(
     tokenizer: &Tokenizer,
     series: &str,
 ) -> Result<Vec<Comparison>, DiffError> {
-    let (m, s) = site
-        .series(series)
-        .ok_or_else(|| DiffError::UnknownSeries {
-            series: series.to_string(),
-            known: site.series_paths().join(", "),
-        })?;
+    let (m, s) = series_named(site, series)?;
     let done = (1..s.editions.len()).map(|_| None).collect();
     Ok(compare_pairs(site, tokenizer, m, s, done)?.0)
 }
@@ -500,12 +506,7 @@ pub fn compare_named(
     from: &str,
     to: &str,
 ) -> Result<Comparison, DiffError> {
-    let (m, s) = site
-        .series(series)
-        .ok_or_else(|| DiffError::UnknownSeries {
-            series: series.to_string(),
-            known: site.series_paths().join(", "),
-        })?;
+    let (m, s) = series_named(site, series)?;
     // An edition by its file name, or by its fiscal year written any way staff write it
     // (2018, 平成30年度, H30) when that year has one edition.
     let edition = |name: &str| {

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{Rng, copy_site, kohyo, sample_root, snapshot, stderr};
+use crate::common::{Rng, build_result, copy_site, kohyo, sample_root, snapshot, stderr};
 
 /// `kohyo build` of `root` into `out`, with `extra` arguments; it must succeed.
 fn build(root: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -299,13 +299,7 @@ fn the_cache_folder_is_never_an_output() {
     let site = copy_site(&sample_root());
     let root = site.path();
     let inside = root.join(".kohyo-cache/public");
-    let out = kohyo(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        inside.to_str().unwrap(),
-    ]);
+    let out = build_result(root, &inside);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("refusing to use") && stderr(&out).contains(".kohyo-cache"),
@@ -323,13 +317,7 @@ fn a_failed_build_leaves_no_cache_folder_behind() {
     let mut text = fs::read_to_string(&template).unwrap();
     text.push_str("{% if %}");
     fs::write(&template, text).unwrap();
-    let out = kohyo(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--output",
-        root.join("public").to_str().unwrap(),
-    ]);
+    let out = build_result(root, &root.join("public"));
     assert!(!out.status.success());
     assert!(!root.join(".kohyo-cache").exists(), "{}", stderr(&out));
     assert!(!root.join("public").exists());

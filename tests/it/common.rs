@@ -44,15 +44,20 @@ pub fn built_sample() -> &'static Path {
         .leak()
 }
 
-/// Build the site at `root` into `out` with the kohyo binary; the build must succeed.
-pub fn build_into(root: &Path, out: &Path) {
-    let result = kohyo(&[
+/// `kohyo build` of the site at `root` into `out`, as it ends.
+pub fn build_result(root: &Path, out: &Path) -> Output {
+    kohyo(&[
         "build",
         "--root",
         root.to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
-    ]);
+    ])
+}
+
+/// Build the site at `root` into `out` with the kohyo binary; the build must succeed.
+pub fn build_into(root: &Path, out: &Path) {
+    let result = build_result(root, out);
     assert!(
         result.status.success(),
         "build of {} failed: {}",
