@@ -49,6 +49,15 @@ pub fn version() -> &'static str {
     })
 }
 
+/// A hash of a file's bytes, to check a file the cache names that is read back from the
+/// previous output.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(bytes);
+    hasher.finish()
+}
+
 /// The cache folder of one site.
 pub struct Cache {
     dir: PathBuf,

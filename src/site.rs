@@ -120,6 +120,8 @@ pub struct BuildCache<'c> {
     pub pages: render::PageMemo,
     /// Indexed edition pages.
     pub index: search::index::PageStore<'c>,
+    /// The index's compressed packs (kept by hash, read back from the previous output).
+    pub packs: search::index::PackMemo,
 }
 
 /// Load and validate the site and render it in memory without writing: what `kohyo check`
@@ -284,7 +286,7 @@ pub fn render_into(
         &rendered.files,
         tokenizer,
         memo.as_mut().map(|m| &mut m.index),
-        cache.map(|c| &mut c.index),
+        cache.as_mut().map(|c| &mut c.index),
     )?;
     let pages = rendered.files.len();
     let crawlers = render::crawlers::crawler_files(site, &rendered.files);
@@ -295,6 +297,7 @@ pub fn render_into(
         &site.config.base(),
         &search::variants::table(&site.variants),
         memo.map(|m| &mut m.index),
+        cache.as_ref().map(|c| &c.packs),
         emit,
     )?;
     let mut rest = crawlers;
@@ -387,11 +390,9 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
         };
         // Written once the new output stands, from which the pages it names are read back.
         if let Some(cache) = &cache {
-            cache.write(
-                PAGES,
-                load::text_hash(&output_key(&output)),
-                &cached.pages.stored(),
-            );
+            let key = load::text_hash(&output_key(&output));
+            cache.write(PAGES, key, &cached.pages.stored());
+            cache.write(PACKS, key, &cached.packs.stored());
         }
         if let Some(index) = cached.index.new {
             index.finish();
@@ -424,6 +425,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Fn(&str)) -> Result<BuildSum
 
 /// The build cache's part holding the rendered pages' hashes.
 const PAGES: &str = "pages";
+/// The build cache's part holding the index packs' hashes.
+const PACKS: &str = "packs";
 /// The build cache's part holding each edition page's index.
 const INDEX: &str = "index";
 
@@ -451,5 +454,9 @@ fn open_cache<'c>(cache: &'c Cache, site: &Site, output: &Path) -> BuildCache<'c
             old: cache.entries(INDEX, index_key),
             new: cache.entry_writer(INDEX, index_key),
         },
+        packs: search::index::PackMemo::from_stored(
+            cache.read(PACKS, pages_key).unwrap_or_default(),
+            output.to_path_buf(),
+        ),
     }
 }

@@ -7,7 +7,6 @@
 //! `opendata::metadata::script_json` are marked safe in the templates.
 
 use std::collections::HashMap;
-use std::hash::Hasher;
 use std::path::PathBuf;
 
 pub mod compare;
@@ -32,6 +31,7 @@ mod view;
 // The history page shows an edition's fields as its items do (`history::HistoryEdition`).
 pub use items::FieldView;
 
+use crate::cache::content_hash;
 use crate::diagnostic::{Diagnostic, Message};
 use crate::diff::{self, Comparison};
 use crate::layout::OutputFile;
@@ -144,13 +144,6 @@ enum Kept {
 /// What the build cache keeps of the pages: by output path, the context hash, the page's
 /// length and its [`content_hash`].
 pub type StoredPages = HashMap<String, (u64, u64, u64)>;
-
-/// A hash of a page's bytes, to check a page read back from the output.
-fn content_hash(bytes: &[u8]) -> u64 {
-    let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(bytes);
-    hasher.finish()
-}
 
 impl PageMemo {
     /// Output paths of the pages the last build had to render, in build order.

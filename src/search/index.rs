@@ -66,7 +66,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use std::io::Write;
 
@@ -77,7 +78,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cache::{Entry, EntryReader, EntryWriter};
+use crate::cache::{Entry, EntryReader, EntryWriter, content_hash};
 use crate::layout::OutputFile;
 use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
@@ -579,6 +580,7 @@ impl Collected {
         base: &str,
         variants: &[Vec<String>],
         memo: Option<&mut IndexMemo>,
+        packs: Option<&PackMemo>,
         emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
     ) -> Result<(), E> {
         let Collected {
@@ -601,7 +603,7 @@ impl Collected {
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
         let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
-            let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD);
+            let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD, packs);
             drop(lists);
             emit(files).map(|()| count)
         };
@@ -615,7 +617,8 @@ impl Collected {
             encode: json_bytes,
             suffix: "json.gz",
         };
-        let (files, y) = shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD);
+        let (files, y) =
+            shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD, packs);
         emit(files)?;
         let suggestions_json = Encoding {
             size: |words: &Vec<Suggestion>| {
@@ -624,7 +627,13 @@ impl Collected {
             encode: json_bytes,
             suffix: "json.gz",
         };
-        let (files, s) = shard_files("s", &suggestions, suggestions_json, BYTES_PER_WORD_SHARD);
+        let (files, s) = shard_files(
+            "s",
+            &suggestions,
+            suggestions_json,
+            BYTES_PER_WORD_SHARD,
+            packs,
+        );
         emit(files)?;
         let chunks: Vec<(usize, &RecordText)> = indexed
             .iter()
@@ -650,7 +659,9 @@ impl Collected {
                 body.par_iter()
                     .skip(1)
                     .enumerate()
-                    .map(move |(k, piece)| pack_file(format!("c/{}.json.gz", first + k), piece))
+                    .map(move |(k, piece)| {
+                        pack_file(format!("c/{}.json.gz", first + k), piece, packs)
+                    })
             })
             .collect();
         let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
@@ -691,6 +702,7 @@ impl Collected {
             pack_file(
                 format!("r/{i}.json.gz"),
                 &json!({ "pages": pages, "rows": rows }),
+                packs,
             )
         }));
         drop(in_pieces);
@@ -708,6 +720,7 @@ impl Collected {
                     "department": column(|p| p.department.into()),
                     "year": column(|p| p.fiscal_year.into()),
                 }),
+                packs,
             )
         }));
         let group_firsts: Vec<usize> = page_entries
@@ -833,6 +846,7 @@ fn shard_files<T: Sync>(
     lists: &BTreeMap<String, T>,
     encoding: Encoding<T>,
     per_shard: usize,
+    packs: Option<&PackMemo>,
 ) -> (Vec<OutputFile>, usize) {
     let size = encoding.size;
     let total: usize = lists.values().map(size).sum();
@@ -842,7 +856,7 @@ fn shard_files<T: Sync>(
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
-    let compressed = gzip_file(String::new(), (encoding.encode)(&probe))
+    let compressed = gzip_file(String::new(), (encoding.encode)(&probe), None)
         .contents
         .len();
     // Too small a probe compresses badly; the estimate then errs on the side of more shards.
@@ -861,7 +875,7 @@ fn shard_files<T: Sync>(
         .enumerate()
         .map(|(i, shard)| {
             let path = format!("{dir}/{i}.{}", encoding.suffix);
-            gzip_file(path, (encoding.encode)(shard))
+            gzip_file(path, (encoding.encode)(shard), packs)
         })
         .collect();
     (files, count)
@@ -943,21 +957,83 @@ fn chunk_size(records: &[(usize, &RecordText)], bodies: &[Vec<String>]) -> usize
 
 /// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
 /// documentation).
-fn pack_file(path: String, value: &impl Serialize) -> OutputFile {
-    gzip_file(path, serde_json::to_vec(value).unwrap_or_default())
+fn pack_file(path: String, value: &impl Serialize, packs: Option<&PackMemo>) -> OutputFile {
+    gzip_file(path, serde_json::to_vec(value).unwrap_or_default(), packs)
 }
 
-/// A file of the index: `bytes` gzip-compressed.
-fn gzip_file(path: String, bytes: Vec<u8>) -> OutputFile {
+/// A file of the index: `bytes` gzip-compressed, or, with the build cache's `packs`, the
+/// previous build's file when its bytes before compression are the same.
+fn gzip_file(path: String, bytes: Vec<u8>, packs: Option<&PackMemo>) -> OutputFile {
+    let path = PathBuf::from(crate::layout::SEARCH_DIR).join(path);
+    let raw = packs.map(|_| content_hash(&bytes));
+    if let (Some(packs), Some(raw)) = (packs, raw)
+        && let Some(contents) = packs.kept(&path, raw)
+    {
+        return OutputFile { path, contents };
+    }
     let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
     let contents = gz
         .write_all(&bytes)
         .and_then(|()| gz.finish())
         .unwrap_or(bytes);
-    OutputFile {
-        path: PathBuf::from(crate::layout::SEARCH_DIR).join(path),
-        contents,
+    if let (Some(packs), Some(raw)) = (packs, raw) {
+        packs.keep(&path, raw, &contents);
+    }
+    OutputFile { path, contents }
+}
+
+/// The index's packs by path, as the build cache keeps them: the hash of the bytes before
+/// compression, and the compressed file's length and [`content_hash`].
+pub type StoredPacks = HashMap<String, (u64, u64, u64)>;
+
+/// Packs written by an earlier build: a pack whose bytes before compression are unchanged is
+/// read back from the previous output (and checked) instead of compressed again, which is
+/// most of the index's work after a small change.
+pub struct PackMemo {
+    old: StoredPacks,
+    output: PathBuf,
+    new: Mutex<StoredPacks>,
+}
+
+impl PackMemo {
+    /// The memo of the packs `stored` under the previous build's `output`.
+    pub fn from_stored(old: StoredPacks, output: PathBuf) -> PackMemo {
+        PackMemo {
+            old,
+            output,
+            new: Mutex::default(),
+        }
+    }
+
+    /// What the build cache keeps of this build's packs.
+    pub fn stored(self) -> StoredPacks {
+        self.new.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The previous build's pack at `path` if it was made from bytes of hash `raw` and the
+    /// output still holds it as written.
+    fn kept(&self, path: &Path, raw: u64) -> Option<Vec<u8>> {
+        let key = path.to_string_lossy();
+        let &(was, len, content) = self.old.get(key.as_ref()).filter(|(was, ..)| *was == raw)?;
+        let file = self.output.join(path);
+        let meta = std::fs::symlink_metadata(&file).ok()?;
+        if !meta.is_file() || meta.len() != len {
+            return None;
+        }
+        let bytes = std::fs::read(&file)
+            .ok()
+            .filter(|bytes| content_hash(bytes) == content)?;
+        self.keep(path, was, &bytes);
+        Some(bytes)
+    }
+
+    /// Note the pack at `path`, made from bytes of hash `raw`.
+    fn keep(&self, path: &Path, raw: u64, contents: &[u8]) {
+        let entry = (raw, contents.len() as u64, content_hash(contents));
+        if let Ok(mut new) = self.new.lock() {
+            new.insert(path.to_string_lossy().into_owned(), entry);
+        }
     }
 }
 
