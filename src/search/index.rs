@@ -617,8 +617,7 @@ impl Collected {
             encode: json_bytes,
             suffix: "json.gz",
         };
-        let (files, y) =
-            shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD, packs);
+        let (files, y) = shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD, packs);
         emit(files)?;
         let suggestions_json = Encoding {
             size: |words: &Vec<Suggestion>| {
@@ -656,12 +655,9 @@ impl Collected {
             .par_iter()
             .zip(&rest)
             .flat_map(|(body, first)| {
-                body.par_iter()
-                    .skip(1)
-                    .enumerate()
-                    .map(move |(k, piece)| {
-                        pack_file(format!("c/{}.json.gz", first + k), piece, packs)
-                    })
+                body.par_iter().skip(1).enumerate().map(move |(k, piece)| {
+                    pack_file(format!("c/{}.json.gz", first + k), piece, packs)
+                })
             })
             .collect();
         let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
