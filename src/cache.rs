@@ -58,6 +58,19 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
+/// The file at `path` if it is still a file of `len` bytes whose [`content_hash`] is `content`,
+/// as the build the cache remembers wrote it (a kept page or pack read back from the previous
+/// output); `None` when it changed or is gone.
+pub fn read_back(path: &Path, len: u64, content: u64) -> Option<Vec<u8>> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() != len {
+        return None;
+    }
+    fs::read(path)
+        .ok()
+        .filter(|bytes| content_hash(bytes) == content)
+}
+
 /// The cache folder of one site.
 pub struct Cache {
     dir: PathBuf,

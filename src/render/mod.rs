@@ -31,7 +31,7 @@ mod view;
 // The history page shows an edition's fields as its items do (`history::HistoryEdition`).
 pub use items::FieldView;
 
-use crate::cache::content_hash;
+use crate::cache::{content_hash, read_back};
 use crate::diagnostic::{Diagnostic, Message};
 use crate::diff::{self, Comparison};
 use crate::layout::OutputFile;
@@ -184,14 +184,7 @@ impl PageMemo {
         match kept {
             Kept::Bytes(bytes) => Some(bytes),
             Kept::Stored(len, content) => {
-                let file = self.output.as_ref()?.join(path);
-                let meta = std::fs::symlink_metadata(&file).ok()?;
-                if !meta.is_file() || meta.len() != len {
-                    return None;
-                }
-                std::fs::read(&file)
-                    .ok()
-                    .filter(|bytes| content_hash(bytes) == content)
+                read_back(&self.output.as_ref()?.join(path), len, content)
             }
         }
     }

@@ -78,7 +78,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cache::{Entry, EntryReader, EntryWriter, content_hash};
+use crate::cache::{Entry, EntryReader, EntryWriter, content_hash, read_back};
 use crate::layout::OutputFile;
 use crate::render::PageInput;
 use crate::search::extract::{self, RecordText};
@@ -1012,14 +1012,7 @@ impl PackMemo {
     fn kept(&self, path: &Path, raw: u64) -> Option<Vec<u8>> {
         let key = path.to_string_lossy();
         let &(was, len, content) = self.old.get(key.as_ref()).filter(|(was, ..)| *was == raw)?;
-        let file = self.output.join(path);
-        let meta = std::fs::symlink_metadata(&file).ok()?;
-        if !meta.is_file() || meta.len() != len {
-            return None;
-        }
-        let bytes = std::fs::read(&file)
-            .ok()
-            .filter(|bytes| content_hash(bytes) == content)?;
+        let bytes = read_back(&self.output.join(path), len, content)?;
         self.keep(path, was, &bytes);
         Some(bytes)
     }
