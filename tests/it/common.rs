@@ -30,13 +30,24 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The sample site built once into a temporary folder shared by the tests.
+/// The sample site built once into a temporary folder shared by the tests, without the
+/// build cache, so that the tests leave nothing in the repository's own site.
 pub fn built_sample() -> &'static Path {
     static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
     BUILT
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("temp dir");
-            build_into(&sample_root(), &dir.path().join("public"));
+            let out = dir.path().join("public");
+            let root = sample_root();
+            let result = kohyo(&[
+                "build",
+                "--root",
+                root.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+                "--no-cache",
+            ]);
+            assert!(result.status.success(), "{}", stderr(&result));
             dir
         })
         .path()
