@@ -176,6 +176,8 @@ fn diff_search_init_and_serve_mistakes_and_build_warnings_are_said_in_japanese()
             arg(&root),
             "--output",
             arg(&out.path().join("public")),
+            // The repository's own site: no build cache left in it.
+            "--no-cache",
         ],
     );
     assert!(built.status.success(), "{}", stderr(&built));
