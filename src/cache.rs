@@ -6,7 +6,8 @@
 //!   *version* of the binary that wrote it (the package version, [`FORMAT`] and the
 //!   executable's length and CRC-32, so a rebuilt binary with other layouts or hash functions
 //!   never reads it) and a *key* naming what else it depends on (the site's dictionary for the
-//!   index). A [`Part`] is one value with its length and CRC-32; an [`Entries`] file is many
+//!   index). A one-value part ([`Cache::read`], [`Cache::write`]) is one value with its length and
+//!   CRC-32; an entries file ([`EntryReader`], [`EntryWriter`]) is many
 //!   values, each with its own CRC-32, and a table of them at the end with its length and
 //!   CRC-32, so one value is read without reading the others. A file from another version,
 //!   cut short, or whose checksum or contents do not read, is ignored with one line of warning
