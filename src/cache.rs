@@ -32,7 +32,7 @@ use crate::diagnostic::{Lang, Message};
 use crate::layout;
 
 /// Raised whenever the layout of a cache file or of a cached type changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"KOHYOCA\x02";

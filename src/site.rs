@@ -244,7 +244,7 @@ pub fn render_into(
     shortcodes: &Expansions,
     tokenizer: &Tokenizer,
     mut memo: Option<&mut Memo>,
-    mut cache: Option<&mut BuildCache>,
+    cache: Option<&mut BuildCache>,
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), BuildError>,
     progress: &dyn Fn(&str),
 ) -> Result<Made, BuildError> {
@@ -263,41 +263,57 @@ pub fn render_into(
     let mut export = opendata::export(site, &comparisons)?;
     emit(std::mem::take(&mut export.files))?;
     progress("rendering pages");
-    let rendered = render::render_site(
+    // Each series' pages are read by the indexer and written as they are rendered.
+    let (page_memo, index_memo, comparison_memo) = match memo {
+        Some(m) => (
+            Some(&mut m.pages),
+            Some(&mut m.index),
+            Some(&mut m.comparisons),
+        ),
+        None => (None, None, None),
+    };
+    let (page_cache, index_cache, packs) = match cache {
+        Some(c) => (Some(&mut c.pages), Some(&mut c.index), Some(&c.packs)),
+        None => (None, None, None),
+    };
+    let mut index_memo = index_memo;
+    let mut indexer =
+        search::index::Indexer::new(tokenizer, index_memo.as_deref_mut(), index_cache);
+    let mut paths = Vec::new();
+    render::render_site(
         site,
         shortcodes,
         &theme,
         &comparisons,
         &export,
-        match (memo.as_mut(), cache.as_mut()) {
-            (Some(m), _) => Some(&mut m.pages),
-            (None, Some(c)) => Some(&mut c.pages),
-            (None, None) => None,
+        page_memo.or(page_cache),
+        &mut |pages| -> Result<(), BuildError> {
+            let mut files = Vec::with_capacity(pages.len());
+            for page in pages {
+                if let Some(edition) = page.edition {
+                    indexer.add(edition, &page.file.contents)?;
+                }
+                paths.push(page.file.path.clone());
+                files.push(page.file);
+            }
+            emit(files)
         },
     )?;
     let feeds = render::feeds::feed_files(site, &comparisons);
-    match memo.as_mut() {
-        Some(memo) => memo.comparisons.keep(site, comparisons),
+    match comparison_memo {
+        Some(memo) => memo.keep(site, comparisons),
         None => drop(comparisons),
     }
     progress("indexing for search");
-    let index = search::index::collect(
-        &rendered.editions,
-        &rendered.files,
-        tokenizer,
-        memo.as_mut().map(|m| &mut m.index),
-        cache.as_mut().map(|c| &mut c.index),
-    )?;
-    let pages = rendered.files.len();
-    let crawlers = render::crawlers::crawler_files(site, &rendered.files);
-    emit(rendered.files)?;
+    let index = indexer.finish()?;
+    let crawlers = render::crawlers::crawler_files(site, &paths);
     let records = index.records();
     let indexed = index.indexed();
     index.write(
         &site.config.base(),
         &search::variants::table(&site.variants),
-        memo.map(|m| &mut m.index),
-        cache.as_ref().map(|c| &c.packs),
+        index_memo,
+        packs,
         emit,
     )?;
     let mut rest = crawlers;
@@ -308,7 +324,7 @@ pub fn render_into(
     rest.extend(theme.static_files().iter().cloned());
     emit(rest)?;
     Ok(Made {
-        pages,
+        pages: paths.len(),
         records,
         indexed,
         segmenting: tokenizer.segmenting_time(),

@@ -22,9 +22,9 @@ pub const URLS_PER_SITEMAP: usize = 50_000;
 /// The namespace of sitemaps and sitemap indexes.
 const NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
-/// `sitemap.xml` (and its parts) and `robots.txt` for the rendered `pages`, or nothing when
-/// the base URL is not absolute.
-pub fn crawler_files(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
+/// `sitemap.xml` (and its parts) and `robots.txt` for the rendered pages at `pages` (their
+/// output paths, in site order), or nothing when the base URL is not absolute.
+pub fn crawler_files(site: &Site, pages: &[PathBuf]) -> Vec<OutputFile> {
     let base = site.config.base();
     let Some(host_root) = absolute_host_root(&base) else {
         return Vec::new();
@@ -41,7 +41,7 @@ pub fn crawler_files(site: &Site, pages: &[OutputFile]) -> Vec<OutputFile> {
         .collect();
     let entries: Vec<String> = pages
         .iter()
-        .filter_map(|page| page.path.to_str())
+        .filter_map(|path| path.to_str())
         .filter(|path| path.ends_with(".html") && *path != NOT_FOUND_PAGE)
         .map(|path| {
             let url = format!("{base}{}", path.trim_end_matches("index.html"));

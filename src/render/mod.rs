@@ -108,17 +108,14 @@ pub struct PageInput {
     pub department: Option<String>,
     /// Fiscal year (or first year of the period), if any.
     pub fiscal_year: Option<i32>,
-    /// Where the rendered page is among the site's files.
-    pub file: usize,
 }
 
-/// The rendered site: every page, and the edition pages again as input of the search index.
-pub struct Rendered {
-    /// Every HTML page.
-    pub files: Vec<OutputFile>,
-    /// The edition pages with what search shows and filters by; each names its page among
-    /// `files`.
-    pub editions: Vec<PageInput>,
+/// A rendered page and, for an edition page, what the search index takes of it.
+pub struct RenderedPage {
+    /// The page.
+    pub file: OutputFile,
+    /// For an edition page, what search shows and filters by.
+    pub edition: Option<PageInput>,
 }
 
 /// Pages rendered by an earlier build, kept by output path with a hash of the theme's
@@ -199,20 +196,21 @@ impl PageMemo {
 }
 
 /// Render every page of the site, the compare pages of `comparisons` included, reusing the
-/// pages of `memo` whose context is unchanged.
-pub fn render_site(
+/// pages of `memo` whose context is unchanged, and hand them to `pages` a series at a time
+/// (in site order), so that the site's pages are never held at once.
+pub fn render_site<E: From<RenderError>>(
     site: &Site,
     shortcodes: &Expansions,
     theme: &Theme,
     comparisons: &[Comparison],
     export: &Export,
     memo: Option<&mut PageMemo>,
-) -> Result<Rendered, RenderError> {
-    let tera = theme.tera()?;
+    pages: &mut dyn FnMut(Vec<RenderedPage>) -> Result<(), E>,
+) -> Result<(), E> {
+    let tera = theme.tera().map_err(RenderError::from)?;
     let base = site.config.base();
     let by_series = diff::by_series(comparisons);
     let mut renderer = Renderer::new(&tera, site, shortcodes, &base, theme, memo);
-    let mut editions = Vec::new();
     let municipalities: Vec<MunicipalityView> = site
         .municipalities
         .iter()
@@ -228,13 +226,13 @@ pub fn render_site(
     for (m, mv) in site.municipalities.iter().zip(&municipalities) {
         municipality::municipality_page(&mut renderer, m, mv)?;
         for (s, sv) in m.series.iter().zip(&mv.series) {
-            editions.extend(series_pages(&mut renderer, m, s, sv, &by_series)?);
+            series_pages(&mut renderer, m, s, sv, &by_series)?;
+            pages(renderer.take())?;
         }
     }
     data::data_pages(&mut renderer, site, &base, export, &site_updated)?;
     site_pages::site_pages(&mut renderer, site, &site_updated)?;
-    let files = renderer.finish()?;
-    Ok(Rendered { files, editions })
+    pages(renderer.finish()?)
 }
 
 /// Render the pages of the series `series` (`municipality/series`): each series page, its
@@ -258,5 +256,5 @@ pub fn render_series(
         let sv = series_view(m, s, &base, &by_series);
         series_pages(&mut renderer, m, s, &sv, &by_series)?;
     }
-    renderer.finish()
+    Ok(renderer.finish()?.into_iter().map(|p| p.file).collect())
 }

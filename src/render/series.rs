@@ -16,15 +16,15 @@ use crate::model::{Edition, Municipality, Series, SeriesKind};
 use crate::opendata;
 use crate::present::{edition_when, edition_year};
 
-/// Queue a series' own pages: the series page, its editions' and its comparisons'; returns the
-/// edition pages as search input.
+/// Queue a series' own pages: the series page, its editions' (with what search takes of
+/// them) and its comparisons'.
 pub(super) fn series_pages(
     renderer: &mut Renderer,
     m: &Municipality,
     s: &Series,
     sv: &SeriesView,
     by_series: &BySeries,
-) -> Result<Vec<PageInput>, RenderError> {
+) -> Result<(), RenderError> {
     let base = renderer.base;
     let municipality_url = format!("{base}{}/", m.slug);
     let crumbs = vec![crumb(&m.name, &municipality_url)];
@@ -35,7 +35,6 @@ pub(super) fn series_pages(
         name: &m.name,
         url: &municipality_url,
     };
-    let mut editions = Vec::new();
     let series_link = SeriesLink {
         title: &sv.title,
         url: &sv.url,
@@ -116,22 +115,21 @@ pub(super) fn series_pages(
             &describe::edition(m, e, &view.summary.when, view.summary.stage),
         );
         ctx.insert("updated", &describe::updated([e]));
-        let page = renderer.page(
-            "edition.html",
-            &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
-            &series_crumbs,
-            Some(&view.summary.when),
-            ctx,
-        )?;
-        editions.push(PageInput {
+        let input = PageInput {
             url: view.summary.url.clone(),
             title: view.summary.title.clone(),
             when: view.summary.when.clone(),
             municipality: m.name.clone(),
             department: view.summary.department.clone(),
             fiscal_year: edition_year(e),
-            file: page,
-        });
+        };
+        renderer.edition_page(
+            &format!("{}/{}/{}/index.html", m.slug, s.slug, e.slug),
+            &series_crumbs,
+            &view.summary.when,
+            ctx,
+            input,
+        )?;
     }
     for c in compared {
         let view = compare::compare_page(c, base);
@@ -165,7 +163,7 @@ pub(super) fn series_pages(
         ctx.insert("updated", &series_updated);
         renderer.page("history.html", &path, &series_crumbs, Some(&here), ctx)?;
     }
-    Ok(editions)
+    Ok(())
 }
 
 /// Each item of an edition by anchor: its heading and its history page.

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::{PageMemo, feeds, share};
+use super::{PageInput, PageMemo, RenderedPage, feeds, share};
 use crate::config::Config;
 use crate::diff::Comparison;
 use crate::layout::OutputFile;
@@ -40,8 +40,8 @@ pub(super) struct Renderer<'a> {
     /// Pages queued by [`Renderer::page`], in site order, rendered a batch at a time so that
     /// only a batch of contexts is held at once.
     jobs: Vec<Job>,
-    /// Pages rendered so far, in site order.
-    files: Vec<OutputFile>,
+    /// Pages rendered and not yet taken, in site order.
+    done: Vec<RenderedPage>,
     /// The site's feed, which every page links.
     site_feed: Option<feeds::FeedLink>,
     /// The image every page is shared with.
@@ -51,11 +51,13 @@ pub(super) struct Renderer<'a> {
 /// Pages rendered together, in parallel.
 const BATCH: usize = 256;
 
-/// A page to render: its template, output path and whole context as JSON.
+/// A page to render: its template, output path and whole context as JSON, and for an edition
+/// page what search takes of it.
 struct Job {
     template: &'static str,
     path: String,
     context: serde_json::Value,
+    edition: Option<PageInput>,
 }
 
 /// Feeds what serde_json writes into a hasher.
@@ -95,7 +97,7 @@ impl<'a> Renderer<'a> {
                 (old, memo)
             }),
             jobs: Vec::new(),
-            files: Vec::new(),
+            done: Vec::new(),
             site_feed: feeds::site_feed(site),
             share_image: share::share_image(theme, base),
         }
@@ -109,15 +111,39 @@ impl<'a> Renderer<'a> {
     /// Queue a page with what every page gets (config, base, breadcrumbs and, for a page
     /// below the home page, their JSON-LD ending at `here`, its own path, the content security
     /// policy, the share image, and the site's feed unless `ctx` names the page's `feeds`),
-    /// rendering the queue once it holds a batch; returns its position among the files.
+    /// rendering the queue once it holds a batch.
     pub(super) fn page(
         &mut self,
         template: &'static str,
         path: &str,
         crumbs: &[Crumb],
         here: Option<&str>,
+        ctx: Context,
+    ) -> Result<(), RenderError> {
+        self.queue(template, path, crumbs, here, ctx, None)
+    }
+
+    /// Queue an edition page as [`Renderer::page`] does, with what search takes of it.
+    pub(super) fn edition_page(
+        &mut self,
+        path: &str,
+        crumbs: &[Crumb],
+        here: &str,
+        ctx: Context,
+        edition: PageInput,
+    ) -> Result<(), RenderError> {
+        self.queue("edition.html", path, crumbs, Some(here), ctx, Some(edition))
+    }
+
+    fn queue(
+        &mut self,
+        template: &'static str,
+        path: &str,
+        crumbs: &[Crumb],
+        here: Option<&str>,
         mut ctx: Context,
-    ) -> Result<usize, RenderError> {
+        edition: Option<PageInput>,
+    ) -> Result<(), RenderError> {
         let page_path = path.trim_end_matches("index.html");
         ctx.insert("config", self.config);
         ctx.insert("base", self.base);
@@ -139,15 +165,15 @@ impl<'a> Renderer<'a> {
             template,
             path: path.to_string(),
             context: ctx.into_json(),
+            edition,
         });
-        let position = self.files.len() + self.jobs.len() - 1;
         if self.jobs.len() == BATCH {
             self.flush()?;
         }
-        Ok(position)
+        Ok(())
     }
 
-    /// Render the queued pages, in parallel, in queue order, onto `files`; in the preview a
+    /// Render the queued pages, in parallel, in queue order, onto `done`; in the preview a
     /// page whose hash is the memo's is taken from it instead. The error reported is the first
     /// page's in queue order, so it does not depend on scheduling.
     fn flush(&mut self) -> Result<(), RenderError> {
@@ -155,18 +181,27 @@ impl<'a> Renderer<'a> {
         let (tera, theme_hash) = (self.tera, self.theme_hash);
         let templates = self.theme.templates();
         let Some((old, new)) = &mut self.memo else {
-            let files: Vec<OutputFile> = jobs
+            let pages: Vec<RenderedPage> = jobs
                 .into_par_iter()
                 .map(|job| {
-                    Ok(OutputFile {
-                        contents: render(&templates, tera, job.template, &job.path, job.context)?,
-                        path: PathBuf::from(job.path),
+                    Ok(RenderedPage {
+                        file: OutputFile {
+                            contents: render(
+                                &templates,
+                                tera,
+                                job.template,
+                                &job.path,
+                                job.context,
+                            )?,
+                            path: PathBuf::from(job.path),
+                        },
+                        edition: job.edition,
                     })
                 })
                 .collect::<Vec<Result<_, RenderError>>>()
                 .into_iter()
                 .collect::<Result<_, RenderError>>()?;
-            self.files.extend(files);
+            self.done.extend(pages);
             return Ok(());
         };
         let hashed: Vec<(Job, u64)> = jobs
@@ -186,35 +221,50 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let old = &*old;
-        let done: Vec<(String, u64, bool, Vec<u8>)> = work
+        let done: Vec<(RenderedPage, u64, bool)> = work
             .into_par_iter()
-            .map(
-                |(job, hash, kept)| match kept.and_then(|kept| old.bytes(&job.path, kept)) {
-                    Some(contents) => Ok((job.path, hash, false, contents)),
-                    None => render(&templates, tera, job.template, &job.path, job.context)
-                        .map(|contents| (job.path, hash, true, contents)),
-                },
-            )
+            .map(|(job, hash, kept)| {
+                let Job {
+                    template,
+                    path,
+                    context,
+                    edition,
+                } = job;
+                let (contents, rendered) = match kept.and_then(|kept| old.bytes(&path, kept)) {
+                    Some(contents) => (contents, false),
+                    None => (render(&templates, tera, template, &path, context)?, true),
+                };
+                let file = OutputFile {
+                    path: PathBuf::from(path),
+                    contents,
+                };
+                Ok((RenderedPage { file, edition }, hash, rendered))
+            })
             .collect::<Vec<Result<_, RenderError>>>()
             .into_iter()
             .collect::<Result<_, RenderError>>()?;
-        for (path, hash, rendered, contents) in done {
+        for (page, hash, rendered) in done {
+            let path = page.file.path.to_string_lossy().into_owned();
             if rendered {
                 new.rendered.push(path.clone());
             }
-            new.pages.insert(path.clone(), (hash, new.keep(&contents)));
-            self.files.push(OutputFile {
-                path: PathBuf::from(path),
-                contents,
-            });
+            new.pages
+                .insert(path, (hash, new.keep(&page.file.contents)));
+            self.done.push(page);
         }
         Ok(())
     }
 
-    /// Every page, rendered.
-    pub(super) fn finish(mut self) -> Result<Vec<OutputFile>, RenderError> {
+    /// The pages rendered since the last call, in site order (pages still queued stay
+    /// queued).
+    pub(super) fn take(&mut self) -> Vec<RenderedPage> {
+        std::mem::take(&mut self.done)
+    }
+
+    /// Every page not yet taken, rendered.
+    pub(super) fn finish(mut self) -> Result<Vec<RenderedPage>, RenderError> {
         self.flush()?;
-        Ok(self.files)
+        Ok(self.done)
     }
 }
 

@@ -149,30 +149,56 @@ fn shard_count(total: usize, per_shard: usize) -> usize {
     (total / per_shard).max(1).next_power_of_two()
 }
 
-/// One key's postings, already in the shard encoding: per record `[record delta, …]`.
+/// One key's postings, already in the shard encoding: per record `[record delta, …]`, each
+/// number a varint ([`push_varint`]), as the shard holds it, so a list costs about a byte a
+/// number while the site is gathered.
 #[derive(Default, Serialize, Deserialize)]
 struct List {
     /// Record of the last entry, for the next delta.
     last: usize,
-    encoded: Vec<u32>,
+    /// Numbers in the list.
+    len: usize,
+    /// Entries (records) in the list.
+    entries: usize,
+    bytes: Vec<u8>,
 }
 
 impl List {
     /// Start the entry of `record` (after every earlier record's).
-    fn start(&mut self, record: usize) -> &mut Vec<u32> {
-        self.encoded.push((record - self.last) as u32);
+    fn start(&mut self, record: usize) -> &mut List {
+        self.entries += 1;
+        self.push((record - self.last) as u32);
         self.last = record;
-        &mut self.encoded
+        self
+    }
+
+    /// Append a number to the current entry.
+    fn push(&mut self, n: u32) {
+        push_varint(&mut self.bytes, n);
+        self.len += 1;
     }
 
     /// Append a page's list, whose records count from 0, for records counted from `first`.
     fn append(&mut self, page: &List, first: usize) {
-        if let Some((head, rest)) = page.encoded.split_first() {
-            self.start(first + *head as usize);
-            self.encoded.extend_from_slice(rest);
-            self.last = first + page.last;
-        }
+        let Some((head, rest)) = first_varint(&page.bytes) else {
+            return;
+        };
+        self.start(first + head as usize);
+        self.bytes.extend_from_slice(rest);
+        self.len += page.len - 1;
+        self.entries += page.entries - 1;
+        self.last = first + page.last;
     }
+}
+
+/// The first varint of `bytes` and the bytes after it.
+fn first_varint(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let end = bytes.iter().position(|b| b & 0x80 == 0)?;
+    let n = bytes[..=end]
+        .iter()
+        .rev()
+        .fold(0u32, |n, b| (n << 7) | (b & 0x7f) as u32);
+    Some((n, &bytes[end + 1..]))
 }
 
 /// Append every list of a page's `from` to `into`, records counted from `first`.
@@ -202,11 +228,12 @@ struct Postings {
 
 /// Push an entry's counts: one number `n × 4 + t` for `n` occurrences of which `t < 3` are in
 /// the title, else `n × 4 + 3` and then `t` (titles are short: the second number is rare).
-fn push_counts(out: &mut Vec<u32>, in_title: usize, total: usize) {
+fn push_counts(out: &mut List, in_title: usize, total: usize) {
     if in_title < 3 {
         out.push((total * 4 + in_title) as u32);
     } else {
-        out.extend([(total * 4 + 3) as u32, in_title as u32]);
+        out.push((total * 4 + 3) as u32);
+        out.push(in_title as u32);
     }
 }
 
@@ -402,13 +429,13 @@ pub struct PageStore<'c> {
 }
 
 /// Encoded lists keyed by their string form, sorted.
-fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<String, Vec<u32>> {
-    map.into_iter().map(|(k, v)| (key(k), v.encoded)).collect()
+fn sorted<K>(map: FxHashMap<K, List>, key: impl Fn(K) -> String) -> BTreeMap<String, List> {
+    map.into_iter().map(|(k, v)| (key(k), v)).collect()
 }
 
-/// The site's postings and records, gathered from the edition pages: [`collect`] reads the
-/// pages, [`Collected::write`] makes the index files, so the pages can be written and dropped
-/// in between.
+/// The site's postings and records, gathered from the edition pages: an [`Indexer`] reads
+/// the pages as they are rendered, [`Collected::write`] makes the index files, so each page
+/// can be written and dropped once it is read.
 pub struct Collected {
     postings: Postings,
     indexed: Vec<PageIndex>,
@@ -422,66 +449,120 @@ pub struct Collected {
     words: BTreeMap<String, WordInfo>,
 }
 
-/// Index every edition page (each on its own, or taken from the preview's `memo` or the build
-/// cache's `store` when its HTML is unchanged) and append the pages' postings in page order;
-/// every page's index goes into the `store`'s new part as it is appended.
-pub fn collect(
-    pages: &[PageInput],
-    files: &[OutputFile],
-    tokenizer: &text::Tokenizer,
-    mut memo: Option<&mut IndexMemo>,
-    store: Option<&mut PageStore>,
-) -> Result<Collected, TextError> {
-    let (cached, mut storing) = match store {
-        Some(store) => (store.old.as_ref(), store.new.as_mut()),
-        None => (None, None),
-    };
-    let mut old = memo
-        .as_mut()
-        .map(|m| std::mem::take(*m))
-        .unwrap_or_default();
-    // The preview's memo keeps a page whose HTML is unchanged; the others are indexed, each on
-    // its own and so in parallel.
-    let html = |page: &PageInput| String::from_utf8_lossy(&files[page.file].contents);
-    let jobs: Vec<_> = pages
-        .iter()
-        .map(|page| {
-            let mut hasher = DefaultHasher::new();
-            if memo.is_some() || cached.is_some() || storing.is_some() {
-                html(page).hash(&mut hasher);
-            }
-            let hash = hasher.finish();
-            let kept = old.pages.remove(&page.url).filter(|kept| kept.hash == hash);
-            (page, hash, kept)
-        })
-        .collect();
-    let mut municipalities = Names::default();
-    let mut departments = Names::default();
-    let mut page_entries: Vec<PageEntry> = Vec::new();
-    let mut postings = Postings::default();
-    let mut record = 0usize;
-    let mut indexed: Vec<PageIndex> = Vec::with_capacity(pages.len());
-    let mut fresh: Vec<String> = Vec::new();
-    let mut words: BTreeMap<String, WordInfo> = BTreeMap::new();
-    // A batch of pages is indexed in parallel while the batch before it is appended in order;
-    // outside the preview a page's own postings are dropped once appended, so only two
-    // batches of them are held at once.
-    let mut jobs = jobs.into_iter();
-    let mut appended = 0;
-    loop {
-        let batch: Vec<_> = jobs.by_ref().take(INDEX_BATCH).collect();
-        let pending: Vec<(&Postings, usize)> = indexed[appended..]
+/// Reads edition pages as they are rendered: each is indexed on its own (in batches, in
+/// parallel), or taken from the preview's memo or the build cache's store when its HTML is
+/// unchanged, and the pages' postings are appended in page order; every page's index goes
+/// into the store's new part as it is appended.
+pub struct Indexer<'a, 'c> {
+    tokenizer: &'a text::Tokenizer,
+    /// Whether this is the preview, whose memo keeps every page's postings for the next build.
+    preview: bool,
+    /// The previous preview build's pages, taken from its memo.
+    old: IndexMemo,
+    store: Option<&'a mut PageStore<'c>>,
+    /// Pages read but not yet indexed, with their HTML.
+    waiting: Vec<(PageInput, Vec<u8>)>,
+    /// Pages indexed but whose postings are not yet appended start here in `indexed`.
+    appended: usize,
+    years: BTreeSet<i32>,
+    collected: Collected,
+}
+
+impl<'a, 'c> Indexer<'a, 'c> {
+    /// An indexer cutting text with `tokenizer`, taking unchanged pages from the preview's
+    /// `memo` or the build cache's `store`.
+    pub fn new(
+        tokenizer: &'a text::Tokenizer,
+        memo: Option<&mut IndexMemo>,
+        store: Option<&'a mut PageStore<'c>>,
+    ) -> Indexer<'a, 'c> {
+        Indexer {
+            tokenizer,
+            preview: memo.is_some(),
+            old: memo.map(std::mem::take).unwrap_or_default(),
+            store,
+            waiting: Vec::new(),
+            appended: 0,
+            years: BTreeSet::new(),
+            collected: Collected {
+                postings: Postings::default(),
+                indexed: Vec::new(),
+                urls: Vec::new(),
+                fresh: Vec::new(),
+                page_entries: Vec::new(),
+                municipalities: Names::default(),
+                departments: Names::default(),
+                years: Vec::new(),
+                records: 0,
+                words: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Read an edition page (its HTML), after every page read before it.
+    pub fn add(&mut self, page: PageInput, html: &[u8]) -> Result<(), TextError> {
+        self.waiting.push((page, html.to_vec()));
+        if self.waiting.len() >= INDEX_BATCH {
+            self.index_waiting()?;
+        }
+        Ok(())
+    }
+
+    /// Every page read, indexed and appended.
+    pub fn finish(mut self) -> Result<Collected, TextError> {
+        // The last batch, then an empty one, which appends it.
+        self.index_waiting()?;
+        self.index_waiting()?;
+        let mut collected = self.collected;
+        collected.years = self
+            .years
+            .into_iter()
+            .rev()
+            .map(|y| (y, crate::wareki::fiscal_year_full(y)))
+            .collect();
+        Ok(collected)
+    }
+
+    /// Index the waiting pages in parallel while the pages indexed before them are appended
+    /// in order; outside the preview a page's own postings are dropped once appended, so
+    /// only two batches of them are held at once.
+    fn index_waiting(&mut self) -> Result<(), TextError> {
+        let batch = std::mem::take(&mut self.waiting);
+        let hashing = self.preview || self.store.is_some();
+        let tokenizer = self.tokenizer;
+        let (cached, mut storing) = match self.store.as_deref_mut() {
+            Some(store) => (store.old.as_ref(), store.new.as_mut()),
+            None => (None, None),
+        };
+        let jobs: Vec<_> = batch
+            .into_iter()
+            .map(|(page, html)| {
+                let html = String::from_utf8_lossy(&html).into_owned();
+                let mut hasher = DefaultHasher::new();
+                if hashing {
+                    html.hash(&mut hasher);
+                }
+                let hash = hasher.finish();
+                let kept = self
+                    .old
+                    .pages
+                    .remove(&page.url)
+                    .filter(|kept| kept.hash == hash);
+                (page, html, hash, kept)
+            })
+            .collect();
+        let c = &mut self.collected;
+        let pending: Vec<(&Postings, usize)> = c.indexed[self.appended..]
             .iter()
-            .zip(&page_entries[appended..])
+            .zip(&c.page_entries[self.appended..])
             .map(|(index, entry)| (&index.postings, entry.first))
             .collect();
         let store = storing.is_some();
         let ((), done) = rayon::join(
-            || postings.append(&pending),
+            || c.postings.append(&pending),
             || {
-                batch
-                    .into_par_iter()
-                    .map(|(page, hash, kept)| {
+                jobs.into_par_iter()
+                    .map(|(page, html, hash, kept)| {
                         // The build cache's entry is taken as it was, or made here, in parallel.
                         let from_cache = || {
                             cached?
@@ -494,7 +575,7 @@ pub fn collect(
                         };
                         let (is_fresh, index) = match kept {
                             Some(kept) => (false, kept),
-                            None => (true, index_page(&html(page), hash, tokenizer)?),
+                            None => (true, index_page(&html, hash, tokenizer)?),
                         };
                         let entry = entry.or_else(|| store.then(|| Entry::encode(&index))?);
                         Ok((page, is_fresh, index, entry))
@@ -503,60 +584,46 @@ pub fn collect(
             },
         );
         drop(pending);
-        if memo.is_none() {
-            for index in &mut indexed[appended..] {
+        if !self.preview {
+            for index in &mut c.indexed[self.appended..] {
                 index.postings = Postings::default();
             }
         }
-        appended = indexed.len();
-        let done = done?;
-        if done.is_empty() {
-            break;
-        }
-        for (page, is_fresh, index, entry) in done {
+        self.appended = c.indexed.len();
+        for (page, is_fresh, mut index, entry) in done? {
             if is_fresh {
-                fresh.push(page.url.clone());
+                c.fresh.push(page.url.clone());
             }
             if let (Some(writer), Some(entry)) = (storing.as_deref_mut(), entry) {
                 writer.add(&page.url, &entry);
             }
-            let m = municipalities.index(&page.municipality);
+            let m = c.municipalities.index(&page.municipality);
             let d = page
                 .department
                 .as_ref()
-                .map_or(-1, |d| departments.index(d) as i64);
-            page_entries.push(PageEntry {
+                .map_or(-1, |d| c.departments.index(d) as i64);
+            self.years.extend(page.fiscal_year);
+            c.page_entries.push(PageEntry {
                 url: page.url.clone(),
-                title: page.title.clone(),
-                when: page.when.clone(),
+                title: page.title,
+                when: page.when,
                 municipality: m,
                 department: d,
                 fiscal_year: page.fiscal_year,
-                first: record,
+                first: c.records,
                 records: index.records.len(),
             });
-            record += index.records.len();
-            merge_words(&mut words, &index.words);
-            indexed.push(index);
+            c.records += index.records.len();
+            merge_words(&mut c.words, &index.words);
+            if !self.preview {
+                // Merged into the site's; only the preview's memo keeps a page's own.
+                index.words = BTreeMap::new();
+            }
+            c.urls.push(page.url);
+            c.indexed.push(index);
         }
+        Ok(())
     }
-    let years: BTreeSet<i32> = pages.iter().filter_map(|p| p.fiscal_year).collect();
-    Ok(Collected {
-        postings,
-        indexed,
-        urls: pages.iter().map(|p| p.url.clone()).collect(),
-        fresh,
-        page_entries,
-        municipalities,
-        departments,
-        years: years
-            .into_iter()
-            .rev()
-            .map(|y| (y, crate::wareki::fiscal_year_full(y)))
-            .collect(),
-        records: record,
-        words,
-    })
 }
 
 impl Collected {
@@ -602,7 +669,7 @@ impl Collected {
             .iter()
             .filter(|group| group.iter().any(|s| postings.may_hold(s)))
             .collect();
-        let mut shards = |dir: &str, lists: BTreeMap<String, Vec<u32>>| {
+        let mut shards = |dir: &str, lists: BTreeMap<String, List>| {
             let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD, packs);
             drop(lists);
             emit(files).map(|()| count)
@@ -780,7 +847,7 @@ fn word_lists(
     BTreeMap<String, Vec<String>>,
     BTreeMap<String, Vec<Suggestion>>,
 ) {
-    let records = |w: &str| terms.get(w).map_or(0, |l| l.encoded.len());
+    let records = |w: &str| terms.get(w).map_or(0, |l| l.entries);
     let mut readings: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
     let mut suggestions: BTreeMap<char, Vec<(usize, &str, &str)>> = BTreeMap::new();
     for (word, info) in words {
@@ -827,8 +894,8 @@ struct Encoding<T> {
 }
 
 /// Postings shards: binary ([`postings_bytes`]), `N.bin.gz`.
-const BINARY: Encoding<Vec<u32>> = Encoding {
-    size: |list| varint_bytes(list) + 4,
+const BINARY: Encoding<List> = Encoding {
+    size: |list| list.bytes.len() + 4,
     encode: postings_bytes,
     suffix: "bin.gz",
 };
@@ -877,13 +944,6 @@ fn shard_files<T: Sync>(
     (files, count)
 }
 
-/// Bytes of `list` as LEB128 varints.
-fn varint_bytes(list: &[u32]) -> usize {
-    list.iter()
-        .map(|n| (n.checked_ilog2().unwrap_or(0) / 7 + 1) as usize)
-        .sum()
-}
-
 /// Append `n` as a LEB128 varint: seven bits a byte, low bits first, the high bit set on every
 /// byte but the last.
 fn push_varint(out: &mut Vec<u8>, mut n: u32) {
@@ -898,15 +958,13 @@ fn push_varint(out: &mut Vec<u8>, mut n: u32) {
 /// the bytes, the length of its list and the list's numbers, every number a varint
 /// ([`push_varint`]). A key's first byte never is 0x8b (UTF-8 continues with it), so the
 /// bytes never start as gzip does.
-fn postings_bytes(shard: &BTreeMap<&str, &Vec<u32>>) -> Vec<u8> {
+fn postings_bytes(shard: &BTreeMap<&str, &List>) -> Vec<u8> {
     let mut out = Vec::new();
     for (key, list) in shard {
         push_varint(&mut out, key.len() as u32);
         out.extend_from_slice(key.as_bytes());
-        push_varint(&mut out, list.len() as u32);
-        for n in *list {
-            push_varint(&mut out, *n);
-        }
+        push_varint(&mut out, list.len as u32);
+        out.extend_from_slice(&list.bytes);
     }
     out
 }
@@ -1041,9 +1099,16 @@ mod tests {
     #[test]
     fn postings_shards_read_back_as_written() {
         let (a, b) = (vec![0, 5, 127, 128, 16_383, 16_384, u32::MAX], vec![]);
-        let shard = BTreeMap::from([("協働", &a), ("x", &b)]);
+        let list = |numbers: &[u32]| {
+            let mut list = List::default();
+            numbers.iter().for_each(|n| list.push(*n));
+            list
+        };
+        let (la, lb) = (list(&a), list(&b));
+        let shard = BTreeMap::from([("協働", &la), ("x", &lb)]);
         let bytes = postings_bytes(&shard);
-        assert_eq!(varint_bytes(&a), 1 + 1 + 1 + 2 + 2 + 3 + 5);
+        assert_eq!(la.bytes.len(), 1 + 1 + 1 + 2 + 2 + 3 + 5);
+        assert_eq!(first_varint(&la.bytes[1..]), Some((127, &la.bytes[2..])));
         let value = decode_postings(&bytes).unwrap();
         assert_eq!(value, json!({ "協働": a, "x": b }));
         // Cut anywhere, the bytes never read as the whole shard.
