@@ -260,8 +260,7 @@ pub fn render_into(
     let comparisons =
         diff::compare_site(site, tokenizer, memo.as_mut().map(|m| &mut m.comparisons))?;
     progress("exporting open data");
-    let mut export = opendata::export(site, &comparisons)?;
-    emit(std::mem::take(&mut export.files))?;
+    let export = opendata::export(site, &comparisons, emit)?;
     progress("rendering pages");
     // Each series' pages are read by the indexer and written as they are rendered.
     let (page_memo, index_memo, comparison_memo) = match memo {

@@ -60,8 +60,6 @@ pub const COMPARE_SCHEMA_PATH: &str = "schema/kohyo-compare.schema.json";
 /// What the export wrote, for the data pages.
 #[derive(Debug)]
 pub struct Export {
-    /// Every file, paths from the site root.
-    pub files: Vec<OutputFile>,
     /// Every file a reader downloads, with descriptions and sizes: the site-wide files first,
     /// then each series' files in site order.
     pub listing: Vec<DataFile>,
@@ -196,8 +194,17 @@ pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, Expo
     Ok(text.into_bytes())
 }
 
-/// Produce every data file of the site.
-pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, ExportError> {
+/// Series whose files are made together, in parallel, and handed on before the next.
+const SERIES_BATCH: usize = 64;
+
+/// Produce every data file of the site, handing each group of files to `emit` as soon as it is
+/// made (the site-wide files, then the series' a batch at a time, the catalogue last), so
+/// that the export holds no more of its files than it must.
+pub fn export<E: From<ExportError>>(
+    site: &Site,
+    comparisons: &[Comparison],
+    emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
+) -> Result<Export, E> {
     let base = site.config.base();
     let schema_url = format!("{base}{SCHEMA_FILE}");
     let editions = records::editions(site);
@@ -214,6 +221,67 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, ExportE
         text.push('\n');
         Ok(text.into_bytes())
     };
+    let mut listing = Vec::new();
+    let mut hand_on = |made: Vec<(DataFile, OutputFile)>| -> Result<(), E> {
+        let (files, files_out): (Vec<DataFile>, Vec<OutputFile>) = made.into_iter().unzip();
+        listing.extend(files);
+        emit(files_out)
+    };
+    // The site-wide files: everything in one JSON, then every table as CSV, made in parallel.
+    let (whole, tables_csv) = rayon::join(
+        || json(editions.iter().collect()),
+        || {
+            tables
+                .par_iter()
+                .map(Table::csv)
+                .collect::<Result<Vec<_>, _>>()
+        },
+    );
+    hand_on(vec![listed(
+        format!("{DATA_DIR}/kohyo.json"),
+        "すべての版（JSON）".into(),
+        "JSON",
+        "",
+        Some(SCHEMA_FILE),
+        whole?,
+    )])?;
+    let mut out = Vec::new();
+    for (table, csv) in tables.iter().zip(tables_csv?) {
+        out.push(listed(
+            format!("{DATA_DIR}/{}.csv", table.name),
+            table.title.to_string(),
+            "CSV",
+            "",
+            Some(DATAPACKAGE),
+            csv,
+        ));
+    }
+    out.push(listed(
+        SCHEMA_FILE.into(),
+        "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
+        "JSON Schema",
+        "",
+        None,
+        SCHEMA.as_bytes().to_vec(),
+    ));
+    out.push(listed(
+        COMPARE_SCHEMA_FILE.into(),
+        "比較のJSON（changes.json）のスキーマ（JSON Schema 2020-12）".into(),
+        "JSON Schema",
+        "",
+        None,
+        COMPARE_SCHEMA.as_bytes().to_vec(),
+    ));
+    out.push(listed(
+        DATAPACKAGE.into(),
+        "CSVの表の定義（Frictionless Data Package）".into(),
+        "JSON",
+        "",
+        None,
+        metadata::datapackage(&site.config, &tables)?,
+    ));
+    hand_on(out)?;
+    // Each series' files: its two tables, its editions' JSON, its comparisons' data.
     let by_name = |name: &str| tables.iter().find(|t| t.name == name);
     let per_edition: Vec<_> = [("items", "項目"), ("texts", "記載内容")]
         .into_iter()
@@ -229,136 +297,75 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, ExportE
         .iter()
         .flat_map(|m| m.series.iter().map(move |s| (m, s)))
         .collect();
-    // The site-wide files and each series' files are made in parallel, then listed in a
-    // fixed order; the catalogue, which gives every file's size and checksum, comes last.
-    let (site_wide, per_series) = rayon::join(
-        || -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
-            let (whole, tables_csv) = rayon::join(
-                || json(editions.iter().collect()),
-                || {
-                    tables
-                        .par_iter()
-                        .map(Table::csv)
-                        .collect::<Result<Vec<_>, _>>()
-                },
-            );
-            let mut out = vec![listed(
-                format!("{DATA_DIR}/kohyo.json"),
-                "すべての版（JSON）".into(),
-                "JSON",
-                "",
-                Some(SCHEMA_FILE),
-                whole?,
-            )];
-            for (table, csv) in tables.iter().zip(tables_csv?) {
+    let series_files =
+        |(m, s): &(&Municipality, &Series)| -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
+            let id = format!("{}/{}", m.slug, s.slug);
+            let label = match s.title.contains(&m.name) {
+                true => s.title.clone(),
+                false => format!("{} {}", m.name, s.title),
+            };
+            let own = editions_of
+                .get(id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut out = Vec::new();
+            for (path, (table, what, groups)) in series_csv_paths(&id).into_iter().zip(&per_edition)
+            {
+                let rows = own
+                    .iter()
+                    .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
+                    .copied();
                 out.push(listed(
-                    format!("{DATA_DIR}/{}.csv", table.name),
-                    table.title.to_string(),
+                    path,
+                    format!("{label}の{what}（CSV、すべての版）"),
                     "CSV",
-                    "",
+                    &id,
                     Some(DATAPACKAGE),
-                    csv,
+                    tables::write_csv(table.columns, rows)?,
                 ));
             }
-            out.push(listed(
-                SCHEMA_FILE.into(),
-                "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
-                "JSON Schema",
-                "",
-                None,
-                SCHEMA.as_bytes().to_vec(),
-            ));
-            out.push(listed(
-                COMPARE_SCHEMA_FILE.into(),
-                "比較のJSON（changes.json）のスキーマ（JSON Schema 2020-12）".into(),
-                "JSON Schema",
-                "",
-                None,
-                COMPARE_SCHEMA.as_bytes().to_vec(),
-            ));
-            out.push(listed(
-                DATAPACKAGE.into(),
-                "CSVの表の定義（Frictionless Data Package）".into(),
-                "JSON",
-                "",
-                None,
-                metadata::datapackage(&site.config, &tables)?,
-            ));
+            for e in own {
+                out.push(listed(
+                    edition_json_path(&e.id),
+                    format!("{label} {}（JSON）", e.when),
+                    "JSON",
+                    &id,
+                    Some(SCHEMA_FILE),
+                    json(vec![e])?,
+                ));
+            }
+            for c in compares_of.get(id.as_str()).into_iter().flatten() {
+                let dir = c.path();
+                let text = changes_json(&base, c)?;
+                let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
+                let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
+                out.push(listed(
+                    format!("{dir}changes.json"),
+                    format!("{what}（JSON）"),
+                    "JSON",
+                    &id,
+                    Some(COMPARE_SCHEMA_FILE),
+                    text,
+                ));
+                out.push(listed(
+                    format!("{dir}changes.csv"),
+                    format!("{what}の変更（CSV）"),
+                    "CSV",
+                    &id,
+                    Some(DATAPACKAGE),
+                    tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
+                ));
+            }
             Ok(out)
-        },
-        || {
-            series
-                .par_iter()
-                .map(
-                    |(m, s)| -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
-                        let id = format!("{}/{}", m.slug, s.slug);
-                        let label = match s.title.contains(&m.name) {
-                            true => s.title.clone(),
-                            false => format!("{} {}", m.name, s.title),
-                        };
-                        let own = editions_of
-                            .get(id.as_str())
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[]);
-                        let mut out = Vec::new();
-                        for (path, (table, what, groups)) in
-                            series_csv_paths(&id).into_iter().zip(&per_edition)
-                        {
-                            let rows = own
-                                .iter()
-                                .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
-                                .copied();
-                            out.push(listed(
-                                path,
-                                format!("{label}の{what}（CSV、すべての版）"),
-                                "CSV",
-                                &id,
-                                Some(DATAPACKAGE),
-                                tables::write_csv(table.columns, rows)?,
-                            ));
-                        }
-                        for e in own {
-                            out.push(listed(
-                                edition_json_path(&e.id),
-                                format!("{label} {}（JSON）", e.when),
-                                "JSON",
-                                &id,
-                                Some(SCHEMA_FILE),
-                                json(vec![e])?,
-                            ));
-                        }
-                        for c in compares_of.get(id.as_str()).into_iter().flatten() {
-                            let dir = c.path();
-                            let text = changes_json(&base, c)?;
-                            let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
-                            let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
-                            out.push(listed(
-                                format!("{dir}changes.json"),
-                                format!("{what}（JSON）"),
-                                "JSON",
-                                &id,
-                                Some(COMPARE_SCHEMA_FILE),
-                                text,
-                            ));
-                            out.push(listed(
-                                format!("{dir}changes.csv"),
-                                format!("{what}の変更（CSV）"),
-                                "CSV",
-                                &id,
-                                Some(DATAPACKAGE),
-                                tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
-                            ));
-                        }
-                        Ok(out)
-                    },
-                )
-                .collect::<Result<Vec<_>, ExportError>>()
-        },
-    );
-    let (mut listing, mut files): (Vec<DataFile>, Vec<OutputFile>) = site_wide?
-        .into_iter()
-        .chain(per_series?.into_iter().flatten())
-        .unzip();
+        };
+    for batch in series.chunks(SERIES_BATCH) {
+        let made = batch
+            .par_iter()
+            .map(series_files)
+            .collect::<Result<Vec<_>, ExportError>>()?;
+        hand_on(made.into_iter().flatten().collect())?;
+    }
+    // The catalogue gives every file's size and checksum, so it comes last.
     let catalog = metadata::catalog(site, &editions, &listing)?;
     let (entry, file) = listed(
         format!("{DATA_DIR}/{}", CATALOG),
@@ -373,11 +380,10 @@ pub fn export(site: &Site, comparisons: &[Comparison]) -> Result<Export, ExportE
         .position(|f| !f.series.is_empty())
         .unwrap_or(listing.len());
     listing.insert(site_wide_end, entry);
-    files.push(file);
+    emit(vec![file])?;
     let sample = sample(by_name("items"));
     let dataset_jsonld = metadata::dataset_jsonld(site, &editions, &listing);
     Ok(Export {
-        files,
         listing,
         sample,
         dataset_jsonld,
