@@ -3,9 +3,8 @@
 //! [`crate::history`] as the history pages are.
 
 use super::tables::{Column, Table, Type};
-use crate::diff::{self, Comparison};
+use crate::diff::Comparison;
 use crate::history::{self, SeriesHistory};
-use crate::load::Site;
 use crate::model::{Edition, Municipality, Series};
 use crate::present::{edition_year, stage_key};
 
@@ -90,23 +89,22 @@ pub const INDICATOR_COLUMNS: &[Column] = &[
     ),
 ];
 
-/// The two history tables of the site.
-pub fn tables(site: &Site, comparisons: &[Comparison]) -> [Table; 2] {
-    let by_series = diff::by_series(comparisons);
+/// The two history tables of `m`'s series `s`, whose comparisons are `compared`: a series'
+/// rows, which the export joins in site order.
+pub fn tables(base: &str, m: &Municipality, s: &Series, compared: &[&Comparison]) -> [Table; 2] {
     let (mut goals, mut indicators) = (Vec::new(), Vec::new());
-    let base = site.config.base();
-    for m in &site.municipalities {
-        for s in &m.series {
-            let series_id = format!("{}/{}", m.slug, s.slug);
-            let compared = by_series
-                .get(series_id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let h = SeriesHistory::of(s, compared);
-            goal_rows(m, s, &h, &base, &mut goals);
-            indicator_rows(m, s, &h, &mut indicators);
-        }
-    }
+    let h = SeriesHistory::of(s, compared);
+    goal_rows(m, s, &h, base, &mut goals);
+    indicator_rows(m, s, &h, &mut indicators);
+    with_rows(goals, indicators)
+}
+
+/// The two history tables without rows: what `datapackage.json` describes.
+pub fn schemas() -> [Table; 2] {
+    with_rows(Vec::new(), Vec::new())
+}
+
+fn with_rows(goals: Vec<Vec<String>>, indicators: Vec<Vec<String>>) -> [Table; 2] {
     [
         Table {
             name: "goal_history",

@@ -10,7 +10,6 @@ pub mod metadata;
 pub mod records;
 pub mod tables;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -197,66 +196,230 @@ pub fn changes_json(base: &str, comparison: &Comparison) -> Result<Vec<u8>, Expo
 /// Series whose files are made together, in parallel, and handed on before the next.
 const SERIES_BATCH: usize = 64;
 
-/// Produce every data file of the site, handing each group of files to `emit` as soon as it is
-/// made (the site-wide files, then the series' a batch at a time, the catalogue last), so
-/// that the export holds no more of its files than it must.
+/// What one series gives the export: its own files, and its part of the site-wide files.
+struct SeriesPart {
+    /// Its tables, its editions' JSON, its comparisons' data.
+    files: Vec<(DataFile, OutputFile)>,
+    /// Its rows of every site-wide table as CSV lines, tables in [`table_schemas`]' order.
+    rows: Vec<Vec<u8>>,
+    /// Its editions as `kohyo.json` holds them.
+    editions_json: Vec<String>,
+    /// Its editions without their sections, items and indicators: what the catalogue and
+    /// the data page's JSON-LD describe.
+    editions: Vec<EditionRecord>,
+    /// The first row of its items table.
+    first_item: Option<Vec<String>>,
+}
+
+/// Every site-wide table without rows, in the order of the data package.
+fn table_schemas() -> Vec<Table> {
+    let mut schemas = tables::tables(&[], &[]);
+    schemas.extend(history::schemas());
+    schemas
+}
+
+/// A [`Collection`] file written an edition at a time, as `serde_json` writes it pretty.
+struct CollectionJson {
+    /// The collection up to its editions' array.
+    open: String,
+}
+
+impl CollectionJson {
+    fn new(schema: String, license: &crate::config::License) -> Result<Self, ExportError> {
+        let empty = Collection {
+            schema,
+            format_version: FORMAT_VERSION,
+            license,
+            editions: Vec::new(),
+        };
+        let text = serde_json::to_string_pretty(&empty)?;
+        let open = text.strip_suffix("[]\n}").unwrap_or(&text).to_string();
+        Ok(CollectionJson { open })
+    }
+
+    /// An edition as the array holds it: pretty, each line indented two levels.
+    fn edition(e: &EditionRecord) -> Result<String, ExportError> {
+        let text = serde_json::to_string_pretty(e)?;
+        // JSON strings hold no raw line break, so every line is a line of the layout.
+        Ok(text
+            .lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    /// The file of `editions` (each as [`CollectionJson::edition`] made it).
+    fn file<'e>(&self, editions: impl IntoIterator<Item = &'e String>) -> Vec<u8> {
+        let mut out = self.open.clone().into_bytes();
+        let mut editions = editions.into_iter().peekable();
+        if editions.peek().is_none() {
+            out.extend_from_slice(b"[]\n}\n");
+            return out;
+        }
+        out.extend_from_slice(b"[\n");
+        for (i, e) in editions.enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(e.as_bytes());
+        }
+        out.extend_from_slice(b"\n  ]\n}\n");
+        out
+    }
+}
+
+/// Produce every data file of the site a series at a time, handing each group of files to
+/// `emit` as soon as it is made (the series' a batch at a time, then the site-wide files,
+/// which join the series' parts, and the catalogue last), so that the export holds no more
+/// of the site than a batch of series and the site-wide files' bytes.
 pub fn export<E: From<ExportError>>(
     site: &Site,
     comparisons: &[Comparison],
     emit: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
 ) -> Result<Export, E> {
     let base = site.config.base();
-    let schema_url = format!("{base}{SCHEMA_FILE}");
-    let editions = records::editions(site);
-    let mut tables = tables::tables(&editions, comparisons);
-    tables.extend(history::tables(site, comparisons));
-    let json = |editions: Vec<&EditionRecord>| -> Result<Vec<u8>, ExportError> {
-        let collection = Collection {
-            schema: schema_url.clone(),
-            format_version: FORMAT_VERSION,
-            license: &site.config.license,
-            editions,
+    let collection = CollectionJson::new(format!("{base}{SCHEMA_FILE}"), &site.config.license)?;
+    let compares_of = crate::diff::by_series(comparisons);
+    let series: Vec<(&Municipality, &Series)> = site
+        .municipalities
+        .iter()
+        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
+        .collect();
+    let series_part = |(m, s): &(&Municipality, &Series)| -> Result<SeriesPart, ExportError> {
+        let id = format!("{}/{}", m.slug, s.slug);
+        let label = match s.title.contains(&m.name) {
+            true => s.title.clone(),
+            false => format!("{} {}", m.name, s.title),
         };
-        let mut text = serde_json::to_string_pretty(&collection)?;
-        text.push('\n');
-        Ok(text.into_bytes())
+        let compared = compares_of
+            .get(id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut own: Vec<EditionRecord> = s
+            .editions
+            .iter()
+            .map(|e| records::edition(m, s, e, &base))
+            .collect();
+        let mut tables = tables::tables(&own, compared);
+        tables.extend(history::tables(&base, m, s, compared));
+        let rows = tables
+            .iter()
+            .map(|t| tables::csv_rows(t.columns, t.rows.iter()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let table = |name: &str| tables.iter().find(|t| t.name == name);
+        let mut files = Vec::new();
+        for (path, (name, what)) in series_csv_paths(&id)
+            .into_iter()
+            .zip([("items", "項目"), ("texts", "記載内容")])
+        {
+            let Some(t) = table(name) else { continue };
+            files.push(listed(
+                path,
+                format!("{label}の{what}（CSV、すべての版）"),
+                "CSV",
+                &id,
+                Some(DATAPACKAGE),
+                tables::write_csv(t.columns, t.rows.iter())?,
+            ));
+        }
+        let mut editions_json = Vec::new();
+        for e in &own {
+            let json = CollectionJson::edition(e)?;
+            files.push(listed(
+                edition_json_path(&e.id),
+                format!("{label} {}（JSON）", e.when),
+                "JSON",
+                &id,
+                Some(SCHEMA_FILE),
+                collection.file([&json]),
+            ));
+            editions_json.push(json);
+        }
+        for c in compared {
+            let dir = c.path();
+            let text = changes_json(&base, c)?;
+            let rows = tables::change_rows(std::slice::from_ref(c)).changes;
+            let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
+            files.push(listed(
+                format!("{dir}changes.json"),
+                format!("{what}（JSON）"),
+                "JSON",
+                &id,
+                Some(COMPARE_SCHEMA_FILE),
+                text,
+            ));
+            files.push(listed(
+                format!("{dir}changes.csv"),
+                format!("{what}の変更（CSV）"),
+                "CSV",
+                &id,
+                Some(DATAPACKAGE),
+                tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
+            ));
+        }
+        let first_item = table("items").and_then(|t| t.rows.first().cloned());
+        for e in &mut own {
+            (e.sections, e.items, e.indicators) = Default::default();
+        }
+        Ok(SeriesPart {
+            files,
+            rows,
+            editions_json,
+            editions: own,
+            first_item,
+        })
     };
-    let mut listing = Vec::new();
-    let mut hand_on = |made: Vec<(DataFile, OutputFile)>| -> Result<(), E> {
-        let (files, files_out): (Vec<DataFile>, Vec<OutputFile>) = made.into_iter().unzip();
-        listing.extend(files);
-        emit(files_out)
-    };
-    // The site-wide files: everything in one JSON, then every table as CSV, made in parallel.
-    let (whole, tables_csv) = rayon::join(
-        || json(editions.iter().collect()),
-        || {
-            tables
-                .par_iter()
-                .map(Table::csv)
-                .collect::<Result<Vec<_>, _>>()
-        },
-    );
-    hand_on(vec![listed(
+    // The site-wide files are joined from the series' parts, in site order.
+    let schemas = table_schemas();
+    let mut bodies = schemas
+        .iter()
+        .map(|t| tables::csv_header(t.columns))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut editions_json = Vec::new();
+    let mut editions = Vec::new();
+    let mut first_item = None;
+    let mut series_listing = Vec::new();
+    for batch in series.chunks(SERIES_BATCH) {
+        let parts = batch
+            .par_iter()
+            .map(series_part)
+            .collect::<Result<Vec<_>, ExportError>>()?;
+        let mut files = Vec::new();
+        for part in parts {
+            for (body, rows) in bodies.iter_mut().zip(part.rows) {
+                body.extend(rows);
+            }
+            editions_json.extend(part.editions_json);
+            editions.extend(part.editions);
+            first_item = first_item.or(part.first_item);
+            for (listed, file) in part.files {
+                series_listing.push(listed);
+                files.push(file);
+            }
+        }
+        emit(files)?;
+    }
+    let whole = collection.file(&editions_json);
+    drop(editions_json);
+    let mut site_wide = vec![listed(
         format!("{DATA_DIR}/kohyo.json"),
         "すべての版（JSON）".into(),
         "JSON",
         "",
         Some(SCHEMA_FILE),
-        whole?,
-    )])?;
-    let mut out = Vec::new();
-    for (table, csv) in tables.iter().zip(tables_csv?) {
-        out.push(listed(
+        whole,
+    )];
+    site_wide.par_extend(schemas.par_iter().zip(bodies).map(|(table, csv)| {
+        listed(
             format!("{DATA_DIR}/{}.csv", table.name),
             table.title.to_string(),
             "CSV",
             "",
             Some(DATAPACKAGE),
             csv,
-        ));
-    }
-    out.push(listed(
+        )
+    }));
+    site_wide.push(listed(
         SCHEMA_FILE.into(),
         "JSONファイルのスキーマ（JSON Schema 2020-12）".into(),
         "JSON Schema",
@@ -264,7 +427,7 @@ pub fn export<E: From<ExportError>>(
         None,
         SCHEMA.as_bytes().to_vec(),
     ));
-    out.push(listed(
+    site_wide.push(listed(
         COMPARE_SCHEMA_FILE.into(),
         "比較のJSON（changes.json）のスキーマ（JSON Schema 2020-12）".into(),
         "JSON Schema",
@@ -272,99 +435,18 @@ pub fn export<E: From<ExportError>>(
         None,
         COMPARE_SCHEMA.as_bytes().to_vec(),
     ));
-    out.push(listed(
+    site_wide.push(listed(
         DATAPACKAGE.into(),
         "CSVの表の定義（Frictionless Data Package）".into(),
         "JSON",
         "",
         None,
-        metadata::datapackage(&site.config, &tables)?,
+        metadata::datapackage(&site.config, &schemas)?,
     ));
-    hand_on(out)?;
-    // Each series' files: its two tables, its editions' JSON, its comparisons' data.
-    let by_name = |name: &str| tables.iter().find(|t| t.name == name);
-    let per_edition: Vec<_> = [("items", "項目"), ("texts", "記載内容")]
-        .into_iter()
-        .filter_map(|(name, what)| by_name(name).map(|t| (t, what, t.rows_by("edition_id"))))
-        .collect();
-    let mut editions_of: HashMap<&str, Vec<&EditionRecord>> = HashMap::new();
-    for e in &editions {
-        editions_of.entry(e.series.id.as_str()).or_default().push(e);
-    }
-    let compares_of = crate::diff::by_series(comparisons);
-    let series: Vec<(&Municipality, &Series)> = site
-        .municipalities
-        .iter()
-        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
-        .collect();
-    let series_files =
-        |(m, s): &(&Municipality, &Series)| -> Result<Vec<(DataFile, OutputFile)>, ExportError> {
-            let id = format!("{}/{}", m.slug, s.slug);
-            let label = match s.title.contains(&m.name) {
-                true => s.title.clone(),
-                false => format!("{} {}", m.name, s.title),
-            };
-            let own = editions_of
-                .get(id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let mut out = Vec::new();
-            for (path, (table, what, groups)) in series_csv_paths(&id).into_iter().zip(&per_edition)
-            {
-                let rows = own
-                    .iter()
-                    .flat_map(|e| groups.get(e.id.as_str()).into_iter().flatten())
-                    .copied();
-                out.push(listed(
-                    path,
-                    format!("{label}の{what}（CSV、すべての版）"),
-                    "CSV",
-                    &id,
-                    Some(DATAPACKAGE),
-                    tables::write_csv(table.columns, rows)?,
-                ));
-            }
-            for e in own {
-                out.push(listed(
-                    edition_json_path(&e.id),
-                    format!("{label} {}（JSON）", e.when),
-                    "JSON",
-                    &id,
-                    Some(SCHEMA_FILE),
-                    json(vec![e])?,
-                ));
-            }
-            for c in compares_of.get(id.as_str()).into_iter().flatten() {
-                let dir = c.path();
-                let text = changes_json(&base, c)?;
-                let rows = tables::change_rows(std::slice::from_ref(*c)).changes;
-                let what = format!("{label} {} → {} の比較", c.old.when, c.new.when);
-                out.push(listed(
-                    format!("{dir}changes.json"),
-                    format!("{what}（JSON）"),
-                    "JSON",
-                    &id,
-                    Some(COMPARE_SCHEMA_FILE),
-                    text,
-                ));
-                out.push(listed(
-                    format!("{dir}changes.csv"),
-                    format!("{what}の変更（CSV）"),
-                    "CSV",
-                    &id,
-                    Some(DATAPACKAGE),
-                    tables::write_csv(tables::CHANGE_COLUMNS, rows.iter())?,
-                ));
-            }
-            Ok(out)
-        };
-    for batch in series.chunks(SERIES_BATCH) {
-        let made = batch
-            .par_iter()
-            .map(series_files)
-            .collect::<Result<Vec<_>, ExportError>>()?;
-        hand_on(made.into_iter().flatten().collect())?;
-    }
+    let (mut listing, files): (Vec<DataFile>, Vec<OutputFile>) = site_wide.into_iter().unzip();
+    emit(files)?;
+    let site_wide_end = listing.len();
+    listing.extend(series_listing);
     // The catalogue gives every file's size and checksum, so it comes last.
     let catalog = metadata::catalog(site, &editions, &listing)?;
     let (entry, file) = listed(
@@ -375,13 +457,10 @@ pub fn export<E: From<ExportError>>(
         None,
         catalog,
     );
-    let site_wide_end = listing
-        .iter()
-        .position(|f| !f.series.is_empty())
-        .unwrap_or(listing.len());
     listing.insert(site_wide_end, entry);
     emit(vec![file])?;
-    let sample = sample(by_name("items"));
+    let items = schemas.iter().find(|t| t.name == "items");
+    let sample = sample(items, first_item.as_ref());
     let dataset_jsonld = metadata::dataset_jsonld(site, &editions, &listing);
     Ok(Export {
         listing,
@@ -420,11 +499,11 @@ fn human_size(bytes: usize) -> String {
     }
 }
 
-fn sample(items: Option<&Table>) -> Vec<SampleCell> {
+/// The columns of `items` with the values of its `first` row.
+fn sample(items: Option<&Table>, first: Option<&Vec<String>>) -> Vec<SampleCell> {
     let Some(t) = items else {
         return Vec::new();
     };
-    let first = t.rows.first();
     t.columns
         .iter()
         .enumerate()

@@ -271,7 +271,8 @@ pub fn editions(site: &Site) -> Vec<EditionRecord> {
         .collect()
 }
 
-fn edition(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionRecord {
+/// The record of `m`'s series `s`'s edition `e`, its URLs under `base`.
+pub fn edition(m: &Municipality, s: &Series, e: &Edition, base: &str) -> EditionRecord {
     let id = format!("{}/{}/{}", m.slug, s.slug, e.slug);
     let url = format!("{base}{id}/");
     let mut b = Builder {

@@ -68,38 +68,49 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-impl Table {
-    /// The table as CSV bytes.
-    pub fn csv(&self) -> Result<Vec<u8>, ExportError> {
-        write_csv(self.columns, self.rows.iter())
-    }
-
-    /// The rows grouped by the value of `column`, in one pass.
-    pub fn rows_by(&self, column: &str) -> HashMap<&str, Vec<&Vec<String>>> {
-        let mut groups: HashMap<&str, Vec<&Vec<String>>> = HashMap::new();
-        if let Some(i) = self.columns.iter().position(|c| c.name == column) {
-            for row in &self.rows {
-                groups.entry(row[i].as_str()).or_default().push(row);
-            }
-        }
-        groups
-    }
-}
-
 /// Write rows as CSV: BOM, CRLF, a header row, text cells neutralised for spreadsheets.
 pub fn write_csv<'a>(
     columns: &[Column],
     rows: impl Iterator<Item = &'a Vec<String>>,
 ) -> Result<Vec<u8>, ExportError> {
+    let mut csv = csv_header(columns)?;
+    csv.extend(csv_rows(columns, rows)?);
+    Ok(csv)
+}
+
+/// The start of a CSV file of `columns`: the BOM and the header row.
+pub fn csv_header(columns: &[Column]) -> Result<Vec<u8>, ExportError> {
+    let mut head = b"\xEF\xBB\xBF".to_vec();
+    head.extend(csv_bytes(std::iter::once(
+        columns.iter().map(|c| c.name.to_string()).collect(),
+    ))?);
+    Ok(head)
+}
+
+/// Rows of `columns` as CSV lines (what follows [`csv_header`]; a table's rows can be written
+/// a part at a time and joined).
+pub fn csv_rows<'a>(
+    columns: &[Column],
+    rows: impl Iterator<Item = &'a Vec<String>>,
+) -> Result<Vec<u8>, ExportError> {
+    csv_bytes(rows.map(|row| {
+        row.iter()
+            .zip(columns)
+            .map(|(cell, c)| match c.kind {
+                Type::String => spreadsheet_safe(cell),
+                _ => cell.clone(),
+            })
+            .collect()
+    }))
+}
+
+/// Records as CSV lines ending in CRLF.
+fn csv_bytes(records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(columns.iter().map(|c| c.name))?;
-    for row in rows {
-        w.write_record(row.iter().zip(columns).map(|(cell, c)| match c.kind {
-            Type::String => spreadsheet_safe(cell),
-            _ => cell.clone(),
-        }))?;
+        .from_writer(Vec::new());
+    for record in records {
+        w.write_record(&record)?;
     }
     w.into_inner()
         .map_err(|e| ExportError::Csv(e.into_error().into()))
@@ -199,7 +210,7 @@ pub struct ChangeRows {
 }
 
 /// The changed entries of comparisons, their changed fields and numbers.
-pub fn change_rows(comparisons: &[Comparison]) -> ChangeRows {
+pub fn change_rows(comparisons: &[&Comparison]) -> ChangeRows {
     let mut rows = ChangeRows {
         changes: Vec::new(),
         fields: Vec::new(),
@@ -262,8 +273,9 @@ pub fn change_rows(comparisons: &[Comparison]) -> ChangeRows {
     rows
 }
 
-/// Every table of the export, from the edition records and the comparisons.
-pub fn tables(editions: &[EditionRecord], comparisons: &[Comparison]) -> Vec<Table> {
+/// The tables of the export (but the history tables), from edition records and the
+/// comparisons between them: a series' rows, which the export joins in site order.
+pub fn tables(editions: &[EditionRecord], comparisons: &[&Comparison]) -> Vec<Table> {
     let changes = change_rows(comparisons);
     let mut edition_rows = Vec::new();
     let mut sections = Vec::new();
