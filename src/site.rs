@@ -237,8 +237,9 @@ pub struct Made {
 }
 
 /// Make every file of the site, handing each group to `emit` as soon as it is complete (the
-/// open-data export, the pages once the index has read them, each kind of index file, the
-/// client and theme files), so that a build holds no more of its output than it must.
+/// open-data export a batch of series at a time, the pages a series at a time once the
+/// indexer has read them, each kind of index file, the client and theme files), so that a
+/// build holds no more of its output than it must.
 pub fn render_into(
     site: &Site,
     shortcodes: &Expansions,

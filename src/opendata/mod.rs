@@ -4,6 +4,8 @@
 //!
 //! [`records`] turns the site into records with stable ids, [`tables`] into CSV tables,
 //! [`metadata`] describes them for data portals. The data page lists what [`export`] wrote.
+//! The export is made a series at a time, and the site-wide files are joined from the series'
+//! parts, so that it never holds the records or the rows of the whole site.
 
 pub mod history;
 pub mod metadata;
