@@ -517,3 +517,36 @@ fn sample(items: Option<&Table>, first: Option<&Vec<String>>) -> Vec<SampleCell>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `kohyo.json` and each edition's JSON, written an edition at a time, are byte for byte
+    /// what `serde_json` writes pretty for the whole collection, with or without editions.
+    #[test]
+    fn collection_written_an_edition_at_a_time_is_serde_json_pretty() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::load::load(root).expect("the sample loads");
+        let editions = records::editions(&site);
+        assert!(editions.len() > 1);
+        let license = &site.config.license;
+        let pretty = |editions: Vec<&EditionRecord>| {
+            let collection = Collection {
+                schema: "https://example.jp/s.json".into(),
+                format_version: FORMAT_VERSION,
+                license,
+                editions,
+            };
+            format!("{}\n", serde_json::to_string_pretty(&collection).unwrap()).into_bytes()
+        };
+        let writer = CollectionJson::new("https://example.jp/s.json".into(), license).unwrap();
+        let pieces: Vec<String> = editions
+            .iter()
+            .map(|e| CollectionJson::edition(e).unwrap())
+            .collect();
+        assert_eq!(writer.file(&pieces), pretty(editions.iter().collect()));
+        assert_eq!(writer.file(&pieces[..1]), pretty(vec![&editions[0]]));
+        assert_eq!(writer.file(&[]), pretty(Vec::new()));
+    }
+}
