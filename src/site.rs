@@ -264,7 +264,7 @@ pub fn render_into(
     let export = opendata::export(site, &comparisons, emit)?;
     progress("rendering pages");
     // Each series' pages are read by the indexer and written as they are rendered.
-    let (page_memo, index_memo, comparison_memo) = match memo {
+    let (page_memo, mut index_memo, comparison_memo) = match memo {
         Some(m) => (
             Some(&mut m.pages),
             Some(&mut m.index),
@@ -276,7 +276,6 @@ pub fn render_into(
         Some(c) => (Some(&mut c.pages), Some(&mut c.index), Some(&c.packs)),
         None => (None, None, None),
     };
-    let mut index_memo = index_memo;
     let mut indexer =
         search::index::Indexer::new(tokenizer, index_memo.as_deref_mut(), index_cache);
     let mut paths = Vec::new();
