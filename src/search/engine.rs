@@ -865,7 +865,7 @@ const POSTINGS: &str = ".bin.gz";
 
 /// A varint of `bytes` at `*at` (see `index::push_varint`), `*at` moved past it; `None` at
 /// the end or past 32 bits.
-fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+pub(crate) fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut n = 0u64;
     for shift in (0..35).step_by(7) {
         let b = *bytes.get(*at)?;

@@ -191,14 +191,11 @@ impl List {
     }
 }
 
-/// The first varint of `bytes` and the bytes after it.
+/// The first varint of `bytes` (read as the engines read it) and the bytes after it.
 fn first_varint(bytes: &[u8]) -> Option<(u32, &[u8])> {
-    let end = bytes.iter().position(|b| b & 0x80 == 0)?;
-    let n = bytes[..=end]
-        .iter()
-        .rev()
-        .fold(0u32, |n, b| (n << 7) | (b & 0x7f) as u32);
-    Some((n, &bytes[end + 1..]))
+    let mut at = 0;
+    let n = crate::search::engine::varint(bytes, &mut at)?;
+    Some((n as u32, &bytes[at..]))
 }
 
 /// Append every list of a page's `from` to `into`, records counted from `first`.
