@@ -4,7 +4,7 @@
 // Each query word is also searched under its spelling variants (the table in meta.json) and,
 // written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
 
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 const TITLE = 100;
 const OCCURRENCE = 10;
 const MAX_OCCURRENCES = 5;
@@ -230,10 +230,16 @@ function ascending(map) {
   return [...map.keys()].sort((a, b) => a - b);
 }
 
-// The path of file `n` of an index folder of JSON (`r`, `p`, `y`, `s`): gzip-compressed.
-const pack = (kind, n) => `${kind}/${n}.json.gz`;
-// How the name of a postings shard (`b`, `g`, `u`, `t`) ends: gzip-compressed binary.
-const POSTINGS = '.bin.gz';
+// The kinds of index file that are postings shards (binary); the others are JSON.
+const POSTINGS = new Set(['b', 'g', 'u', 't']);
+
+// A bundle member's [start, end) from its 8-byte entry (see bundle.rs); null if damaged.
+function memberRange(entry) {
+  if (entry.length < 8) return null;
+  const view = new DataView(entry.buffer, entry.byteOffset, 8);
+  const range = [view.getUint32(0, true), view.getUint32(4, true)];
+  return range[0] <= range[1] ? range : null;
+}
 
 // An index file's bytes, inflated when they are gzip-compressed (the packs; a server that sent
 // them with `Content-Encoding: gzip` has inflated them already).
@@ -287,8 +293,9 @@ export async function parsePostings(bytes) {
   return out;
 }
 
-/** A built index, read through `load(path)`, which resolves to the bytes of a file (an
- * ArrayBuffer or Uint8Array). */
+/** A built index, read through `load(path, start, end)`, which resolves to the bytes of a file
+ * (an ArrayBuffer or Uint8Array): bytes `start` to `end` of it when they are given (the files
+ * of a bundle), else the whole file (`meta.json`). */
 export class Index {
   constructor(meta, load) {
     this.meta = meta;
@@ -298,7 +305,7 @@ export class Index {
     this.lookup = lookup(meta.variants ?? []);
   }
 
-  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.bin.gz`). */
+  /** Open the index whose files `load` reads (paths such as `meta.json`, `b/3.bundle`). */
   static async open(load) {
     const meta = await parseFile(await load('meta.json'));
     if (meta.version !== FORMAT_VERSION) {
@@ -307,16 +314,28 @@ export class Index {
     return new Index(meta, load);
   }
 
-  file(path) {
-    if (!this.files.has(path)) {
-      const parse = path.endsWith(POSTINGS) ? parsePostings : parseFile;
-      this.files.set(path, Promise.resolve(this.load(path)).then(parse).catch(() => null));
+  /** Index file `n` of `kind`, read from its bundle and parsed once; null when it is missing
+   * or damaged. */
+  file(kind, n) {
+    const name = `${kind}/${n}`;
+    if (!this.files.has(name)) {
+      const parse = POSTINGS.has(kind) ? parsePostings : parseFile;
+      this.files.set(name, this.member(kind, n).then(parse).catch(() => null));
     }
-    return this.files.get(path);
+    return this.files.get(name);
+  }
+
+  // File n of kind: its entry in its bundle's offsets, then its bytes.
+  async member(kind, n) {
+    const path = `${kind}/${Math.floor(n / this.meta.bundle)}.bundle`;
+    const at = (n % this.meta.bundle) * 4;
+    const range = memberRange(new Uint8Array(await this.load(path, at, at + 8)));
+    if (range === null || range[0] < at + 8) throw new Error('damaged bundle');
+    return this.load(path, ...range);
   }
 
   async postings(kind, count, key) {
-    const shard = await this.file(`${kind}/${fnv1a(key) % count}${POSTINGS}`);
+    const shard = await this.file(kind, fnv1a(key) % count);
     return (shard && shard.get(key)) || [];
   }
 
@@ -363,7 +382,7 @@ export class Index {
     const out = spellings(word, this.lookup).map((s, i) => [s, i > 0 ? 1 : 0]);
     if (isReading(word)) {
       const key = toHiragana(word);
-      const shard = await this.file(pack('y', fnv1a(key) % Math.max(this.meta.shards.y, 1)));
+      const shard = await this.file('y', fnv1a(key) % Math.max(this.meta.shards.y, 1));
       for (const w of (shard && shard[key]) || []) {
         if (typeof w === 'string' && !out.some(([s]) => s === w)) out.push([w, 2]);
       }
@@ -400,7 +419,7 @@ export class Index {
   }
 
   async readGroup(group) {
-    const file = await this.file(pack('p', group));
+    const file = await this.file('p', group);
     const pages = [];
     pages.firsts = [];
     if (!file) return pages;
@@ -516,7 +535,7 @@ export class Index {
    * snippet comes from the body, or from the title when the body holds no match.
    */
   async describe(query, record, score) {
-    const chunk = await this.file(pack('r', Math.floor(record / this.meta.chunk)));
+    const chunk = await this.file('r', Math.floor(record / this.meta.chunk));
     const row = (chunk && chunk.rows[record % this.meta.chunk]) || [];
     const text = (i) => (typeof row[i] === 'string' ? row[i] : '');
     const page = (chunk && chunk.pages.find((p) => p[0] === row[0])) || [];
@@ -539,7 +558,7 @@ export class Index {
     const pieces = Array.isArray(row[5]) && row[5].every(Number.isSafeInteger)
       && row[5].length >= 2 && row[5][0] >= 0 && row[5][1] >= 0 ? row[5] : [0, 0];
     for (let n = pieces[0]; n < pieces[0] + pieces[1] && highlights.length === 0; n++) {
-      const piece = await this.file(pack('c', n));
+      const piece = await this.file('c', n);
       if (typeof piece !== 'string') break;
       [snip, highlights] = snippet(piece, words);
     }
@@ -568,7 +587,7 @@ export class Index {
     }
     const candidates = new Map();
     const shards = await Promise.all(keys.map(
-      (c) => this.file(pack('s', fnv1a(c) % Math.max(this.meta.shards.s, 1))),
+      (c) => this.file('s', fnv1a(c) % Math.max(this.meta.shards.s, 1)),
     ));
     keys.forEach((c, i) => {
       for (const entry of (shards[i] && shards[i][c]) || []) {

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::diagnostic::Message;
 use crate::layout::SEARCH_DIR;
+use crate::search::bundle;
 use crate::search::index::{FORMAT_VERSION, fnv1a};
 use crate::search::variants::{self, Lookup};
 use crate::text::normalize;
@@ -138,6 +139,15 @@ struct WordMatch {
     starts: Vec<u32>,
 }
 
+/// What reading one index file cost a client.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Loaded {
+    /// Bytes sent: the file's entry in its bundle's offsets and the file as stored (gzip).
+    pub sent: u64,
+    /// Bytes of the file inflated.
+    pub inflated: u64,
+}
+
 /// A word's matches by record: how it matched (0 exact, 1 a variant, 2 a reading) and where.
 type WordMatches = BTreeMap<usize, (i64, WordMatch)>;
 
@@ -155,15 +165,48 @@ impl Files {
         match self {
             Files::Folder(dir) => fs::read(dir.join(path)).ok(),
             Files::Preview(url) => {
-                let mut response = ureq::get(&format!("{url}{path}")).call().ok()?;
-                response
-                    .body_mut()
-                    .with_config()
-                    .limit(PREVIEW_FILE_LIMIT)
-                    .read_to_vec()
-                    .ok()
+                Files::get(&format!("{url}{path}"), None).map(|(bytes, _)| bytes)
             }
         }
+    }
+
+    /// Member `place` of the bundle at `path` ([`bundle`]), read as the browser reads it: its
+    /// offsets' entry, then its bytes; `None` when it is missing or cannot be read.
+    fn member(&self, path: &str, place: usize) -> Option<Vec<u8>> {
+        match self {
+            Files::Folder(dir) => bundle::read_member(&dir.join(path), place),
+            Files::Preview(url) => {
+                let url = format!("{url}{path}");
+                let (entry, ranged) = Files::get(&url, Some(bundle::entry_range(place)))?;
+                if !ranged {
+                    return bundle::member(&entry, place).map(<[u8]>::to_vec);
+                }
+                let (start, end) = bundle::member_range(&entry)?;
+                if start == end {
+                    return Some(Vec::new());
+                }
+                let (bytes, ranged) = Files::get(&url, Some((start, end)))?;
+                (ranged && bytes.len() as u64 == end - start).then_some(bytes)
+            }
+        }
+    }
+
+    /// The body of a GET of `url`, of bytes `range` (from, to) if given, and whether the
+    /// server sent just that range (206) rather than the whole file.
+    fn get(url: &str, range: Option<(u64, u64)>) -> Option<(Vec<u8>, bool)> {
+        let mut request = ureq::get(url);
+        if let Some((from, to)) = range {
+            request = request.header("Range", &format!("bytes={from}-{}", to.saturating_sub(1)));
+        }
+        let mut response = request.call().ok()?;
+        let ranged = response.status() == 206;
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(PREVIEW_FILE_LIMIT)
+            .read_to_vec()
+            .ok()?;
+        Some((bytes, ranged))
     }
 }
 
@@ -225,6 +268,8 @@ pub struct Index {
     meta: Meta,
     lookup: Lookup,
     cache: RefCell<HashMap<String, Rc<Value>>>,
+    /// What each file read so far cost: bytes sent and bytes inflated.
+    loaded: RefCell<BTreeMap<String, Loaded>>,
     /// Page groups already read, decoded.
     groups: RefCell<HashMap<usize, Rc<Vec<PageFacts>>>>,
 }
@@ -263,41 +308,56 @@ impl Index {
             lookup: Lookup::new(&meta.variants),
             meta,
             cache: RefCell::new(HashMap::new()),
+            loaded: RefCell::new(BTreeMap::new()),
             groups: RefCell::new(HashMap::new()),
         })
     }
 
-    /// An index file, read and parsed once; a missing or unreadable file reads as null.
-    fn file(&self, path: &str) -> Rc<Value> {
-        if let Some(v) = self.cache.borrow().get(path) {
+    /// Index file `n` of `kind`, read and parsed once; a missing or unreadable file reads as
+    /// null.
+    fn file(&self, kind: &str, n: usize) -> Rc<Value> {
+        let name = format!("{kind}/{n}");
+        if let Some(v) = self.cache.borrow().get(&name) {
             return Rc::clone(v);
         }
-        let value = Rc::new(self.read(path));
-        self.cache
-            .borrow_mut()
-            .insert(path.to_string(), Rc::clone(&value));
+        let (value, loaded) = self.read_counted(kind, n);
+        let value = Rc::new(value);
+        self.loaded.borrow_mut().insert(name.clone(), loaded);
+        self.cache.borrow_mut().insert(name, Rc::clone(&value));
         value
     }
 
-    /// An index file read, inflated and parsed, not kept; a missing or unreadable file reads
-    /// as null.
-    fn read(&self, path: &str) -> Value {
-        self.files
-            .bytes(path)
+    /// Index file `n` of `kind` read, inflated and parsed, not kept; a missing or unreadable
+    /// file reads as null.
+    fn read(&self, kind: &str, n: usize) -> Value {
+        self.read_counted(kind, n).0
+    }
+
+    /// [`Index::read`], and what reading it cost.
+    fn read_counted(&self, kind: &str, n: usize) -> (Value, Loaded) {
+        let (path, place) = bundle::locate(kind, n);
+        let mut loaded = Loaded::default();
+        let value = self
+            .files
+            .member(&path, place)
             .and_then(|bytes| {
+                // The client reads the member's 8 bytes of offsets, then the member.
+                loaded.sent = bytes.len() as u64 + 8;
                 let bytes = inflate(bytes)?;
-                if path.ends_with(POSTINGS) {
+                loaded.inflated = bytes.len() as u64;
+                if POSTINGS.contains(&kind) {
                     decode_postings(&bytes)
                 } else {
                     serde_json::from_slice(&bytes).ok()
                 }
             })
-            .unwrap_or(Value::Null)
+            .unwrap_or(Value::Null);
+        (value, loaded)
     }
 
     fn postings(&self, kind: &str, count: usize, key: &str) -> Vec<u64> {
         let shard = fnv1a(key) as usize % count;
-        self.file(&format!("{kind}/{shard}{POSTINGS}"))
+        self.file(kind, shard)
             .get(key)
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_u64).collect())
@@ -378,7 +438,7 @@ impl Index {
         if is_reading(word) {
             let key = to_hiragana(word);
             let shard = fnv1a(&key) as usize % self.meta.shards.y.max(1);
-            let file = self.file(&pack("y", shard));
+            let file = self.file("y", shard);
             let words = file.get(key.as_str()).and_then(Value::as_array);
             for w in words.into_iter().flatten().filter_map(Value::as_str) {
                 if !out.iter().any(|(s, _)| s == w) {
@@ -424,7 +484,7 @@ impl Index {
     }
 
     fn read_group(&self, group: usize) -> Vec<PageFacts> {
-        let file = self.file(&pack("p", group));
+        let file = self.file("p", group);
         let column = |name: &str| file.get(name).and_then(Value::as_array).cloned();
         let (Some(records), Some(municipality), Some(department), Some(year)) = (
             column("records"),
@@ -573,7 +633,7 @@ impl Index {
     /// Describe a ranked hit for display: URL with anchor, title, breadcrumb and snippet, which
     /// comes from the body, or from the title when the body holds no match.
     pub fn describe(&self, query: &str, record: usize, score: i64) -> SearchResult {
-        let chunk = self.file(&pack("r", record / self.meta.chunk));
+        let chunk = self.file("r", record / self.meta.chunk);
         let (row, page) = row_and_page(&chunk, record % self.meta.chunk);
         let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or("").to_string();
         let field = |i: usize| {
@@ -625,7 +685,7 @@ impl Index {
             if !highlights.is_empty() {
                 break;
             }
-            let piece = self.file(&pack("c", n));
+            let piece = self.file("c", n);
             let Some(piece) = piece.as_str() else { break };
             (snippet, highlights) = self::snippet(piece, &words);
         }
@@ -675,7 +735,7 @@ impl Index {
         for c in keys {
             let key = c.to_string();
             let shard = fnv1a(&key) as usize % self.meta.shards.s.max(1);
-            let file = self.file(&pack("s", shard));
+            let file = self.file("s", shard);
             for entry in file
                 .get(&key)
                 .and_then(Value::as_array)
@@ -715,12 +775,11 @@ impl Index {
             .collect()
     }
 
-    /// Paths below `search/` of the index files read so far, in order of name.
-    pub fn loaded_files(&self) -> Vec<String> {
-        let mut paths: Vec<String> = self.cache.borrow().keys().cloned().collect();
-        paths.push("meta.json".into());
-        paths.sort();
-        paths
+    /// The index files read so far (not `meta.json`), `<kind>/<n>` in order of name, with
+    /// what each cost.
+    pub fn loaded(&self) -> Vec<(String, Loaded)> {
+        let loaded = self.loaded.borrow();
+        loaded.iter().map(|(name, l)| (name.clone(), *l)).collect()
     }
 
     /// The site's base path, which every page URL starts with.
@@ -734,7 +793,7 @@ impl Index {
         let mut urls = Vec::with_capacity(self.meta.page_count);
         for group in 0..self.meta.page_groups.len() {
             for page in self.read_group(group) {
-                let chunk = self.read(&pack("r", page.first / self.meta.chunk));
+                let chunk = self.read("r", page.first / self.meta.chunk);
                 let (_, descriptor) = row_and_page(&chunk, page.first % self.meta.chunk);
                 let url = descriptor
                     .get(1)
@@ -855,13 +914,8 @@ fn is_phrase(words: &[Vec<char>]) -> bool {
     words.len() >= 2 && words.iter().all(|w| w.len() >= 2)
 }
 
-/// The path of file `n` of an index folder of JSON (`r`, `p`, `y`, `s`): gzip-compressed.
-fn pack(kind: &str, n: usize) -> String {
-    format!("{kind}/{n}.json.gz")
-}
-
-/// How the name of a postings shard (`b`, `g`, `u`, `t`) ends: gzip-compressed binary.
-const POSTINGS: &str = ".bin.gz";
+/// The kinds of index file that are postings shards (binary); the others are JSON.
+const POSTINGS: [&str; 4] = ["b", "g", "u", "t"];
 
 /// A varint of `bytes` at `*at` (see `index::push_varint`), `*at` moved past it; `None` at
 /// the end or past 32 bits.

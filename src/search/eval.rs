@@ -3,8 +3,10 @@
 //! Truth for a query: the edition pages whose visible text (`<main>`, read from the built HTML
 //! files, not from the index), normalised, contains every word of the query; for a line
 //! `query: word word` of a variant file, also the pages that contain any of the words listed
-//! (the query's readings and spellings it must find). Results are compared page by page. The same run measures what a first query downloads: the gzipped size
-//! of every index file the engine read to show the first [`SHOWN`] results.
+//! (the query's readings and spellings it must find). Results are compared page by page. The
+//! same run measures what a first query downloads to show the first [`SHOWN`] results:
+//! `meta.json` gzipped, and every index file the engine read as stored (gzip) with its 8
+//! bytes of offsets in its bundle.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -12,7 +14,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 
@@ -131,13 +132,12 @@ pub fn evaluate(output: &Path, queries: &[(String, Vec<String>)]) -> Result<Repo
         });
         let first = Index::open(output)?;
         let shown = first.query(query, &Filters::default(), SHOWN);
-        let loaded: Vec<PathBuf> = first
-            .loaded_files()
-            .iter()
-            .map(|f| output.join(SEARCH_DIR).join(f))
-            .collect();
-        let first_query_gzip_bytes = gzip_total(&loaded)?;
-        let first_query_bytes = raw_total(&loaded);
+        let meta = [output.join(SEARCH_DIR).join("meta.json")];
+        let loaded = first.loaded();
+        let first_query_gzip_bytes =
+            gzip_total(&meta)? + loaded.iter().map(|(_, l)| l.sent).sum::<u64>();
+        let first_query_bytes = fs::metadata(&meta[0]).map_or(0, |m| m.len())
+            + loaded.iter().map(|(_, l)| l.inflated).sum::<u64>();
         let found: BTreeSet<&String> = index
             .search(query, &Filters::default())
             .into_iter()
@@ -227,7 +227,7 @@ fn index_files(output: &Path) -> Result<Vec<PathBuf>, SearchError> {
         let index_file = entry
             .path()
             .extension()
-            .is_some_and(|x| x == "json" || x == "gz");
+            .is_some_and(|x| x == "json" || x == "bundle");
         if entry.file_type().is_file() && index_file {
             files.push(entry.into_path());
         }
@@ -235,28 +235,9 @@ fn index_files(output: &Path) -> Result<Vec<PathBuf>, SearchError> {
     Ok(files)
 }
 
-/// Sum of the sizes of `files` uncompressed (a gzip-compressed pack counts inflated).
-fn raw_total(files: &[PathBuf]) -> u64 {
-    files
-        .iter()
-        .filter_map(|p| fs::read(p).ok())
-        .map(|bytes| {
-            let mut inflated = std::io::sink();
-            if bytes.starts_with(&GZIP_MAGIC) {
-                std::io::copy(&mut GzDecoder::new(bytes.as_slice()), &mut inflated)
-                    .unwrap_or(bytes.len() as u64)
-            } else {
-                bytes.len() as u64
-            }
-        })
-        .sum()
-}
-
-/// The first bytes of a gzip stream.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
 /// Sum of the gzipped sizes (level 6, as web servers use) of `files`, each compressed alone;
-/// a file gzip-compressed already (the index's packs) counts as it is, as a server sends it.
+/// a bundle of the index's packs (gzip-compressed already) counts as it is, as a server sends
+/// it.
 pub fn gzip_total(files: &[PathBuf]) -> Result<u64, SearchError> {
     let mut total = 0;
     for path in files {
@@ -265,7 +246,7 @@ pub fn gzip_total(files: &[PathBuf]) -> Result<u64, SearchError> {
             detail: e.to_string(),
         };
         let bytes = fs::read(path).map_err(read)?;
-        if bytes.starts_with(&GZIP_MAGIC) {
+        if path.extension().is_some_and(|x| x == "bundle") {
             total += bytes.len() as u64;
             continue;
         }

@@ -66,7 +66,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use std::io::Write;
@@ -78,14 +78,15 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cache::{Entry, EntryReader, EntryWriter, content_hash, read_back};
-use crate::layout::OutputFile;
+use crate::cache::{Entry, EntryReader, EntryWriter, content_hash};
+use crate::layout::{OutputFile, SEARCH_DIR};
 use crate::render::PageInput;
+use crate::search::bundle::{self, bundle};
 use crate::search::extract::{self, RecordText};
 use crate::text::{self, TextError, WordInfo};
 
 /// Index format version, checked by both engines.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// Words kept per reading in `y/N.json`.
 pub const READING_WORDS: usize = 8;
 /// Words kept per character in `s/N.json`.
@@ -669,7 +670,7 @@ impl Collected {
         let mut shards = |dir: &str, lists: BTreeMap<String, List>| {
             let (files, count) = shard_files(dir, &lists, BINARY, BYTES_PER_SHARD, packs);
             drop(lists);
-            emit(files).map(|()| count)
+            emit(bundle(dir, files)).map(|()| count)
         };
         let b = shards("b", sorted(postings.bigrams, String::from_iter))?;
         let g = shards("g", sorted(postings.trigrams, String::from_iter))?;
@@ -679,16 +680,14 @@ impl Collected {
         let readings_json = Encoding {
             size: reading_bytes,
             encode: json_bytes,
-            suffix: "json.gz",
         };
         let (files, y) = shard_files("y", &readings, readings_json, BYTES_PER_WORD_SHARD, packs);
-        emit(files)?;
+        emit(bundle("y", files))?;
         let suggestions_json = Encoding {
             size: |words: &Vec<Suggestion>| {
                 words.iter().map(|(w, r, _)| w.len() + r.len() + 10).sum()
             },
             encode: json_bytes,
-            suffix: "json.gz",
         };
         let (files, s) = shard_files(
             "s",
@@ -697,7 +696,7 @@ impl Collected {
             BYTES_PER_WORD_SHARD,
             packs,
         );
-        emit(files)?;
+        emit(bundle("s", files))?;
         let chunks: Vec<(usize, &RecordText)> = indexed
             .iter()
             .enumerate()
@@ -715,13 +714,14 @@ impl Collected {
             })
             .collect();
         let chunk = chunk_size(&chunks, &bodies);
-        let mut files: Vec<OutputFile> = bodies
+        let body_pieces: Vec<Vec<u8>> = bodies
             .par_iter()
             .zip(&rest)
             .flat_map(|(body, first)| {
-                body.par_iter().skip(1).enumerate().map(move |(k, piece)| {
-                    pack_file(format!("c/{}.json.gz", first + k), piece, packs)
-                })
+                body.par_iter()
+                    .skip(1)
+                    .enumerate()
+                    .map(move |(k, piece)| pack_file("c", first + k, piece, packs))
             })
             .collect();
         let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
@@ -730,59 +730,64 @@ impl Collected {
             .zip(&rest)
             .map(|(((page, r), body), first)| (*page, *r, body, *first))
             .collect();
-        files.par_extend(in_pieces.par_chunks(chunk).enumerate().map(|(i, chunk)| {
-            let mut pages: Vec<usize> = chunk.iter().map(|(page, ..)| *page).collect();
-            pages.dedup();
-            let pages: Vec<_> = pages
-                .into_iter()
-                .map(|page| {
-                    let p = &page_entries[page];
-                    (
-                        page,
-                        &p.url,
-                        &p.title,
-                        &p.when,
-                        p.municipality,
-                        p.department,
-                        p.first,
-                        p.records,
-                    )
-                })
-                .collect();
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(page, r, body, first)| {
-                    let mut row = json!([page, r.anchor, r.title, body[0], r.ancestor_title]);
-                    if let (Some(row), n @ 1..) = (row.as_array_mut(), body.len() - 1) {
-                        row.push(json!([first, n]));
-                    }
-                    row
-                })
-                .collect();
-            pack_file(
-                format!("r/{i}.json.gz"),
-                &json!({ "pages": pages, "rows": rows }),
-                packs,
-            )
-        }));
+        let record_chunks: Vec<Vec<u8>> = in_pieces
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut pages: Vec<usize> = chunk.iter().map(|(page, ..)| *page).collect();
+                pages.dedup();
+                let pages: Vec<_> = pages
+                    .into_iter()
+                    .map(|page| {
+                        let p = &page_entries[page];
+                        (
+                            page,
+                            &p.url,
+                            &p.title,
+                            &p.when,
+                            p.municipality,
+                            p.department,
+                            p.first,
+                            p.records,
+                        )
+                    })
+                    .collect();
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(page, r, body, first)| {
+                        let mut row = json!([page, r.anchor, r.title, body[0], r.ancestor_title]);
+                        if let (Some(row), n @ 1..) = (row.as_array_mut(), body.len() - 1) {
+                            row.push(json!([first, n]));
+                        }
+                        row
+                    })
+                    .collect();
+                pack_file("r", i, &json!({ "pages": pages, "rows": rows }), packs)
+            })
+            .collect();
         drop(in_pieces);
         drop((bodies, chunks));
         let group = page_group(page_entries.len());
-        files.extend(page_entries.chunks(group).enumerate().map(|(i, pages)| {
-            let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
-                pages.iter().map(f).collect()
-            };
-            pack_file(
-                format!("p/{i}.json.gz"),
-                &json!({
-                    "records": column(|p| p.records.into()),
-                    "municipality": column(|p| p.municipality.into()),
-                    "department": column(|p| p.department.into()),
-                    "year": column(|p| p.fiscal_year.into()),
-                }),
-                packs,
-            )
-        }));
+        let page_groups: Vec<Vec<u8>> = page_entries
+            .chunks(group)
+            .enumerate()
+            .map(|(i, pages)| {
+                let column = |f: fn(&PageEntry) -> serde_json::Value| -> Vec<serde_json::Value> {
+                    pages.iter().map(f).collect()
+                };
+                pack_file(
+                    "p",
+                    i,
+                    &json!({
+                        "records": column(|p| p.records.into()),
+                        "municipality": column(|p| p.municipality.into()),
+                        "department": column(|p| p.department.into()),
+                        "year": column(|p| p.fiscal_year.into()),
+                    }),
+                    packs,
+                )
+            })
+            .collect();
         let group_firsts: Vec<usize> = page_entries
             .iter()
             .step_by(group)
@@ -793,6 +798,7 @@ impl Collected {
             "base": base,
             "years": years,
             "shards": { "b": b, "g": g, "u": u, "t": t, "y": y, "s": s },
+            "bundle": bundle::MEMBERS,
             "chunk": chunk,
             "records": records,
             "page_count": page_entries.len(),
@@ -802,6 +808,9 @@ impl Collected {
             "departments": departments.list,
             "variants": variants,
         });
+        let mut files = bundle("c", body_pieces);
+        files.extend(bundle("r", record_chunks));
+        files.extend(bundle("p", page_groups));
         files.push(json_file("meta.json".to_string(), &meta));
         emit(files)?;
         if let Some(memo) = memo {
@@ -887,17 +896,15 @@ fn word_lists(
 struct Encoding<T> {
     size: fn(&T) -> usize,
     encode: fn(&BTreeMap<&str, &T>) -> Vec<u8>,
-    suffix: &'static str,
 }
 
 /// Postings shards: binary ([`postings_bytes`]), `N.bin.gz`.
 const BINARY: Encoding<List> = Encoding {
     size: |list| list.bytes.len() + 4,
     encode: postings_bytes,
-    suffix: "bin.gz",
 };
 
-/// `lists` as shard packs `dir/N.<suffix>`, made in parallel, and the shard count, which
+/// `lists` as the shard packs of `dir` (file `N` shard `N`), made in parallel, and the shard count, which
 /// grows with the lists' compressed size, about `per_shard` bytes in each. The compressed size
 /// is estimated from the encoding's `size` and the ratio that one key in [`PROBE`] compresses
 /// at, so shards are as large on repetitive text as on varied prose.
@@ -907,7 +914,7 @@ fn shard_files<T: Sync>(
     encoding: Encoding<T>,
     per_shard: usize,
     packs: Option<&PackMemo>,
-) -> (Vec<OutputFile>, usize) {
+) -> (Vec<Vec<u8>>, usize) {
     let size = encoding.size;
     let total: usize = lists.values().map(size).sum();
     let probe: BTreeMap<&str, &T> = lists
@@ -916,9 +923,7 @@ fn shard_files<T: Sync>(
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
-    let compressed = gzip_file(String::new(), (encoding.encode)(&probe), None)
-        .contents
-        .len();
+    let compressed = gzip_file(dir, 0, (encoding.encode)(&probe), None).len();
     // Too small a probe compresses badly; the estimate then errs on the side of more shards.
     let total = if probe_size >= per_shard {
         (total as u128 * compressed as u128 / probe_size as u128) as usize
@@ -933,10 +938,7 @@ fn shard_files<T: Sync>(
     let files = shards
         .par_iter()
         .enumerate()
-        .map(|(i, shard)| {
-            let path = format!("{dir}/{i}.{}", encoding.suffix);
-            gzip_file(path, (encoding.encode)(shard), packs)
-        })
+        .map(|(i, shard)| gzip_file(dir, i, (encoding.encode)(shard), packs))
         .collect();
     (files, count)
 }
@@ -1006,21 +1008,26 @@ fn chunk_size(records: &[(usize, &RecordText)], bodies: &[Vec<String>]) -> usize
     chunk
 }
 
-/// A file of the index: JSON, gzip-compressed (the clients inflate it; see the module's
+/// Pack `n` of `kind`: JSON, gzip-compressed (the clients inflate it; see the module's
 /// documentation).
-fn pack_file(path: String, value: &impl Serialize, packs: Option<&PackMemo>) -> OutputFile {
-    gzip_file(path, serde_json::to_vec(value).unwrap_or_default(), packs)
+fn pack_file(kind: &str, n: usize, value: &impl Serialize, packs: Option<&PackMemo>) -> Vec<u8> {
+    gzip_file(
+        kind,
+        n,
+        serde_json::to_vec(value).unwrap_or_default(),
+        packs,
+    )
 }
 
-/// A file of the index: `bytes` gzip-compressed, or, with the build cache's `packs`, the
-/// previous build's file when its bytes before compression are the same.
-fn gzip_file(path: String, bytes: Vec<u8>, packs: Option<&PackMemo>) -> OutputFile {
-    let path = PathBuf::from(crate::layout::SEARCH_DIR).join(path);
+/// Pack `n` of `kind`: `bytes` gzip-compressed, or, with the build cache's `packs`, the
+/// previous build's pack when its bytes before compression are the same.
+fn gzip_file(kind: &str, n: usize, bytes: Vec<u8>, packs: Option<&PackMemo>) -> Vec<u8> {
+    let name = format!("{kind}/{n}");
     let raw = packs.map(|_| content_hash(&bytes));
     if let (Some(packs), Some(raw)) = (packs, raw)
-        && let Some(contents) = packs.kept(&path, raw)
+        && let Some(contents) = packs.kept(kind, n, &name, raw)
     {
-        return OutputFile { path, contents };
+        return contents;
     }
     let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
@@ -1029,12 +1036,12 @@ fn gzip_file(path: String, bytes: Vec<u8>, packs: Option<&PackMemo>) -> OutputFi
         .and_then(|()| gz.finish())
         .unwrap_or(bytes);
     if let (Some(packs), Some(raw)) = (packs, raw) {
-        packs.keep(&path, raw, &contents);
+        packs.keep(&name, raw, &contents);
     }
-    OutputFile { path, contents }
+    contents
 }
 
-/// The index's packs by path, as the build cache keeps them: the hash of the bytes before
+/// The index's packs by `<kind>/<n>`, as the build cache keeps them: the hash of the bytes before
 /// compression, and the compressed file's length and [`content_hash`].
 pub type StoredPacks = HashMap<String, (u64, u64, u64)>;
 
@@ -1062,21 +1069,22 @@ impl PackMemo {
         self.new.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The previous build's pack at `path` if it was made from bytes of hash `raw` and the
-    /// output still holds it as written.
-    fn kept(&self, path: &Path, raw: u64) -> Option<Vec<u8>> {
-        let key = path.to_string_lossy();
-        let &(was, len, content) = self.old.get(key.as_ref()).filter(|(was, ..)| *was == raw)?;
-        let bytes = read_back(&self.output.join(path), len, content)?;
-        self.keep(path, was, &bytes);
+    /// The previous build's pack `n` of `kind` (named `name`) if it was made from bytes of
+    /// hash `raw` and the output's bundle still holds it as written.
+    fn kept(&self, kind: &str, n: usize, name: &str, raw: u64) -> Option<Vec<u8>> {
+        let &(was, len, content) = self.old.get(name).filter(|(was, ..)| *was == raw)?;
+        let (path, place) = bundle::locate(kind, n);
+        let bytes = bundle::read_member(&self.output.join(SEARCH_DIR).join(path), place)
+            .filter(|bytes| bytes.len() as u64 == len && content_hash(bytes) == content)?;
+        self.keep(name, was, &bytes);
         Some(bytes)
     }
 
-    /// Note the pack at `path`, made from bytes of hash `raw`.
-    fn keep(&self, path: &Path, raw: u64, contents: &[u8]) {
+    /// Note the pack `name`, made from bytes of hash `raw`.
+    fn keep(&self, name: &str, raw: u64, contents: &[u8]) {
         let entry = (raw, contents.len() as u64, content_hash(contents));
         if let Ok(mut new) = self.new.lock() {
-            new.insert(path.to_string_lossy().into_owned(), entry);
+            new.insert(name.to_string(), entry);
         }
     }
 }

@@ -20,10 +20,24 @@ const selects = {
   year: document.getElementById('search-year'),
 };
 const base = new URL(form.dataset.index, document.baseURI);
-const load = async (path) => {
-  const response = await fetch(new URL(path, base));
+const get = async (path, headers) => {
+  const response = await fetch(new URL(path, base), { headers });
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.arrayBuffer();
+  return response;
+};
+const bytesOf = async (response) => new Uint8Array(await response.arrayBuffer());
+// Bundles that came whole (from a host that ignores Range), cut here.
+const whole = new Map();
+// Bytes start to end of a file (all of it without them), asked for as a range.
+const load = async (path, start, end) => {
+  if (start === undefined) return bytesOf(await get(path));
+  if (!whole.has(path)) {
+    const response = await get(path, { Range: `bytes=${start}-${end - 1}` });
+    const bytes = await bytesOf(response);
+    if (response.status === 206 && bytes.length === end - start) return bytes;
+    whole.set(path, response.status === 200 ? bytes : get(path).then(bytesOf));
+  }
+  return (await whole.get(path)).subarray(start, end);
 };
 
 function fill(select, options) {

@@ -102,11 +102,71 @@ impl Response {
         self
     }
 
+    /// The response cut to the byte range a `Range` header asks for (`bytes=a-b`, `bytes=a-`
+    /// or `bytes=-n`): 206 with the bytes, or 416 when the range starts past the end. Any
+    /// other response, or several ranges or a range it cannot read, stays as it is (a server
+    /// may always send the whole file).
+    pub fn ranged(self, range: &str) -> Response {
+        let Body::Bytes(body) = &self.body else {
+            return self;
+        };
+        if self.status != 200 || self.insert.is_some() {
+            return self;
+        }
+        let len = body.len();
+        match byte_range(range, len) {
+            None => self,
+            Some(None) => Response {
+                status: 416,
+                body: Body::Bytes(Arc::default()),
+                ..self
+            }
+            .with_header("Content-Range", &format!("bytes */{len}")),
+            Some(Some((start, end))) => Response {
+                status: 206,
+                body: Body::Bytes(Arc::new(body[start..end].to_vec())),
+                ..self
+            }
+            .with_header("Content-Range", &format!("bytes {start}-{}/{len}", end - 1)),
+        }
+    }
+
     /// The response with one more header.
     pub fn with_header(mut self, name: &'static str, value: &str) -> Response {
         self.headers.push((name, value.to_string()));
         self
     }
+}
+
+/// The bytes `[start, end)` of a body of `len` bytes that the `Range` header `range` asks for:
+/// `None` when the header is not one range of bytes that can be read (the whole body is sent),
+/// `Some(None)` when the range starts past the end.
+fn byte_range(range: &str, len: usize) -> Option<Option<(usize, usize)>> {
+    let spec = range.trim().strip_prefix("bytes=")?;
+    let (from, to) = spec.trim().split_once('-')?;
+    let number = |s: &str| -> Option<usize> {
+        match s.trim() {
+            t if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => t.parse().ok(),
+            _ => None,
+        }
+    };
+    let (start, end) = match (from.trim().is_empty(), to.trim().is_empty()) {
+        // The last n bytes.
+        (true, false) => (len.saturating_sub(number(to)?), len),
+        (false, true) => (number(from)?, len),
+        (false, false) => {
+            let (start, last) = (number(from)?, number(to)?);
+            if last < start {
+                return None;
+            }
+            (start, last.saturating_add(1).min(len))
+        }
+        (true, true) => return None,
+    };
+    if start >= len {
+        return Some(None);
+    }
+    Some(Some((start, end)))
 }
 
 /// The socket of a streamed response, closed by the server when more streams are opened than
@@ -209,6 +269,10 @@ fn connection(
         let response = match head.method.as_str() {
             "GET" | "HEAD" => handler(&head.target),
             _ => Response::plain(405).with_header("Allow", "GET, HEAD"),
+        };
+        let response = match &head.range {
+            Some(range) => response.ranged(range),
+            None => response,
         };
         if let Body::Stream(_) = response.body
             && !head_only
@@ -352,12 +416,41 @@ fn linger(socket: &TcpStream) {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn byte_ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(byte_range("bytes=0-7", 100), Some(Some((0, 8))));
+        assert_eq!(byte_range("bytes=90-200", 100), Some(Some((90, 100))));
+        assert_eq!(byte_range("bytes=95-", 100), Some(Some((95, 100))));
+        assert_eq!(byte_range("bytes=-10", 100), Some(Some((90, 100))));
+        assert_eq!(byte_range("bytes=-500", 100), Some(Some((0, 100))));
+        assert_eq!(byte_range("bytes=100-", 100), Some(None));
+        assert_eq!(byte_range("bytes=-0", 100), Some(None));
+        // Not one range of bytes: the whole body.
+        for whole in [
+            "bytes=5-2",
+            "bytes=0-1,4-5",
+            "items=0-1",
+            "bytes=-",
+            "bytes=a-b",
+            "bytes=+1-2",
+        ] {
+            assert_eq!(byte_range(whole, 100), None, "{whole}");
+        }
     }
 }

@@ -189,6 +189,18 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// The members of a search bundle, read here rather than with kohyo's reader: a table of
+/// little-endian `u32` offsets from the file's start (the first is the table's length), member
+/// `i` running from offset `i` to offset `i + 1`.
+pub fn bundle_members(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let offset =
+        |i: usize| u32::from_le_bytes(bytes[i * 4..i * 4 + 4].try_into().unwrap()) as usize;
+    let entries = offset(0) / 4;
+    (0..entries - 1)
+        .map(|i| bytes[offset(i)..offset(i + 1)].to_vec())
+        .collect()
+}
+
 /// Run a node script of `tests/js/`, failing with what to install when node is missing.
 pub fn node(args: &[&str], stdin: &str) -> String {
     let mut child = Command::new("node")

@@ -1,7 +1,7 @@
 //! Search on the built sample site: exact-substring truth, the same ranking in Rust and in the
 //! browser's engine (node), and the search page in headless Chromium.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kohyo::search::engine::{Filters, Index, SearchResult, TIER};
 use kohyo::text::normalize;
@@ -649,6 +649,20 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
     );
     assert_eq!(expanded["focused"], in_order[3], "{expanded}");
     assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
+    // The host of the queries above ignores Range: the bundles came whole. From one that
+    // answers it, the first query reads ranges of bundles only and shows the same results.
+    assert!(
+        report["wholeBundles"]["whole"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    assert_eq!(report["wholeBundles"]["ranged"], 0);
+    let ranged = &report["ranged"];
+    assert_eq!(ranged["items"], first["items"], "{ranged}");
+    assert!(
+        ranged["bundles"]["ranged"].as_u64().unwrap() >= 4,
+        "{ranged}"
+    );
+    assert_eq!(ranged["bundles"]["whole"], 0, "{ranged}");
     // Without JavaScript the page says what to do.
     assert!(
         report["noscript"]
@@ -659,46 +673,60 @@ fn search_page_in_chromium_finds_highlights_and_links_to_the_item() {
 }
 
 #[test]
-fn index_files_are_gzip_packs_and_meta_says_format_6() {
+fn index_files_are_bundles_of_gzip_packs_and_meta_says_format_7() {
     let search = built_sample().join("search");
     let meta: Value =
         serde_json::from_str(&std::fs::read_to_string(search.join("meta.json")).unwrap()).unwrap();
-    assert_eq!(meta["version"], 6);
-    let mut packs = 0;
+    assert_eq!(meta["version"], 7);
+    assert_eq!(meta["bundle"], 128);
+    let (mut bundles, mut packs) = (0, 0);
+    let mut members_of: BTreeMap<String, usize> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(&search) {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().to_string();
-        // The search page, the client and meta.json stand in `search/` itself, the packs in
+        // The search page, the client and meta.json stand in `search/` itself, the bundles in
         // its folders.
         if !entry.file_type().is_file() || entry.depth() == 1 {
             continue;
         }
-        let bytes = std::fs::read(entry.path()).unwrap();
-        let mut inflated = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::GzDecoder::new(bytes.as_slice()),
-            &mut inflated,
-        )
-        .unwrap();
-        // Postings are binary, everything else JSON.
+        assert!(name.ends_with(".bundle"), "{}", entry.path().display());
         let dir = entry.path().parent().unwrap().file_name().unwrap();
-        if ["b", "g", "u", "t"].iter().any(|d| dir == *d) {
-            assert!(name.ends_with(".bin.gz"), "{}", entry.path().display());
-            assert!(serde_json::from_slice::<Value>(&inflated).is_err());
-        } else {
-            assert!(name.ends_with(".json.gz"), "{}", entry.path().display());
-            assert!(serde_json::from_slice::<Value>(&inflated).is_ok());
+        let dir = dir.to_string_lossy().to_string();
+        let members = crate::common::bundle_members(&std::fs::read(entry.path()).unwrap());
+        assert!(!members.is_empty() && members.len() <= 128);
+        for member in &members {
+            let mut inflated = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(member.as_slice()),
+                &mut inflated,
+            )
+            .unwrap();
+            // Postings are binary, everything else JSON.
+            let json = serde_json::from_slice::<Value>(&inflated).is_ok();
+            assert_eq!(json, !["b", "g", "u", "t"].contains(&dir.as_str()), "{dir}");
         }
-        packs += 1;
+        *members_of.entry(dir).or_default() += members.len();
+        packs += members.len();
+        bundles += 1;
     }
-    // Every kind of file is there, and packing keeps them few on the sample.
-    for dir in ["b", "g", "u", "t"] {
-        assert!(search.join(dir).join("0.bin.gz").is_file(), "{dir}");
+    // Every kind of file is there, as many shards as meta.json counts, and bundles keep the
+    // sample's index to a few files.
+    for dir in ["b", "g", "u", "t", "y", "s", "r", "p"] {
+        assert!(search.join(dir).join("0.bundle").is_file(), "{dir}");
     }
-    for dir in ["y", "s", "r", "p"] {
-        assert!(search.join(dir).join("0.json.gz").is_file(), "{dir}");
+    for kind in ["b", "g", "u", "t", "y", "s"] {
+        assert_eq!(
+            Some(members_of[kind] as u64),
+            meta["shards"][kind].as_u64(),
+            "{kind}"
+        );
     }
-    assert!(packs < 400, "{packs} packs");
+    assert_eq!(
+        members_of["p"],
+        meta["page_groups"].as_array().unwrap().len()
+    );
+    assert!(packs > 200, "{packs} packs");
+    assert!(bundles < 20, "{bundles} bundles");
 }
 
 #[test]
@@ -734,7 +762,9 @@ fn damaged_packs_read_as_empty_and_do_not_crash() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
     crate::common::copy_tree(built_sample(), &out);
-    // Every posting pack broken: one truncated, the others not gzip at all.
+    // Every posting bundle broken: cut in half (its last offsets pointing past the end), and
+    // what is left of its members zeroed; the first record chunk not gzip at all, and its
+    // bundle's offsets backwards after it.
     for kind in ["u", "b", "g", "t"] {
         for entry in std::fs::read_dir(out.join("search").join(kind)).unwrap() {
             let path = entry.unwrap().path();
@@ -742,7 +772,22 @@ fn damaged_packs_read_as_empty_and_do_not_crash() {
             std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         }
     }
-    std::fs::write(out.join("search/r/0.json.gz"), "\u{1f}\u{8b}not gzip").unwrap();
+    for kind in ["u", "b", "g", "t"] {
+        for entry in std::fs::read_dir(out.join("search").join(kind)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            let table =
+                (u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize).min(bytes.len());
+            bytes[table..].fill(0);
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let chunks = out.join("search/r/0.bundle");
+    let mut bytes = std::fs::read(&chunks).unwrap();
+    let first = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    bytes[first..first + 10].copy_from_slice(b"\x1f\x8bnot gzip");
+    bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
+    std::fs::write(&chunks, bytes).unwrap();
     let found = kohyo(&["search", "協働", "--output", out.to_str().unwrap()]);
     assert!(found.status.success());
     // The suggestion packs are whole, so words near the query are still offered.
@@ -822,7 +867,7 @@ fn long_bodies_go_on_in_pieces_and_snippets_come_from_the_piece_with_the_match()
     let built = kohyo(&["build", "--root", root.to_str().unwrap()]);
     assert!(built.status.success(), "{}", crate::common::stderr(&built));
     let out = root.join("public");
-    assert!(out.join("search/c/0.json.gz").is_file());
+    assert!(out.join("search/c/0.bundle").is_file());
     let index = Index::open(&out).unwrap();
     let queries = [
         "序盤の目印語",

@@ -451,6 +451,25 @@ fn by_path(files: &kohyo::site::SiteFiles) -> BTreeMap<String, &[u8]> {
         .collect()
 }
 
+/// The search index's files one by one, as `<kind>/<n>`, out of their bundles.
+fn index_members(files: &kohyo::site::SiteFiles) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for (path, bytes) in by_path(files) {
+        let Some(bundle) = path
+            .strip_prefix("search/")
+            .and_then(|p| p.strip_suffix(".bundle"))
+        else {
+            continue;
+        };
+        let (kind, k) = bundle.rsplit_once('/').unwrap();
+        let first = k.parse::<usize>().unwrap() * 128;
+        for (i, member) in crate::common::bundle_members(bytes).into_iter().enumerate() {
+            out.insert(format!("{kind}/{}", first + i), member);
+        }
+    }
+    out
+}
+
 /// What the preview keeps between rebuilds: after one goal of one edition is reworded, only
 /// the pairs it belongs to are compared again, only the pages that show that goal are rendered
 /// again and only that edition is indexed again,
@@ -551,22 +570,20 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
             "ueda/seisaku-kikaku/history/sogo-keikaku/index.html",
         ]
     );
-    // Search: the one record chunk holding the goal, and the shards of the keys its record
-    // holds (its positions moved) and of its new words' readings and suggestions; the page
-    // table and the other records stay as they were.
-    let search: Vec<&str> = after_files
+    // Search, file by file out of its bundles: the one record chunk holding the goal, and the
+    // shards of the keys its record holds (its positions moved) and of its new words'
+    // readings and suggestions; the page table and the other records stay as they were.
+    let (index_before, index_after) = (index_members(&same), index_members(&after));
+    let search: Vec<&str> = index_after
         .iter()
-        .filter(|(path, bytes)| path.starts_with("search/") && before.get(*path) != Some(bytes))
+        .filter(|(path, bytes)| index_before.get(*path) != Some(bytes))
         .map(|(path, _)| path.as_str())
         .collect();
-    let chunks: Vec<&&str> = search
-        .iter()
-        .filter(|p| p.starts_with("search/r/"))
-        .collect();
+    let chunks: Vec<&&str> = search.iter().filter(|p| p.starts_with("r/")).collect();
     assert_eq!(chunks.len(), 1, "{chunks:?}");
     let mut chunk = String::new();
     std::io::Read::read_to_string(
-        &mut flate2::read::GzDecoder::new(after_files[*chunks[0]]),
+        &mut flate2::read::GzDecoder::new(&index_after[*chunks[0]][..]),
         &mut chunk,
     )
     .unwrap();
@@ -574,19 +591,16 @@ fn one_edition_change_renders_and_indexes_only_what_shows_it() {
     let shard = |p: &&&str| {
         ["b", "g", "u", "t", "y", "s"]
             .iter()
-            .any(|k| p.starts_with(&format!("search/{k}/")))
+            .any(|k| p.starts_with(&format!("{k}/")))
     };
     assert!(
         search
             .iter()
-            .filter(|p| !p.starts_with("search/r/"))
+            .filter(|p| !p.starts_with("r/"))
             .all(|p| shard(&p)),
         "{search:?}"
     );
-    let all = after_files
-        .keys()
-        .filter(|p| p.starts_with("search/"))
-        .count();
+    let all = index_after.len();
     assert!(
         search.len() * 2 < all,
         "{} of {all} search files changed",
@@ -877,6 +891,51 @@ fn preview_answers_get_and_head_only() {
         Some(page.len().to_string().as_str())
     );
     assert_eq!(header(&head, "Content-Type"), header(&got, "Content-Type"));
+}
+
+/// The search client reads bundles of the index by range: the preview answers one range of
+/// bytes with 206 and the bytes, a range past the end with 416, anything else with the file.
+#[test]
+fn preview_answers_byte_ranges() {
+    let site = copy_site(&sample_root());
+    let preview = Preview::start(site.path());
+    let path = "/search/r/0.bundle";
+    let (status, _, whole) = preview.get(path);
+    assert_eq!(status, 200);
+    let ranged = |range: &str| {
+        preview.raw(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: x\r\nRange: {range}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let len = whole.len();
+    for (range, from, to) in [
+        ("bytes=0-7", 0, 8),
+        (&format!("bytes=8-{}", len + 100), 8, len),
+        ("bytes=-5", len - 5, len),
+        (&format!("bytes={}-", len - 1), len - 1, len),
+    ] {
+        let (status, head, body) = ranged(range);
+        assert_eq!(status, 206, "{range}: {head}");
+        assert_eq!(body, &whole[from..to], "{range}");
+        let said = format!("bytes {from}-{}/{len}", to - 1);
+        assert_eq!(
+            header(&head, "Content-Range"),
+            Some(said.as_str()),
+            "{range}"
+        );
+    }
+    let (status, head, body) = ranged(&format!("bytes={len}-"));
+    assert_eq!(status, 416, "{head}");
+    assert!(body.is_empty());
+    let said = format!("bytes */{len}");
+    assert_eq!(header(&head, "Content-Range"), Some(said.as_str()));
+    for range in ["bytes=0-1,4-5", "bytes=9-2", "lines=1-2"] {
+        let (status, _, body) = ranged(range);
+        assert_eq!((status, body), (200, whole.clone()), "{range}");
+    }
 }
 
 /// `//ueda` is a same-origin path; its redirect must not be `//ueda/`, which a browser reads

@@ -3,11 +3,13 @@
 //   node tests/js/browser.mjs PUBLIC_DIR FIRST_QUERY SECOND_QUERY NO_HIT_QUERY READING NEAR GROUPED
 // READING is typed in kana into the header box; NEAR finds nothing but has near words;
 // GROUPED is held by more records of one edition than the results show of it at first.
-// The site is served over real HTTP from this process; Chromium is Debian's /usr/bin/chromium.
+// The site is served over real HTTP from this process, by a host that ignores Range requests
+// and by one that answers them; Chromium is Debian's /usr/bin/chromium.
 import { launchChromium, serveSite } from './harness.mjs';
 
 const [output, firstQuery, secondQuery, noHitQuery, reading, near, grouped] = process.argv.slice(2);
 const server = await serveSite(output);
+const ranged = await serveSite(output, { ranges: true });
 const origin = server.origin;
 const browser = await launchChromium();
 
@@ -125,6 +127,14 @@ try {
       };
     });
   }
+  // The host above ignores Range, so every bundle came whole; from one that answers it, the
+  // same query reads ranges only, and shows the same results.
+  report.wholeBundles = { ...server.bundles };
+  const page2 = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  page2.on('pageerror', (e) => errors.push(String(e)));
+  await page2.goto(`${ranged.origin}/search/?q=${encodeURIComponent(firstQuery)}`);
+  report.ranged = await results(page2, firstQuery);
+  report.ranged.bundles = { ...ranged.bundles };
   report.errors = errors;
   // JavaScript off: the page says so.
   const noJs = await browser.newContext({ javaScriptEnabled: false });
@@ -134,5 +144,6 @@ try {
 } finally {
   await browser.close();
   server.close();
+  ranged.close();
 }
 console.log(JSON.stringify(report));

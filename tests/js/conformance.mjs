@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 const output = process.argv[2];
 const { Index } = await import(join(output, 'search', 'engine.js'));
-const load = (path) => readFileSync(join(output, 'search', path));
+const load = (path, start, end) => {
+  const bytes = readFileSync(join(output, 'search', path));
+  return start === undefined ? bytes : bytes.subarray(start, end);
+};
 const lines = readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
 for (const line of lines) {
   const { query, filters } = JSON.parse(line);

@@ -18,7 +18,9 @@ const TYPES = {
 
 /** Serve `root` on a free loopback port; resolves to { origin, close }. Unknown paths get
  * the site's 404 page with status 404, as a static host would. */
-export async function serveSite(root) {
+export async function serveSite(root, { ranges = false } = {}) {
+  // How the search index's bundles were sent: cut to a range (206) or whole (200).
+  const bundles = { ranged: 0, whole: 0 };
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     let file = join(root, path);
@@ -30,11 +32,28 @@ export async function serveSite(root) {
       else res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    const type = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+    const bundle = file.endsWith('.bundle');
+    // One range of bytes, as static hosts answer `Range`; without `ranges`, the whole file.
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (ranges && range) {
+      const size = statSync(file).size;
+      const [start, end] = [Number(range[1]), Math.min(Number(range[2]), size - 1)];
+      if (bundle) bundles.ranged += 1;
+      res.writeHead(206, { ...type, 'content-range': `bytes ${start}-${end}/${size}` });
+      createReadStream(file, { start, end }).pipe(res);
+      return;
+    }
+    if (bundle) bundles.whole += 1;
+    res.writeHead(200, type);
     createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    bundles,
+    close: () => server.close(),
+  };
 }
 
 /** Debian's Chromium (or $CHROMIUM), headless, with nothing reaching the network. */

@@ -20,6 +20,8 @@ pub(super) struct Head {
     pub keep_alive: bool,
     /// A body follows (which the server does not read).
     pub has_body: bool,
+    /// The `Range` header, e.g. `bytes=0-7`, when there is one.
+    pub range: Option<String>,
 }
 
 /// Reads request heads from a connection into a buffer of [`MAX_HEAD`] bytes (on the
@@ -125,6 +127,10 @@ fn parse(bytes: &[u8]) -> Result<(Head, usize), u16> {
             _ => connection("keep-alive"),
         },
         has_body,
+        range: header("range")
+            .next()
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::to_string),
     };
     Ok((head, length))
 }
