@@ -2,7 +2,7 @@
 // step and with integer scores, so both return the same ranked results (a test runs both).
 // No dependencies, no build step: an ES module loaded by ui.js and, in tests, by node.
 // Each query word is also searched under its spelling variants (the table in meta.json) and,
-// written in kana, under the words the index reads so (y/N.json), ranked below exact matches.
+// written in kana, under the words the index reads so (the y packs), ranked below exact matches.
 
 export const FORMAT_VERSION = 7;
 const TITLE = 100;

@@ -825,7 +825,7 @@ fn row_and_page(chunk: &Value, at: usize) -> (&Value, &Value) {
     (row, page)
 }
 
-/// The first and the number of the pieces a row's body goes on in (`c/N.json.gz`), none for a
+/// The first and the number of the pieces a row's body goes on in (`c/N`), none for a
 /// body its chunk holds whole.
 fn body_pieces(row: &Value) -> (usize, usize) {
     let number = |i: usize| {

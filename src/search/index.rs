@@ -1,26 +1,26 @@
 //! Building the search index from rendered edition pages.
 //!
 //! The format is internal to kohyo (both engines are built from this crate and check
-//! [`FORMAT_VERSION`]); it may change in any release. Format 6, files under `search/`:
+//! [`FORMAT_VERSION`]); it may change in any release. Format 7, files under `search/`:
 //! - `meta.json` (plain JSON, the one file every query reads first): format version, shard
-//!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), records per snippet chunk (`chunk`),
-//!   filter values, the first record of each page group (pages in groups of [`page_group`])
-//!   and the variant table (below);
+//!   counts (`shards`: `b`, `g`, `u`, `t`, `y`, `s`), packs per bundle (`bundle`), records per
+//!   snippet chunk (`chunk`), filter values, the first record of each page group (pages in
+//!   groups of [`page_group`]) and the variant table (below);
 //! - every other file is a *pack*, compressed with gzip, which the clients inflate themselves
-//!   (`DecompressionStream` in the browser, flate2 in Rust), so a static host serves it as it
-//!   is and the bytes on disk are the bytes sent. A server that adds `Content-Encoding: gzip`
-//!   to `.gz` files is harmless: a client that receives the inflated bytes reads them as they
-//!   are (neither JSON nor a postings shard starts as gzip does). The postings shards
-//!   (`b`, `g`, `u`, `t`) are binary, `N.bin.gz`; every other pack is JSON, `N.json.gz`;
+//!   (`DecompressionStream` in the browser, flate2 in Rust), so the bytes stored are the bytes
+//!   sent. Pack `N` of a kind (named `<kind>/N` below) is stored in the bundle
+//!   `<kind>/<N / 128>.bundle` ([`crate::search::bundle`]), which a client reads by range
+//!   requests, or whole from a host that ignores them. The postings shards (`b`, `g`, `u`, `t`)
+//!   are binary; every other pack is JSON;
 //! - a postings shard, inflated, is per key in key order: the length of the key's UTF-8 bytes,
 //!   the bytes, the length of its list and the list's numbers, every number a LEB128 varint
 //!   ([`postings_bytes`]). The lists:
-//!   `u/N.bin.gz`: single characters and `b/N.bin.gz`: character bigrams, each key's list
+//!   `u/N`: single characters and `b/N`: character bigrams, each key's list
 //!   `[record delta, counts, …]` (no positions), where `counts` is one number `n × 4 + t` for `n`
 //!   occurrences of which `t < 3` are in the title, else `n × 4 + 3` then `t`
-//!   ([`push_counts`]); `g/N.bin.gz`: positional trigrams, `[record delta, counts, position
+//!   ([`push_counts`]); `g/N`: positional trigrams, `[record delta, counts, position
 //!   deltas…]` per record;
-//!   `t/N.bin.gz`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
+//!   `t/N`: lindera terms, record deltas. A key lives in shard `fnv1a(key) % count`,
 //!   the count a power of two chosen so that a shard holds about [`BYTES_PER_SHARD`] bytes
 //!   compressed. A word of one or two characters is its unigram or bigram list,
 //!   exactly; a longer word reads the trigrams that cover it (offsets 0, 3, 6, … and the last)
@@ -28,23 +28,23 @@
 //!   trigrams carry positions: bigram positions were half the index on long prose, and the one
 //!   check that used them (words standing together, the phrase bonus) is the trigram match of
 //!   the words joined;
-//! - `p/N.json.gz`: page group `N`: each page's record count, municipality, department and
+//! - `p/N`: page group `N`: each page's record count, municipality, department and
 //!   year, read only by queries of several words (a page may hold them in different records)
 //!   and by filtered queries;
-//! - `r/N.json.gz`: records `N*chunk ..`: page, anchor, title, body (its first [`PIECE`]
+//! - `r/N`: records `N*chunk ..`: page, anchor, title, body (its first [`PIECE`]
 //!   characters and [`OVERLAP`] more), ancestor title (for snippets) and, for a longer body,
 //!   `[first, count]` of the pieces it goes on in; and the URL, title, 和暦 label,
 //!   municipality, department, first record and record count of the pages they belong to (so
 //!   results are grouped by edition page with no other file read); `chunk` is a power of two
 //!   from [`CHUNK`] to [`MAX_CHUNK`], larger where records are short, so a chunk holds about
 //!   [`CHUNK_BYTES`] of text;
-//! - `c/N.json.gz`: a piece of a long body, a JSON string: characters `k × PIECE` to
+//! - `c/N`: a piece of a long body, a JSON string: characters `k × PIECE` to
 //!   `(k + 1) × PIECE` of it with [`OVERLAP`] more on either side, numbered across the site in
 //!   record order. A snippet comes from the first piece (the chunk's first) that holds a match,
 //!   so a result deep in a long section reads the pieces up to its match, not the section;
-//! - `y/N.json.gz`: readings: a reading in hiragana → the indexed words (lindera terms) read
+//! - `y/N`: readings: a reading in hiragana → the indexed words (lindera terms) read
 //!   so, most frequent first, at most [`READING_WORDS`]; read only by queries written in kana;
-//! - `s/N.json.gz`: suggestions: a character → `[word, reading, records]` of the nouns that
+//! - `s/N`: suggestions: a character → `[word, reading, records]` of the nouns that
 //!   hold it in their spelling or reading, most frequent first, at most [`SUGGESTION_WORDS`];
 //!   read only when a query finds nothing.
 //!
@@ -52,14 +52,16 @@
 //! (the built-in table merged with the site's `content/_variants.csv`, only the groups the
 //! site may hold a spelling of), which both engines apply to every query word
 //! (`search::variants`, docs/search-variants.md). A variant needs no keys of its own: it is
-//! matched through the same n-gram lists as the word typed; a reading needs only `y/N.json.gz`,
+//! matched through the same n-gram lists as the word typed; a reading needs only `y/N`,
 //! to know which words are read so.
 //!
 //! A one-word query loads `meta.json`, the shards its characters and words hash to (and their
 //! variants'; a kana word also its reading shard), and the record chunks of the results it
-//! shows: nothing that grows with the number of pages.
+//! shows: nothing that grows with the number of pages. Each pack costs two range requests, its
+//! 8 bytes of offsets and its bytes; a bundle caps the output's files at one per 128 packs.
 //!
-//! Format 5 differed in: postings shards of JSON (`N.json.gz`, numbers in decimal digits) and
+//! Format 6 differed in: each pack a file of its own (`N.bin.gz` for postings, `N.json.gz`
+//! for the others). Format 5 differed in: postings shards of JSON (`N.json.gz`, numbers in decimal digits) and
 //! whole bodies in the record chunks; format 4 also in two counts per entry (`n title, n body`);
 //! format 3 also in plain JSON files (`N.json`), bigrams with positions, shards of 1,500 numbers
 //! and chunks of four records whatever their size.
@@ -87,9 +89,9 @@ use crate::text::{self, TextError, WordInfo};
 
 /// Index format version, checked by both engines.
 pub const FORMAT_VERSION: u32 = 7;
-/// Words kept per reading in `y/N.json`.
+/// Words kept per reading in `y/N`.
 pub const READING_WORDS: usize = 8;
-/// Words kept per character in `s/N.json`.
+/// Words kept per character in `s/N`.
 pub const SUGGESTION_WORDS: usize = 48;
 /// Fewest records per snippet chunk.
 pub const CHUNK: usize = 2;
@@ -97,7 +99,7 @@ pub const CHUNK: usize = 2;
 const MAX_CHUNK: usize = 16;
 /// Bytes of text aimed for per snippet chunk (titles, bodies and anchors of its records).
 const CHUNK_BYTES: usize = 2048;
-/// Characters of a record's body its chunk holds; a longer body goes on in pieces `c/N.json.gz`
+/// Characters of a record's body its chunk holds; a longer body goes on in pieces `c/N`
 /// of as many characters, each with [`OVERLAP`] characters of its neighbours on either side.
 pub const PIECE: usize = 4096;
 /// Characters a body piece shares with the pieces before and after it: enough for a snippet's
@@ -114,7 +116,7 @@ const PROBE: usize = 16;
 /// eight suggestion shards.
 const BYTES_PER_WORD_SHARD: usize = 800;
 
-/// What the index keeps of a page: in its group file (`p/N.json`) the record count and the
+/// What the index keeps of a page: in its group file (`p/N`) the record count and the
 /// facets, in the record chunks holding its records the descriptor.
 struct PageEntry {
     url: String,
@@ -898,7 +900,7 @@ struct Encoding<T> {
     encode: fn(&BTreeMap<&str, &T>) -> Vec<u8>,
 }
 
-/// Postings shards: binary ([`postings_bytes`]), `N.bin.gz`.
+/// Postings shards: binary ([`postings_bytes`]).
 const BINARY: Encoding<List> = Encoding {
     size: |list| list.bytes.len() + 4,
     encode: postings_bytes,
