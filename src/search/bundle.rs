@@ -77,30 +77,32 @@ pub fn read_member(path: &Path, place: usize) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// The files of `kind` (file `n` is `files[n]`) as bundle files below `search/`.
+/// The files of `kind` (file `n` is `files[n]`) as bundle files below `search/`; each file is
+/// dropped once its bundle holds it, so the index is never held twice.
 pub fn bundle(kind: &str, files: Vec<Vec<u8>>) -> Vec<OutputFile> {
-    files
-        .chunks(MEMBERS)
-        .enumerate()
-        .map(|(k, members)| {
-            let table = (members.len() + 1) * OFFSET;
-            let size = table + members.iter().map(Vec::len).sum::<usize>();
-            let mut contents = Vec::with_capacity(size);
-            let mut offset = table;
-            for member in std::iter::once(&Vec::new()).chain(members) {
-                offset += member.len();
-                // A bundle of 128 index files is far below 4 GiB.
-                contents.extend_from_slice(&(offset as u32).to_le_bytes());
-            }
-            for member in members {
-                contents.extend_from_slice(member);
-            }
-            OutputFile {
-                path: PathBuf::from(SEARCH_DIR).join(format!("{kind}/{k}{SUFFIX}")),
-                contents,
-            }
-        })
-        .collect()
+    let mut bundles = Vec::with_capacity(files.len().div_ceil(MEMBERS));
+    let mut files = files.into_iter().peekable();
+    while files.peek().is_some() {
+        let members: Vec<Vec<u8>> = files.by_ref().take(MEMBERS).collect();
+        let table = (members.len() + 1) * OFFSET;
+        let size = table + members.iter().map(Vec::len).sum::<usize>();
+        let mut contents = Vec::with_capacity(size);
+        let mut offset = table;
+        for member in std::iter::once(&Vec::new()).chain(&members) {
+            offset += member.len();
+            // A bundle of 128 index files is far below 4 GiB.
+            contents.extend_from_slice(&(offset as u32).to_le_bytes());
+        }
+        for member in members {
+            contents.extend_from_slice(&member);
+        }
+        let path = format!("{kind}/{}{SUFFIX}", bundles.len());
+        bundles.push(OutputFile {
+            path: PathBuf::from(SEARCH_DIR).join(path),
+            contents,
+        });
+    }
+    bundles
 }
 
 #[cfg(test)]

@@ -726,6 +726,7 @@ impl Collected {
                     .map(move |(k, piece)| pack_file("c", first + k, piece, packs))
             })
             .collect();
+        emit(bundle("c", body_pieces))?;
         let in_pieces: Vec<(usize, &RecordText, &Vec<String>, usize)> = chunks
             .iter()
             .zip(&bodies)
@@ -769,6 +770,7 @@ impl Collected {
             .collect();
         drop(in_pieces);
         drop((bodies, chunks));
+        emit(bundle("r", record_chunks))?;
         let group = page_group(page_entries.len());
         let page_groups: Vec<Vec<u8>> = page_entries
             .chunks(group)
@@ -810,9 +812,7 @@ impl Collected {
             "departments": departments.list,
             "variants": variants,
         });
-        let mut files = bundle("c", body_pieces);
-        files.extend(bundle("r", record_chunks));
-        files.extend(bundle("p", page_groups));
+        let mut files = bundle("p", page_groups);
         files.push(json_file("meta.json".to_string(), &meta));
         emit(files)?;
         if let Some(memo) = memo {
