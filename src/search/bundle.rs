@@ -26,50 +26,49 @@ pub const SUFFIX: &str = ".bundle";
 /// Bytes of one offset.
 const OFFSET: usize = 4;
 
+/// Bytes of a member's entry in the offsets: where it starts and where it ends.
+pub const ENTRY: u64 = 2 * OFFSET as u64;
+
 /// The path below `search/` of the bundle holding file `n` of `kind`, and the file's place in
 /// it.
 pub fn locate(kind: &str, n: usize) -> (String, usize) {
     (format!("{kind}/{}{SUFFIX}", n / MEMBERS), n % MEMBERS)
 }
 
-/// Where member `place` of a bundle is: the byte range of its offsets' entry (8 bytes).
+/// Where member `place` of a bundle is: the byte range of its entry in the offsets.
 pub fn entry_range(place: usize) -> (u64, u64) {
     let at = (place * OFFSET) as u64;
-    (at, at + 2 * OFFSET as u64)
+    (at, at + ENTRY)
 }
 
-/// The byte range of a member from its entry (the 8 bytes at [`entry_range`]); `None` when
-/// the entry is cut short or runs backwards.
-pub fn member_range(entry: &[u8]) -> Option<(u64, u64)> {
+/// The byte range of member `place` from its entry (the bytes at [`entry_range`]); `None`
+/// when the entry is cut short, runs backwards or points into the offsets themselves (a
+/// member past the last one reads its "entry" from the first member's bytes).
+pub fn member_range(entry: &[u8], place: usize) -> Option<(u64, u64)> {
     let word = |at: usize| -> Option<u64> {
         let bytes: [u8; OFFSET] = entry.get(at..at + OFFSET)?.try_into().ok()?;
         Some(u64::from(u32::from_le_bytes(bytes)))
     };
     let (start, end) = (word(0)?, word(OFFSET)?);
-    (start <= end).then_some((start, end))
+    (entry_range(place).1 <= start && start <= end).then_some((start, end))
 }
 
 /// Member `place` of a whole bundle's bytes; `None` when the bundle has no such member.
 pub fn member(bundle: &[u8], place: usize) -> Option<&[u8]> {
     let (from, to) = entry_range(place);
-    let (start, end) = member_range(bundle.get(from as usize..to as usize)?)?;
-    let start = usize::try_from(start).ok()?;
-    // Offsets point past the table, so a member is never read out of the table itself.
-    if start < to as usize {
-        return None;
-    }
-    bundle.get(start..usize::try_from(end).ok()?)
+    let (start, end) = member_range(bundle.get(from as usize..to as usize)?, place)?;
+    bundle.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
 }
 
 /// Member `place` of the bundle file at `path`, read without reading the rest; `None` when the
 /// file is missing or has no such member.
 pub fn read_member(path: &Path, place: usize) -> Option<Vec<u8>> {
     let file = File::open(path).ok()?;
-    let (from, to) = entry_range(place);
-    let mut entry = [0; 2 * OFFSET];
+    let (from, _) = entry_range(place);
+    let mut entry = [0; ENTRY as usize];
     file.read_exact_at(&mut entry, from).ok()?;
-    let (start, end) = member_range(&entry)?;
-    if start < to || end > file.metadata().ok()?.len() {
+    let (start, end) = member_range(&entry, place)?;
+    if end > file.metadata().ok()?.len() {
         return None;
     }
     let mut bytes = vec![0; usize::try_from(end - start).ok()?];

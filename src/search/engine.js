@@ -233,12 +233,13 @@ function ascending(map) {
 // The kinds of index file that are postings shards (binary); the others are JSON.
 const POSTINGS = new Set(['b', 'g', 'u', 't']);
 
-// A bundle member's [start, end) from its 8-byte entry (see bundle.rs); null if damaged.
-function memberRange(entry) {
+// A bundle member's [start, end) from its 8-byte entry at `at` (see bundle.rs); null if
+// damaged or pointing into the offsets.
+function memberRange(entry, at) {
   if (entry.length < 8) return null;
   const view = new DataView(entry.buffer, entry.byteOffset, 8);
   const range = [view.getUint32(0, true), view.getUint32(4, true)];
-  return range[0] <= range[1] ? range : null;
+  return at + 8 <= range[0] && range[0] <= range[1] ? range : null;
 }
 
 // An index file's bytes, inflated when they are gzip-compressed (the packs; a server that sent
@@ -329,8 +330,8 @@ export class Index {
   async member(kind, n) {
     const path = `${kind}/${Math.floor(n / this.meta.bundle)}.bundle`;
     const at = (n % this.meta.bundle) * 4;
-    const range = memberRange(new Uint8Array(await this.load(path, at, at + 8)));
-    if (range === null || range[0] < at + 8) throw new Error('damaged bundle');
+    const range = memberRange(new Uint8Array(await this.load(path, at, at + 8)), at);
+    if (range === null) throw new Error('damaged bundle');
     return this.load(path, ...range);
   }
 

@@ -181,7 +181,7 @@ impl Files {
                 if !ranged {
                     return bundle::member(&entry, place).map(<[u8]>::to_vec);
                 }
-                let (start, end) = bundle::member_range(&entry)?;
+                let (start, end) = bundle::member_range(&entry, place)?;
                 if start == end {
                     return Some(Vec::new());
                 }
@@ -341,8 +341,8 @@ impl Index {
             .files
             .member(&path, place)
             .and_then(|bytes| {
-                // The client reads the member's 8 bytes of offsets, then the member.
-                loaded.sent = bytes.len() as u64 + 8;
+                // The client reads the member's entry in the offsets, then the member.
+                loaded.sent = bytes.len() as u64 + bundle::ENTRY;
                 let bytes = inflate(bytes)?;
                 loaded.inflated = bytes.len() as u64;
                 if POSTINGS.contains(&kind) {
