@@ -69,7 +69,13 @@ pub fn read_back(path: &Path, len: u64, content: u64) -> Option<Vec<u8>> {
     }
     fs::read(path)
         .ok()
-        .filter(|bytes| content_hash(bytes) == content)
+        .filter(|bytes| is_as_written(bytes, len, content))
+}
+
+/// Whether `bytes` are `len` bytes whose [`content_hash`] is `content`: what the cache
+/// remembers of a file it did not keep.
+pub fn is_as_written(bytes: &[u8], len: u64, content: u64) -> bool {
+    bytes.len() as u64 == len && content_hash(bytes) == content
 }
 
 /// The cache folder of one site.

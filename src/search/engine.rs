@@ -267,9 +267,8 @@ pub struct Index {
     files: Files,
     meta: Meta,
     lookup: Lookup,
-    cache: RefCell<HashMap<String, Rc<Value>>>,
-    /// What each file read so far cost: bytes sent and bytes inflated.
-    loaded: RefCell<BTreeMap<String, Loaded>>,
+    /// Each index file read so far, parsed, and what reading it cost.
+    cache: RefCell<HashMap<String, (Rc<Value>, Loaded)>>,
     /// Page groups already read, decoded.
     groups: RefCell<HashMap<usize, Rc<Vec<PageFacts>>>>,
 }
@@ -308,7 +307,6 @@ impl Index {
             lookup: Lookup::new(&meta.variants),
             meta,
             cache: RefCell::new(HashMap::new()),
-            loaded: RefCell::new(BTreeMap::new()),
             groups: RefCell::new(HashMap::new()),
         })
     }
@@ -317,13 +315,14 @@ impl Index {
     /// null.
     fn file(&self, kind: &str, n: usize) -> Rc<Value> {
         let name = format!("{kind}/{n}");
-        if let Some(v) = self.cache.borrow().get(&name) {
+        if let Some((v, _)) = self.cache.borrow().get(&name) {
             return Rc::clone(v);
         }
         let (value, loaded) = self.read_counted(kind, n);
         let value = Rc::new(value);
-        self.loaded.borrow_mut().insert(name.clone(), loaded);
-        self.cache.borrow_mut().insert(name, Rc::clone(&value));
+        self.cache
+            .borrow_mut()
+            .insert(name, (Rc::clone(&value), loaded));
         value
     }
 
@@ -778,8 +777,13 @@ impl Index {
     /// The index files read so far (not `meta.json`), `<kind>/<n>` in order of name, with
     /// what each cost.
     pub fn loaded(&self) -> Vec<(String, Loaded)> {
-        let loaded = self.loaded.borrow();
-        loaded.iter().map(|(name, l)| (name.clone(), *l)).collect()
+        let cache = self.cache.borrow();
+        let mut loaded: Vec<(String, Loaded)> = cache
+            .iter()
+            .map(|(name, (_, l))| (name.clone(), *l))
+            .collect();
+        loaded.sort_by(|a, b| a.0.cmp(&b.0));
+        loaded
     }
 
     /// The site's base path, which every page URL starts with.

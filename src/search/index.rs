@@ -61,7 +61,7 @@
 //! 8 bytes of offsets and its bytes; a bundle caps the output's files at one per 128 packs.
 //!
 //! Format 6 differed in: each pack a file of its own (`N.bin.gz` for postings, `N.json.gz`
-//! for the others). Format 5 differed in: postings shards of JSON (`N.json.gz`, numbers in decimal digits) and
+//! for the others). Format 5 also in: postings shards of JSON (numbers in decimal digits) and
 //! whole bodies in the record chunks; format 4 also in two counts per entry (`n title, n body`);
 //! format 3 also in plain JSON files (`N.json`), bigrams with positions, shards of 1,500 numbers
 //! and chunks of four records whatever their size.
@@ -80,7 +80,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cache::{Entry, EntryReader, EntryWriter, content_hash};
+use crate::cache::{Entry, EntryReader, EntryWriter, content_hash, is_as_written};
 use crate::layout::{OutputFile, SEARCH_DIR};
 use crate::render::PageInput;
 use crate::search::bundle::{self, bundle};
@@ -906,8 +906,8 @@ const BINARY: Encoding<List> = Encoding {
     encode: postings_bytes,
 };
 
-/// `lists` as the shard packs of `dir` (file `N` shard `N`), made in parallel, and the shard count, which
-/// grows with the lists' compressed size, about `per_shard` bytes in each. The compressed size
+/// `lists` as the shard packs of `dir` (pack `N` is shard `N`), made in parallel, and the
+/// shard count, which grows with the lists' compressed size, about `per_shard` bytes in each. The compressed size
 /// is estimated from the encoding's `size` and the ratio that one key in [`PROBE`] compresses
 /// at, so shards are as large on repetitive text as on varied prose.
 fn shard_files<T: Sync>(
@@ -925,7 +925,7 @@ fn shard_files<T: Sync>(
         .map(|(key, list)| (key.as_str(), list))
         .collect();
     let probe_size: usize = probe.values().map(|list| size(list)).sum();
-    let compressed = gzip_file(dir, 0, (encoding.encode)(&probe), None).len();
+    let compressed = gzip((encoding.encode)(&probe)).len();
     // Too small a probe compresses badly; the estimate then errs on the side of more shards.
     let total = if probe_size >= per_shard {
         (total as u128 * compressed as u128 / probe_size as u128) as usize
@@ -1024,23 +1024,25 @@ fn pack_file(kind: &str, n: usize, value: &impl Serialize, packs: Option<&PackMe
 /// Pack `n` of `kind`: `bytes` gzip-compressed, or, with the build cache's `packs`, the
 /// previous build's pack when its bytes before compression are the same.
 fn gzip_file(kind: &str, n: usize, bytes: Vec<u8>, packs: Option<&PackMemo>) -> Vec<u8> {
-    let name = format!("{kind}/{n}");
-    let raw = packs.map(|_| content_hash(&bytes));
-    if let (Some(packs), Some(raw)) = (packs, raw)
-        && let Some(contents) = packs.kept(kind, n, &name, raw)
-    {
+    let Some(packs) = packs else {
+        return gzip(bytes);
+    };
+    let raw = content_hash(&bytes);
+    if let Some(contents) = packs.kept(kind, n, raw) {
         return contents;
     }
+    let contents = gzip(bytes);
+    packs.keep(kind, n, raw, &contents);
+    contents
+}
+
+/// `bytes` gzip-compressed.
+fn gzip(bytes: Vec<u8>) -> Vec<u8> {
     let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
     // Writing to a Vec cannot fail.
-    let contents = gz
-        .write_all(&bytes)
+    gz.write_all(&bytes)
         .and_then(|()| gz.finish())
-        .unwrap_or(bytes);
-    if let (Some(packs), Some(raw)) = (packs, raw) {
-        packs.keep(&name, raw, &contents);
-    }
-    contents
+        .unwrap_or(bytes)
 }
 
 /// The index's packs by `<kind>/<n>`, as the build cache keeps them: the hash of the bytes before
@@ -1071,22 +1073,23 @@ impl PackMemo {
         self.new.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The previous build's pack `n` of `kind` (named `name`) if it was made from bytes of
-    /// hash `raw` and the output's bundle still holds it as written.
-    fn kept(&self, kind: &str, n: usize, name: &str, raw: u64) -> Option<Vec<u8>> {
-        let &(was, len, content) = self.old.get(name).filter(|(was, ..)| *was == raw)?;
+    /// The previous build's pack `n` of `kind` if it was made from bytes of hash `raw` and
+    /// the output's bundle still holds it as written.
+    fn kept(&self, kind: &str, n: usize, raw: u64) -> Option<Vec<u8>> {
+        let name = format!("{kind}/{n}");
+        let &(was, len, content) = self.old.get(&name).filter(|(was, ..)| *was == raw)?;
         let (path, place) = bundle::locate(kind, n);
         let bytes = bundle::read_member(&self.output.join(SEARCH_DIR).join(path), place)
-            .filter(|bytes| bytes.len() as u64 == len && content_hash(bytes) == content)?;
-        self.keep(name, was, &bytes);
+            .filter(|bytes| is_as_written(bytes, len, content))?;
+        self.keep(kind, n, was, &bytes);
         Some(bytes)
     }
 
-    /// Note the pack `name`, made from bytes of hash `raw`.
-    fn keep(&self, name: &str, raw: u64, contents: &[u8]) {
+    /// Note pack `n` of `kind`, made from bytes of hash `raw`.
+    fn keep(&self, kind: &str, n: usize, raw: u64, contents: &[u8]) {
         let entry = (raw, contents.len() as u64, content_hash(contents));
         if let Ok(mut new) = self.new.lock() {
-            new.insert(name.to_string(), entry);
+            new.insert(format!("{kind}/{n}"), entry);
         }
     }
 }
